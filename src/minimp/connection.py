@@ -1,0 +1,263 @@
+"""Pipe and Connection: framed messages between two processes.
+
+A pipe (`os.pipe`) or a pair of connected sockets (`socket.socketpair`) is a
+byte stream: the reader sees bytes, not messages. A Connection turns the
+stream into messages with *framing*: every message is sent as an 8-byte
+length followed by that many bytes::
+
+    send(obj) ─ pickle ─▶ [ length: 8 bytes, big-endian ][ payload ... ] ─▶ pipe
+    pipe ─▶ read 8 bytes ─▶ read exactly `length` bytes ─ unpickle ─▶ recv()
+
+`send_bytes`/`recv_bytes` move raw bytes; `send`/`recv` pickle objects with
+`serialize.py` first. `poll(timeout)` and `wait(...)` ask the kernel, with
+poll(2), whether a read would find data (or the end of the stream).
+
+Where it differs from `multiprocessing.connection`:
+
+- A Connection can reach a child only when the child is started (as an
+  argument of the Process, for instance); sending one through another pipe
+  or queue raises RuntimeError. (The standard library allows it, through a
+  helper server listening on a socket; minimp has no listening sockets.)
+- Large payloads are read straight into one buffer, without growing a copy
+  chunk by chunk.
+
+Limits: a Connection is not thread-safe: two threads sending at once may
+interleave their frames. A send interrupted half-way (KeyboardInterrupt)
+leaves a broken frame in the pipe; the other end will fail or hang on it.
+
+Read next: `queues.py`, a queue many processes can share.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import select
+import socket
+import struct
+from typing import Any, Iterable
+
+from . import serialize
+from .errors import BufferTooShort
+
+__all__ = ["Connection", "Pipe", "wait"]
+
+HEADER = struct.Struct("!Q")  # the frame's length prefix
+SMALL = 64 * 1024  # up to this size a frame is written with one write(2)
+
+
+class Connection:
+    """One end of a Pipe: send and receive whole messages over a file descriptor."""
+
+    def __init__(self, fd: int, readable: bool = True, writable: bool = True):
+        if not (readable or writable):
+            raise ValueError("a Connection must be readable, writable or both")
+        self._fd: int | None = fd
+        self._readable = readable
+        self._writable = writable
+
+    # -- sending ------------------------------------------------------------
+
+    def send(self, obj: Any) -> None:
+        """Pickle `obj` and send it as one message."""
+        self._check("send")
+        self._send_frame(serialize.dumps(obj))
+
+    def send_bytes(self, buf, offset: int = 0, size: int | None = None) -> None:
+        """Send `buf[offset:offset + size]` (any bytes-like object) as one message."""
+        self._check("send")
+        view = memoryview(buf).cast("B")
+        if offset < 0:
+            raise ValueError("offset is negative")
+        if len(view) < offset:
+            raise ValueError("buffer length < offset")
+        if size is None:
+            size = len(view) - offset
+        elif size < 0:
+            raise ValueError("size is negative")
+        elif offset + size > len(view):
+            raise ValueError("buffer length < offset + size")
+        self._send_frame(view[offset : offset + size])
+
+    def _send_frame(self, payload) -> None:
+        header = HEADER.pack(len(payload))
+        if len(payload) <= SMALL:
+            _write_all(self._fd, header + payload)  # one system call
+        else:
+            _write_all(self._fd, header)  # no copy of a large payload
+            _write_all(self._fd, payload)
+
+    # -- receiving ----------------------------------------------------------
+
+    def recv(self) -> Any:
+        """Receive one message and unpickle it. EOFError if the other end closed."""
+        self._check("recv")
+        return serialize.loads(self._recv_frame())
+
+    def recv_bytes(self, maxlength: int | None = None) -> bytes:
+        """Receive one message as bytes.
+
+        A message longer than `maxlength` closes the connection and raises
+        OSError, as in the standard library (the stream cannot be resynchronised).
+        """
+        self._check("recv")
+        if maxlength is not None and maxlength < 0:
+            raise ValueError("negative maxlength")
+        size = self._recv_header()
+        if maxlength is not None and size > maxlength:
+            self.close()
+            raise OSError("bad message length")
+        return bytes(_read_exactly(self._fd, size))
+
+    def recv_bytes_into(self, buf, offset: int = 0) -> int:
+        """Receive one message into the writable buffer `buf` at byte `offset`.
+
+        Returns the message's size. If it does not fit, raises BufferTooShort
+        holding the whole message.
+        """
+        self._check("recv")
+        with memoryview(buf) as view:
+            view = view.cast("B")
+            if offset < 0:
+                raise ValueError("negative offset")
+            if offset > len(view):
+                raise ValueError("offset too large")
+            size = self._recv_header()
+            if offset + size > len(view):
+                raise BufferTooShort(bytes(_read_exactly(self._fd, size)))
+            _read_into(self._fd, view[offset : offset + size])
+            return size
+
+    def _recv_frame(self) -> bytes | bytearray:
+        return _read_exactly(self._fd, self._recv_header())
+
+    def _recv_header(self) -> int:
+        (size,) = HEADER.unpack(_read_exactly(self._fd, HEADER.size, at_message_start=True))
+        return size
+
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        """Is there a message (or the end of the stream) to read?
+
+        Waits up to `timeout` seconds; None waits for ever.
+        """
+        self._check("recv")
+        return bool(wait([self._fd], timeout))
+
+    # -- the file descriptor ------------------------------------------------
+
+    def fileno(self) -> int:
+        self._check()
+        return self._fd
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+    @property
+    def readable(self) -> bool:
+        return self._readable
+
+    @property
+    def writable(self) -> bool:
+        return self._writable
+
+    def close(self, _close=os.close) -> None:
+        # _close is bound early so that __del__ still works while the
+        # interpreter shuts down and module globals are being cleared.
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            _close(fd)
+
+    def _check(self, operation: str | None = None) -> None:
+        if self._fd is None:
+            raise OSError("handle is closed")
+        if operation == "recv" and not self._readable:
+            raise OSError("connection is write-only")
+        if operation == "send" and not self._writable:
+            raise OSError("connection is read-only")
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._fd is None:
+            return "<Connection closed>"
+        mode = "r" * self._readable + "w" * self._writable
+        return f"<Connection fd={self._fd} mode={mode!r}>"
+
+    # A spawned child receives the same descriptor number (see serialize.py).
+    def __reduce__(self):
+        fd = serialize.pass_fd(self.fileno(), "Connection")
+        return Connection, (fd, self._readable, self._writable)
+
+
+def Pipe(duplex: bool = True) -> tuple[Connection, Connection]:
+    """Return two connected Connections.
+
+    duplex=True: both ends can send and receive (a Unix socket pair).
+    duplex=False: the first end only receives, the second only sends (os.pipe).
+    """
+    if duplex:
+        left, right = socket.socketpair()
+        return Connection(left.detach()), Connection(right.detach())
+    read_fd, write_fd = os.pipe()
+    return Connection(read_fd, writable=False), Connection(write_fd, readable=False)
+
+
+def wait(object_list: Iterable[Any], timeout: float | None = None) -> list[Any]:
+    """Wait until some of the objects are ready to read; return those.
+
+    Objects may be Connections, anything with a `fileno()` (sockets,
+    `Process.sentinel` values are plain ints) or file descriptor numbers.
+    A closed other end counts as ready: reading it reports EOF.
+    """
+    poller = select.poll()
+    by_fd = {}
+    for obj in object_list:
+        fd = obj if isinstance(obj, int) else obj.fileno()
+        by_fd[fd] = obj
+        poller.register(fd, select.POLLIN)
+    if timeout is None:
+        ready = poller.poll()
+    else:  # poll() counts milliseconds; round up so short waits do not spin
+        ready = poller.poll(max(0, math.ceil(timeout * 1000)))
+    return [by_fd[fd] for fd, _events in ready]
+
+
+# -- reading and writing whole buffers ----------------------------------------
+# os.read and os.write may move fewer bytes than asked (a pipe holds 64 KiB);
+# these loops finish the job.
+
+
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int, at_message_start: bool = False) -> bytes | bytearray:
+    first = os.read(fd, min(size, SMALL))
+    if len(first) == size:
+        return first  # the common case: one read(2)
+    if not first:
+        if at_message_start:
+            raise EOFError
+        raise OSError("got end of file during message")
+    buffer = bytearray(size)
+    buffer[: len(first)] = first
+    _read_into(fd, memoryview(buffer)[len(first) :])
+    return buffer
+
+
+def _read_into(fd: int, view: memoryview) -> None:
+    while view:
+        got = os.readv(fd, [view])
+        if got == 0:
+            raise OSError("got end of file during message")
+        view = view[got:]

@@ -1,0 +1,91 @@
+"""Contexts: the whole API, bound to one start method.
+
+`minimp.get_context("spawn")` returns an object with the same names as the
+`minimp` module (Process, Queue, Lock, Value, ...) whose processes always
+start with spawn, whatever the default. A library can use its own context
+without changing the start method of the program that imports it:
+
+    ctx = minimp.get_context("spawn")
+    p = ctx.Process(target=work)     # a SpawnProcess
+    q = ctx.Queue()
+
+Only Process depends on the start method; queues, locks and shared memory
+are built the same way for both and work under either.
+"""
+
+from __future__ import annotations
+
+from . import start
+from .connection import Pipe
+from .cpus import cpu_count
+from .process import Process, active_children, current_process, parent_process
+from .queues import JoinableQueue, Queue, SimpleQueue
+from .sharedctypes import Array, RawArray, RawValue, Value
+from .synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
+
+__all__ = ["Context", "ForkProcess", "SpawnProcess", "get_context"]
+
+
+class ForkProcess(Process):
+    """A Process that always starts with fork."""
+
+    _start_method = "fork"
+
+
+class SpawnProcess(Process):
+    """A Process that always starts with spawn."""
+
+    _start_method = "spawn"
+
+
+class Context:
+    """minimp's API with a fixed start method; mirrors `multiprocessing.get_context()`."""
+
+    Process: type[Process]
+
+    # The same classes and functions as the minimp module itself.
+    Queue = Queue
+    JoinableQueue = JoinableQueue
+    SimpleQueue = SimpleQueue
+    Lock = Lock
+    RLock = RLock
+    Semaphore = Semaphore
+    BoundedSemaphore = BoundedSemaphore
+    Event = Event
+    Condition = Condition
+    Pipe = staticmethod(Pipe)
+    Value = staticmethod(Value)
+    Array = staticmethod(Array)
+    RawValue = staticmethod(RawValue)
+    RawArray = staticmethod(RawArray)
+    cpu_count = staticmethod(cpu_count)
+    current_process = staticmethod(current_process)
+    parent_process = staticmethod(parent_process)
+    active_children = staticmethod(active_children)
+    get_all_start_methods = staticmethod(start.get_all_start_methods)
+
+    def __init__(self, method: str):
+        self._name = start.check_method(method)
+        self.Process = ForkProcess if method == "fork" else SpawnProcess
+
+    def get_context(self, method: str | None = None) -> Context:
+        return get_context(method)
+
+    def get_start_method(self, allow_none: bool = False) -> str:
+        return self._name
+
+    def set_start_method(self, method: str | None, force: bool = False) -> None:
+        raise ValueError("cannot set start method of concrete context")
+
+    def __repr__(self) -> str:
+        return f"<minimp context {self._name!r}>"
+
+
+_contexts = {method: Context(method) for method in start.METHODS}
+
+
+def get_context(method: str | None = None) -> Context:
+    """The context for `method` ('fork' or 'spawn'), or for the current default."""
+    if method is None:
+        method = start.get_start_method()
+    return _contexts[start.check_method(method)]

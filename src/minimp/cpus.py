@@ -1,0 +1,127 @@
+"""How many CPUs may this process really use?
+
+`cpu_count()` answers the question a pool asks before it starts workers.
+Unlike `multiprocessing.cpu_count()` (which returns `os.cpu_count()`, the
+machine's cores), it counts only the CPUs this process is allowed to run on:
+
+- **CPU affinity**: the set of cores the scheduler may place us on
+  (`os.sched_getaffinity`, which also reflects a cgroup `cpuset`).
+  Python 3.13's `os.process_cpu_count()` counts this, and only this.
+- **The cgroup CPU quota** of a container: "run for at most `quota`
+  microseconds in every `period`". A quota of 150000 per 100000 is 1.5 CPUs
+  of time, spread over any of the cores; we round it up to 2 workers.
+
+The motivating case is Binder: `os.cpu_count()` reports the host's many
+cores, but the notebook's container is granted about one CPU. A pool of "one
+worker per core" there starts many processes that take turns on that one
+CPU, and parallel timings come out no faster than serial ones.
+
+Where the quota lives (Linux only; see `cgroup_cpu_limit`):
+
+    /proc/self/cgroup names our cgroup, per hierarchy:
+        0::/user.slice/app                  (v2)
+        4:cpu,cpuacct:/docker/abc           (v1)
+    the cgroup mount holds its quota:
+        /sys/fs/cgroup/user.slice/app/cpu.max                    "150000 100000"
+        /sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us   "150000"
+        /sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us  "100000"
+
+Limits: `cpu.shares`/`cpu.weight` (relative priorities, not caps) are
+ignored, and so is the load from other processes; on macOS and other systems
+without `/proc` the answer is `os.cpu_count()`. Read `pool.py` next, which
+uses this number as its default pool size.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+
+def cpu_count() -> int:
+    """The number of CPUs this process may use: affinity, capped by quota, >= 1."""
+    if hasattr(os, "sched_getaffinity"):
+        usable = len(os.sched_getaffinity(0))
+    else:  # macOS and Windows have no affinity API in `os`
+        usable = os.cpu_count() or 1
+    limit = cgroup_cpu_limit()
+    if limit is not None:
+        usable = min(usable, math.ceil(limit))
+    return max(1, usable)
+
+
+def cgroup_cpu_limit(
+    proc_self_cgroup: str | os.PathLike = "/proc/self/cgroup",
+    cgroup_root: str | os.PathLike = "/sys/fs/cgroup",
+) -> float | None:
+    """The CPU quota of this process's cgroup, in CPUs (1.5 = 150000/100000).
+
+    Returns None when no limit is found. A quota may sit on any ancestor of
+    our cgroup, so we walk up to the root and keep the smallest. Missing or
+    malformed files count as "no limit here", never as an error.
+    """
+    try:
+        lines = Path(proc_self_cgroup).read_text().splitlines()
+    except (OSError, ValueError):
+        return None  # not Linux, or /proc is not mounted
+    root = Path(cgroup_root)
+    limits = []
+    for line in lines:
+        fields = line.split(":", 2)  # hierarchy-id:controllers:path
+        if len(fields) != 3:
+            continue
+        hierarchy_id, controllers, path = fields
+        if hierarchy_id == "0" and controllers == "":
+            # cgroup v2. On "hybrid" systems the v2 tree is mounted at
+            # unified/, though the cpu controller then usually lives in v1.
+            mounts, read_limit = [root, root / "unified"], _read_cpu_max
+        elif "cpu" in controllers.split(","):
+            # cgroup v1 mounts the cpu controller under its controller list,
+            # which distributions spell "cpu,cpuacct" or plain "cpu".
+            mounts = [root / controllers, root / "cpu,cpuacct", root / "cpu"]
+            read_limit = _read_cfs_quota
+        else:
+            continue
+        for mount in mounts:
+            for directory in _self_and_ancestors(mount, path):
+                limit = read_limit(directory)
+                if limit is not None:
+                    limits.append(limit)
+    return min(limits, default=None)
+
+
+def _self_and_ancestors(mount: Path, cgroup_path: str) -> list[Path]:
+    """Our cgroup's directory under `mount`, then each parent up to `mount`."""
+    parts = [part for part in cgroup_path.split("/") if part]
+    # A container without its own cgroup namespace sees the host's path
+    # (/docker/<id>) but has only its own cgroup mounted at the root; and a
+    # process outside its namespace's root sees "/../..". Either way the
+    # mount root is the best place left to look.
+    if ".." in parts or not mount.joinpath(*parts).is_dir():
+        return [mount]
+    return [mount.joinpath(*parts[:depth]) for depth in range(len(parts), -1, -1)]
+
+
+def _read_cpu_max(directory: Path) -> float | None:
+    """cgroup v2: one line "<quota> <period>"; a quota of "max" is no limit."""
+    try:
+        quota, period = (directory / "cpu.max").read_text().split()
+        return None if quota == "max" else _cpus(int(quota), int(period))
+    except (OSError, ValueError):
+        return None
+
+
+def _read_cfs_quota(directory: Path) -> float | None:
+    """cgroup v1: quota and period in two files; a quota of -1 is no limit."""
+    try:
+        quota = int((directory / "cpu.cfs_quota_us").read_text())
+        period = int((directory / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return _cpus(quota, period)
+
+
+def _cpus(quota: int, period: int) -> float | None:
+    # -1 is v1's "unlimited"; a zero or negative period would be a corrupt file.
+    return quota / period if quota > 0 and period > 0 else None

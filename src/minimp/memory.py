@@ -1,0 +1,74 @@
+"""Shared memory: a file that lives only in RAM, mapped into several processes.
+
+Two processes normally never see each other's memory. To share some, minimp
+creates a file with no name (`memfd_create` on Linux; elsewhere a
+temporary file that is deleted at once), sets its size, and maps it into
+memory with `mmap`. Every process that has the file's descriptor maps the
+same pages: a byte written by one is read by all, with no copy and no
+message in between::
+
+    parent ─ mmap ─┐
+                   ├──▶ the same physical pages (the anonymous file)
+    child  ─ mmap ─┘
+
+The file has no name, so no other user can open it, and the kernel frees it
+when the last descriptor and mapping are gone: nothing to clean up by hand,
+even after a crash. A child gets it like any other descriptor: fork copies
+it, spawn passes it (serialize.py).
+
+Read next: `sharedctypes.py` puts numbers in such memory; `queues.py` keeps
+its messages in such a file.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import tempfile
+from weakref import finalize
+
+from . import serialize
+
+__all__ = ["SharedBuffer"]
+
+
+def _anonymous_file() -> int:
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("minimp")
+    fd, path = tempfile.mkstemp(prefix="minimp-")  # mode 0600: ours alone
+    os.unlink(path)  # gone from the file system, alive while open
+    return fd
+
+
+class SharedBuffer:
+    """`size` bytes of memory, zero-filled, shared with the children started later.
+
+    `fd` is the file, `map` the `mmap` over its first `size` bytes.
+    """
+
+    def __init__(self, size: int):
+        if size < 0:
+            raise ValueError(f"SharedBuffer(size={size}): size must be >= 0")
+        self.size = size
+        self.fd = _anonymous_file()
+        os.ftruncate(self.fd, max(size, 1))  # mmap cannot map an empty file
+        self._map()
+
+    def _map(self) -> None:
+        self.map = mmap.mmap(self.fd, max(self.size, 1))
+        finalize(self, _release, self.map, self.fd)
+
+    def __getstate__(self) -> dict:
+        return {"fd": serialize.pass_fd(self.fd, "shared memory"), "size": self.size}
+
+    def __setstate__(self, state: dict) -> None:
+        self.fd, self.size = state["fd"], state["size"]
+        self._map()
+
+
+def _release(map_: mmap.mmap, fd: int) -> None:
+    try:
+        map_.close()
+    except BufferError:
+        pass  # an object still points into it; the mapping ends with that object
+    os.close(fd)

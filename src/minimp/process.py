@@ -1,0 +1,372 @@
+"""Process: run a function in another process, wait for it, read its exit code.
+
+A Process object lives in the parent. `start()` creates the child (with
+fork or spawn, see start.py); the child calls `run()`, which calls
+`target(*args, **kwargs)`, and exits. The parent then `join()`s it: it
+waits until the child is gone and the operating system has told it the
+*exit code*:
+
+    ==========================================  ============
+    the child ...                                exitcode
+    ==========================================  ============
+    returned from run()                          0
+    called sys.exit(n)                           n
+    raised an exception (traceback on stderr)    1
+    was killed by signal N (terminate, kill)     -N
+    is still running, or was never started      None
+    ==========================================  ============
+
+Until the parent has waited for it, an exited child is a *zombie*: an entry
+in the process table that holds its exit code. `join()`, `is_alive()`,
+`exitcode` and `active_children()` all collect exited children, so that
+zombies do not pile up.
+
+When the parent exits normally it terminates its *daemon* children and
+waits for the others, as `multiprocessing` does.
+
+Where it differs from `multiprocessing.Process`: a `target` that is not
+callable is refused by the constructor, in the caller's process, instead
+of failing later in the child.
+
+Limits: one Process object belongs to the process that created it; only
+that process may start, join or terminate it. Not thread-safe: do not join
+the same Process from two threads.
+
+Read next: `connection.py`, how processes talk.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import signal
+import sys
+import traceback
+from typing import Any, Callable, Iterable, Mapping
+from weakref import finalize
+
+from . import start
+from .connection import wait
+
+__all__ = ["Process", "current_process", "parent_process", "active_children"]
+
+OUTPUT_GRACE = 1.0  # seconds join() waits for the last output of an exited child
+
+
+class Process:
+    """A function running in a child process; mirrors `multiprocessing.Process`.
+
+    Either pass `target` (and `args`, `kwargs`), or subclass and override `run()`.
+    """
+
+    _start_method: str | None = None  # None: the default (start.get_start_method)
+
+    def __init__(
+        self,
+        group: None = None,
+        target: Callable[..., Any] | None = None,
+        name: str | None = None,
+        args: Iterable[Any] = (),
+        kwargs: Mapping[str, Any] = {},  # noqa: B006 - the standard library's signature
+        *,
+        daemon: bool | None = None,
+    ):
+        if group is not None:
+            raise AssertionError("group argument must be None for now")
+        if target is not None and not callable(target):
+            raise TypeError(
+                f"Process(target={target!r}): target must be callable "
+                f"(a function, not the result of calling one), got {type(target).__name__}"
+            )
+        self._identity = _current._identity + (next(_counter),)
+        self._parent_pid = os.getpid()
+        self._parent_name = _current.name
+        self._target = target
+        self._args = tuple(args)
+        self._kwargs = dict(kwargs)
+        self._name = name or f"{type(self).__name__}-{':'.join(map(str, self._identity))}"
+        self._daemon = _current.daemon if daemon is None else bool(daemon)
+        self._closed = False
+        self._child = None  # a start.ForkedChild or subprocess.Popen once started
+
+    def run(self) -> None:
+        """The work the child does; by default, call the target."""
+        if self._target is not None:
+            self._target(*self._args, **self._kwargs)
+
+    # -- the life of a child: start, join, stop ---------------------------------
+
+    def start(self) -> None:
+        """Start the child process; it calls `run()`."""
+        self._check_closed()
+        if self._child is not None:
+            raise AssertionError("cannot start a process twice")
+        if self._parent_pid != os.getpid():
+            raise AssertionError("can only start a process object created by current process")
+        if _current.daemon:
+            raise AssertionError("daemonic processes are not allowed to have children")
+        _collect_exited_children()
+        method = self._start_method or start.get_start_method()
+        self._child, self._sentinel, self._output = start.launch(self, method)
+        self._close_sentinel = finalize(self, os.close, self._sentinel)
+        # The parent no longer needs the target; dropping it avoids reference
+        # cycles through a target that refers to this object (as stdlib does).
+        del self._target, self._args, self._kwargs
+        _children.add(self)
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the child exits, or `timeout` seconds pass.
+
+        Returns None either way; check `exitcode` (None: still running).
+        """
+        self._check_closed()
+        if self._parent_pid != os.getpid():
+            raise AssertionError(
+                "can only join a child process" + (" (a process cannot join itself)" if self is _current else "")
+            )
+        if self._child is None:
+            raise AssertionError("can only join a started process")
+        if timeout is not None and not wait([self._sentinel], timeout):
+            return  # still running
+        self._child.wait()
+        self._output.wait(OUTPUT_GRACE)
+        _children.discard(self)
+
+    def is_alive(self) -> bool:
+        """Is the child running? (Collects its exit code if it is not.)"""
+        self._check_closed()
+        if self is _current:
+            return True
+        if self._parent_pid != os.getpid():
+            raise AssertionError("can only test a child process")
+        if self._child is None or self._child.poll() is not None:
+            _children.discard(self)
+            return False
+        return True
+
+    def terminate(self) -> None:
+        """Ask the child to stop: send it SIGTERM (exitcode -15 unless it handles it)."""
+        self._check_closed()
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Stop the child now: send it SIGKILL (exitcode -9; it cannot refuse)."""
+        self._check_closed()
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, signum: int) -> None:
+        if self._child is None:
+            raise AssertionError("can only signal a started process: call start() first")
+        self._child.send_signal(signum)
+
+    def close(self) -> None:
+        """Release the process's resources; most methods then raise ValueError."""
+        if self._child is not None:
+            if self._child.poll() is None:
+                raise ValueError(
+                    "Cannot close a process while it is still running. "
+                    "You should first call join() or terminate()."
+                )
+            self._close_sentinel()
+            _children.discard(self)
+        self._closed = True
+
+    def _check_closed(self) -> None:
+        if self._closed:
+            raise ValueError("process object is closed")
+
+    # -- what can be asked of it -----------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, name: str) -> None:
+        if not isinstance(name, str):
+            raise AssertionError("name must be a string")
+        self._name = name
+
+    @property
+    def daemon(self) -> bool:
+        """A daemon child is terminated when its parent exits, and may not start children."""
+        return self._daemon
+
+    @daemon.setter
+    def daemon(self, daemonic: bool) -> None:
+        if self._child is not None:
+            raise AssertionError("process has already started")
+        self._daemon = bool(daemonic)
+
+    @property
+    def exitcode(self) -> int | None:
+        """The exit code (see the table in the module docstring), or None."""
+        self._check_closed()
+        if self._child is None:
+            return None
+        return self._child.poll()
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id once started; None before."""
+        self._check_closed()
+        if self is _current:
+            return os.getpid()
+        return self._child and self._child.pid
+
+    ident = pid
+
+    @property
+    def sentinel(self) -> int:
+        """A file descriptor that becomes readable when the child exits.
+
+        Wait on several with `minimp.connection.wait([...])`.
+        """
+        self._check_closed()
+        if self._child is None:
+            raise ValueError("process not started")
+        return self._sentinel
+
+    def __repr__(self) -> str:
+        exitcode = None
+        if self is _current:
+            status = "started"
+        elif self._closed:
+            status = "closed"
+        elif self._parent_pid != os.getpid():
+            status = "unknown"
+        elif self._child is None:
+            status = "initial"
+        else:
+            exitcode = self._child.poll()
+            status = "started" if exitcode is None else "stopped"
+        info = [type(self).__name__, f"name={self._name!r}"]
+        if self._child is not None:
+            info.append(f"pid={self._child.pid}")
+        info.append(f"parent={self._parent_pid}")
+        info.append(status)
+        if exitcode is not None:
+            info.append(f"exitcode={_SIGNAL_NAMES.get(exitcode, exitcode)}")
+        if self._daemon:
+            info.append("daemon")
+        return f"<{' '.join(info)}>"
+
+    # Under spawn the Process object itself travels to the child; the parent's
+    # handles on the child stay behind.
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        for key in ("_child", "_sentinel", "_output", "_close_sentinel"):
+            state.pop(key, None)
+        state["_child"] = None
+        return state
+
+    # -- in the child ---------------------------------------------------------------
+
+    def _bootstrap(self, parent_sentinel: int) -> int:
+        """Run in the new child by start.py: become the current process, call
+        run(), turn what happened into an exit code."""
+        global _current, _parent, _children, _counter
+        _current = self
+        _parent = _ParentProcess(self._parent_name, self._parent_pid, parent_sentinel)
+        _children = set()
+        _counter = itertools.count(1)
+        try:
+            try:
+                self.run()
+                exitcode = 0
+            finally:
+                _stop_children()
+        except SystemExit as exc:
+            if exc.code is None:
+                exitcode = 0
+            elif isinstance(exc.code, int):
+                exitcode = exc.code
+            else:  # sys.exit("message"): print it, fail with 1, as Python does
+                sys.stderr.write(f"{exc.code}\n")
+                exitcode = 1
+        except BaseException:
+            exitcode = 1
+            sys.stderr.write(f"Process {self.name}:\n")
+            traceback.print_exc()
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    try:
+                        stream.flush()
+                    except (OSError, ValueError):
+                        pass
+        return exitcode
+
+
+class _MainProcess(Process):
+    """The process nobody started: the one running your notebook or script."""
+
+    def __init__(self) -> None:
+        self._identity = ()
+        self._name = "MainProcess"
+        self._parent_pid = None
+        self._daemon = False
+        self._closed = False
+        self._child = None
+
+
+class _ParentProcess:
+    """The parent, as a child sees it: its name, pid, and whether it is alive."""
+
+    def __init__(self, name: str, pid: int, sentinel: int):
+        self.name = name
+        self.pid = self.ident = pid
+        self.sentinel = sentinel  # readable once the parent has exited
+        self.daemon = False
+
+    def is_alive(self) -> bool:
+        return not wait([self.sentinel], timeout=0)
+
+    def join(self, timeout: float | None = None) -> None:
+        wait([self.sentinel], timeout)
+
+    def __repr__(self) -> str:
+        return f"<_ParentProcess name={self.name!r} pid={self.pid}>"
+
+
+_current: Process = _MainProcess()
+_parent: _ParentProcess | None = None
+_children: set[Process] = set()  # started by this process, not yet collected
+_counter = itertools.count(1)  # numbers the children: Process-1, Process-2, ...
+
+_SIGNAL_NAMES = {-s.value: f"-{s.name}" for s in signal.Signals}
+
+
+def current_process() -> Process:
+    """The Process object of the running process (in the main process: 'MainProcess')."""
+    return _current
+
+
+def parent_process() -> _ParentProcess | None:
+    """The parent of the running process, or None in the main process."""
+    return _parent
+
+
+def active_children() -> list[Process]:
+    """The children of this process that are still running."""
+    _collect_exited_children()
+    return list(_children)
+
+
+def _collect_exited_children() -> None:
+    for child in list(_children):
+        if child._child.poll() is not None:
+            _children.discard(child)
+
+
+def _stop_children() -> None:
+    """What a process does as it exits: terminate daemon children, join the others."""
+    for child in active_children():
+        if child.daemon:
+            child.terminate()
+    for child in active_children():
+        child.join()
+
+
+atexit.register(_stop_children)

@@ -1,0 +1,295 @@
+"""Queue and JoinableQueue: many producers, many consumers, and no join deadlock.
+
+A minimp Queue keeps its messages in a shared file (memory.py) that starts
+with a small header of counters, and appends each message, framed by its
+length as on a Pipe, after the previous one::
+
+    [count|read_pos|write_pos|...][len|message][len|message][len|message]
+                                   ^ read_pos                            ^ write_pos
+    get() takes the message at read_pos          put() appends at write_pos
+
+One Lock (synchronize.py) guards the header, so any number of processes can
+put and get. Two Events let the others sleep instead of spinning:
+`not_empty` is set while there is a message, `not_full` while there is room
+(only for a queue with a maxsize).
+
+Why not a pipe, like the standard library? There, put() hands the object
+to a *feeder thread* that writes it into a pipe, and a pipe holds only 64
+KiB. A child that has put more than that cannot exit until somebody reads
+it: its feeder thread is stuck on the full pipe and the child waits for
+that thread before exiting. A parent that calls `join()` on the child
+before `get()`-ting its results waits for ever: the "join before drain"
+deadlock. In minimp the messages live in the queue's own memory, not in
+the pipe, and there is no feeder thread: put() returns as soon as the
+message is stored, and a child can always exit. **The deadlock is
+impossible by design.** (With a `maxsize`, put() waits for room: that is
+what a maxsize asks for.)
+
+Other differences from `multiprocessing.Queue`: put() pickles in the
+caller, so an unpicklable object raises there (the standard library prints
+the error from its feeder thread, and the item is lost); qsize() works on
+every platform; close(), join_thread() and cancel_join_thread() have no
+thread to deal with.
+
+Memory: unread messages use memory; when the queue empties the file is
+cut back, and when most of it has been read it is compacted.
+
+Limits: a process killed (terminate, kill) while inside put() or get()
+holds the Lock for ever, and the queue stops working (as in the standard
+library, where the data can also be corrupted).
+
+Read next: `sharedctypes.py` for shared numbers; pool.py for a queue of tasks.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import queue
+import struct
+from typing import Any
+
+from . import serialize
+from .memory import SharedBuffer
+from .synchronize import Event, Lock, deadline_for, time_left
+
+__all__ = ["Queue", "JoinableQueue", "SimpleQueue", "Empty", "Full"]
+
+Empty = queue.Empty  # the exceptions of the standard library's queue module
+Full = queue.Full
+
+HEADER = struct.Struct("!Q")  # a message's length prefix
+FIRST_READ = 4096  # get() reads this much at once: a small message in one go
+TIDY_ABOVE = 1 << 20  # cut back or compact the file once it holds this much
+
+
+class _Counters(ctypes.Structure):
+    """The header at the start of the shared file: what every process must agree on."""
+
+    _fields_ = [
+        ("count", ctypes.c_int64),  # messages in the queue
+        ("read_pos", ctypes.c_int64),  # where the next get() reads
+        ("write_pos", ctypes.c_int64),  # where the next put() writes
+        ("file_size", ctypes.c_int64),  # how far the file has grown
+        ("unfinished", ctypes.c_int64),  # JoinableQueue: put() minus task_done()
+    ]
+
+
+START = ctypes.sizeof(_Counters)  # where the messages begin
+
+
+class Queue:
+    """A process-safe FIFO queue; mirrors `multiprocessing.Queue`.
+
+    `maxsize` <= 0 means no limit. `get` and `put` take `block` and `timeout`
+    and raise the standard `queue.Empty` and `queue.Full`.
+    """
+
+    def __init__(self, maxsize: int = 0):
+        if not isinstance(maxsize, int):
+            raise TypeError(f"Queue(maxsize={maxsize!r}): maxsize must be an int")
+        self._maxsize = maxsize if maxsize > 0 else 0
+        self._buffer = SharedBuffer(START)  # the header, mapped; messages follow in the file
+        self._lock = Lock()
+        self._not_empty = Event()
+        self._not_full = Event()
+        self._not_full.set()
+        self._closed = False
+        self._map_counters()
+        self._counters.read_pos = self._counters.write_pos = self._counters.file_size = START
+
+    def _map_counters(self) -> None:
+        self._counters = _Counters.from_buffer(self._buffer.map)
+
+    # -- put --------------------------------------------------------------------
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        """Put `obj` at the end of the queue; with a maxsize, wait for room."""
+        self._check_open()
+        message = serialize.dumps(obj)  # before taking the lock: it may be slow
+        deadline = deadline_for(block, timeout)
+        while True:
+            with self._lock:
+                if not self._maxsize or self._counters.count < self._maxsize:
+                    self._append(message)
+                    return
+            if not self._not_full.wait(time_left(deadline)):
+                raise Full
+
+    def put_nowait(self, obj: Any) -> None:
+        self.put(obj, block=False)
+
+    def _append(self, message: bytes) -> None:
+        """With the lock held: store a message at the end, update the counters."""
+        c = self._counters
+        _write_at(self._buffer.fd, [HEADER.pack(len(message)), message], c.write_pos)
+        c.write_pos += HEADER.size + len(message)
+        c.file_size = max(c.file_size, c.write_pos)
+        c.count += 1
+        c.unfinished += 1
+        if c.count == 1:
+            self._not_empty.set()
+        if c.count == self._maxsize:
+            self._not_full.clear()
+
+    # -- get --------------------------------------------------------------------
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        """Remove and return the first message; wait for one if the queue is empty."""
+        self._check_open()
+        deadline = deadline_for(block, timeout)
+        while True:
+            with self._lock:
+                if self._counters.count > 0:
+                    message = self._take()
+                    break
+            if not self._not_empty.wait(time_left(deadline)):
+                raise Empty
+        return serialize.loads(message)  # after releasing the lock: it may be slow
+
+    def get_nowait(self) -> Any:
+        return self.get(block=False)
+
+    def _take(self) -> bytes:
+        """With the lock held: read the first message, update the counters."""
+        c, fd = self._counters, self._buffer.fd
+        first = os.pread(fd, FIRST_READ, c.read_pos)
+        (size,) = HEADER.unpack_from(first)
+        end = HEADER.size + size
+        message = first[HEADER.size : end] if len(first) >= end else _read_at(fd, size, c.read_pos + HEADER.size)
+        c.read_pos += end
+        c.count -= 1
+        if c.count == self._maxsize - 1:
+            self._not_full.set()
+        if c.count == 0:
+            self._not_empty.clear()
+            self._start_over()
+        elif c.read_pos - START > max(TIDY_ABOVE, c.write_pos - c.read_pos):
+            self._compact()
+        return message
+
+    def _start_over(self) -> None:
+        """The queue is empty: write from the start again, and give back memory."""
+        c = self._counters
+        c.read_pos = c.write_pos = START
+        if c.file_size > TIDY_ABOVE:
+            os.ftruncate(self._buffer.fd, START)
+            c.file_size = START
+
+    def _compact(self) -> None:
+        """Most of the file has been read: move the unread messages to the start.
+
+        They are fewer bytes than were read, so the two ranges do not overlap,
+        and each byte is moved at most once per byte read before it.
+        """
+        c, fd = self._counters, self._buffer.fd
+        unread = c.write_pos - c.read_pos
+        for offset in range(0, unread, TIDY_ABOVE):
+            chunk = _read_at(fd, min(TIDY_ABOVE, unread - offset), c.read_pos + offset)
+            _write_at(fd, [chunk], START + offset)
+        c.read_pos, c.write_pos = START, START + unread
+
+    # -- what can be asked of it ------------------------------------------------------
+
+    def qsize(self) -> int:
+        """The number of messages in the queue (it may change at once)."""
+        return self._counters.count
+
+    def empty(self) -> bool:
+        return self._counters.count == 0
+
+    def full(self) -> bool:
+        return bool(self._maxsize) and self._counters.count >= self._maxsize
+
+    def close(self) -> None:
+        """This process will not use the queue any more: put() and get() now raise
+        ValueError. Other processes are not affected."""
+        self._closed = True
+
+    def join_thread(self) -> None:
+        """Nothing to wait for: a minimp Queue has no feeder thread."""
+        if not self._closed:
+            raise AssertionError(f"Queue {self!r} not closed")
+
+    def cancel_join_thread(self) -> None:
+        """Nothing to cancel: a minimp Queue has no feeder thread."""
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} at {id(self):#x} maxsize={self._maxsize}>"
+
+    # A spawned child gets the same shared file, lock and events.
+    def __getstate__(self) -> dict:
+        serialize.assert_spawning(type(self).__name__)
+        state = self.__dict__.copy()
+        del state["_counters"]  # a view into this process's mapping
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._map_counters()
+
+
+class JoinableQueue(Queue):
+    """A Queue that counts unfinished tasks: consumers call `task_done()`
+    after each get(), and `join()` waits until every task is done."""
+
+    def __init__(self, maxsize: int = 0):
+        super().__init__(maxsize)
+        self._all_done = Event()
+        self._all_done.set()
+
+    def _append(self, message: bytes) -> None:
+        super()._append(message)
+        if self._counters.unfinished == 1:
+            self._all_done.clear()
+
+    def task_done(self) -> None:
+        """Say that a task taken with get() is finished."""
+        with self._lock:
+            if self._counters.unfinished <= 0:
+                raise ValueError("task_done() called too many times")
+            self._counters.unfinished -= 1
+            if self._counters.unfinished == 0:
+                self._all_done.set()
+
+    def join(self) -> None:
+        """Wait until every message put has been marked with task_done()."""
+        self._all_done.wait()
+
+
+class SimpleQueue(Queue):
+    """The smallest queue: put(), get(), empty() and close(), no size and no timeouts."""
+
+    def __init__(self):
+        super().__init__()
+
+    def get(self) -> Any:
+        return super().get()
+
+    def put(self, obj: Any) -> None:
+        super().put(obj)
+
+
+# -- reading and writing the shared file -----------------------------------------------
+
+
+def _write_at(fd: int, parts: list, offset: int) -> None:
+    total = sum(len(part) for part in parts)
+    if os.pwritev(fd, parts, offset) != total:  # only a full disk does this
+        raise OSError(f"short write to the queue's shared file at offset {offset}")
+
+
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    # One read(2) moves at most about 2 GiB, hence the loop.
+    parts, got = [], 0
+    while got < size:
+        chunk = os.pread(fd, size - got, offset + got)
+        if not chunk:
+            raise EOFError("the queue's shared file ended in the middle of a message")
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)

@@ -1,0 +1,225 @@
+"""Value and Array: numbers that several processes read and write in place.
+
+`Value('i', 0)` is a C int that lives in shared memory (memory.py): a child
+that adds 1 to it changes the parent's number, with no message sent. It is
+a `ctypes` object placed on the shared pages with `from_buffer`::
+
+    Value('d', 1.5)  ─▶  ctypes.c_double ─ from_buffer ─▶ SharedBuffer (8 bytes)
+
+Type codes are those of the `array` module ('i' int, 'd' double, 'c' char,
+...), or any ctypes type.
+
+Shared memory is fast but has no protection of its own: `v.value += 1` is a
+read, an addition and a write, and two processes doing it at once lose
+updates (chapter 04 shows it). So `Value` and `Array` come with a lock
+(an RLock from synchronize.py unless you pass one, or `lock=False`):
+
+    with counter.get_lock():
+        counter.value += 1
+
+`RawValue` and `RawArray` are the bare ctypes objects, without a lock.
+
+Where it differs from `multiprocessing.sharedctypes`: each object has its
+own shared file instead of a slice of a common heap; simpler to follow,
+but each uses a file descriptor, so prefer one Array of a million numbers
+to a million Values.
+
+Read next: `queues.py`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+from . import serialize
+from .memory import SharedBuffer
+from .synchronize import RLock
+
+__all__ = ["RawValue", "RawArray", "Value", "Array"]
+
+TYPECODES = {
+    "c": ctypes.c_char, "u": ctypes.c_wchar,
+    "b": ctypes.c_byte, "B": ctypes.c_ubyte,
+    "h": ctypes.c_short, "H": ctypes.c_ushort,
+    "i": ctypes.c_int, "I": ctypes.c_uint,
+    "l": ctypes.c_long, "L": ctypes.c_ulong,
+    "q": ctypes.c_longlong, "Q": ctypes.c_ulonglong,
+    "f": ctypes.c_float, "d": ctypes.c_double,
+}  # fmt: skip
+
+
+def _ctype(typecode_or_type: Any, caller: str) -> type:
+    ctype = TYPECODES.get(typecode_or_type, typecode_or_type)
+    try:
+        ctypes.sizeof(ctype)  # only ctypes types (and their objects) have a size
+    except TypeError:
+        ctype = None
+    if not isinstance(ctype, type):
+        raise TypeError(
+            f"{caller}(typecode_or_type={typecode_or_type!r}): expected a type code "
+            f"(one of {''.join(TYPECODES)!r}) or a ctypes type such as ctypes.c_int"
+        )
+    return ctype
+
+
+def _in_shared_memory(ctype: type) -> Any:
+    """A zeroed `ctype` object placed in a new SharedBuffer."""
+    buffer = SharedBuffer(ctypes.sizeof(ctype))
+    obj = ctype.from_buffer(buffer.map)
+    obj._shared_buffer = buffer  # keeps the memory alive as long as the object
+    serialize.register(ctype, _reduce)  # how it travels to a spawned child
+    return obj
+
+
+# A child must get the *same* memory, not a copy of the numbers in it: what
+# is pickled is the shared file (its descriptor) and the type to map on it.
+def _reduce(obj: Any) -> tuple:
+    if isinstance(obj, ctypes.Array):
+        return _rebuild, (obj._type_, obj._length_, obj._shared_buffer)
+    return _rebuild, (type(obj), None, obj._shared_buffer)
+
+
+def _rebuild(ctype: type, length: int | None, buffer: SharedBuffer) -> Any:
+    if length is not None:
+        ctype = ctype * length
+    obj = ctype.from_buffer(buffer.map)
+    obj._shared_buffer = buffer
+    serialize.register(ctype, _reduce)
+    return obj
+
+
+def RawValue(typecode_or_type: Any, *args: Any) -> Any:
+    """A ctypes object in shared memory, initialised with `args`; no lock."""
+    obj = _in_shared_memory(_ctype(typecode_or_type, "RawValue"))
+    obj.__init__(*args)
+    return obj
+
+
+def RawArray(typecode_or_type: Any, size_or_initializer: Any) -> Any:
+    """A ctypes array in shared memory: `size` zeros, or a copy of a sequence; no lock."""
+    ctype = _ctype(typecode_or_type, "RawArray")
+    if isinstance(size_or_initializer, int):
+        if size_or_initializer < 0:
+            raise ValueError(f"RawArray(size_or_initializer={size_or_initializer}): an array size must be >= 0")
+        return _in_shared_memory(ctype * size_or_initializer)
+    try:
+        values = list(size_or_initializer)
+    except TypeError:
+        raise TypeError(
+            f"RawArray(size_or_initializer={size_or_initializer!r}): expected an int "
+            f"(the size) or a sequence of initial values"
+        ) from None
+    array = _in_shared_memory(ctype * len(values))
+    array.__init__(*values)
+    return array
+
+
+def Value(typecode_or_type: Any, *args: Any, lock: Any = True) -> Any:
+    """A shared value with a lock: `.value`, `get_lock()`. lock=False gives a RawValue."""
+    return _synchronized(RawValue(typecode_or_type, *args), lock, Synchronized)
+
+
+def Array(typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True) -> Any:
+    """A shared array with a lock: indexing, slicing, `get_lock()`.
+
+    An Array of 'c' also has `.value` and `.raw`, as a C string.
+    """
+    array = RawArray(typecode_or_type, size_or_initializer)
+    wrapper = SynchronizedString if array._type_ is ctypes.c_char else SynchronizedArray
+    return _synchronized(array, lock, wrapper)
+
+
+def _synchronized(obj: Any, lock: Any, wrapper: type) -> Any:
+    if lock is False:
+        return obj
+    if lock is True or lock is None:
+        lock = RLock()
+    if not hasattr(lock, "acquire"):
+        raise AttributeError(f"{lock!r} has no method 'acquire'")
+    return wrapper(obj, lock)
+
+
+class SynchronizedBase:
+    """A shared ctypes object and the lock that protects it."""
+
+    def __init__(self, obj: Any, lock: Any):
+        self._obj = obj
+        self._lock = lock
+        self.acquire = lock.acquire
+        self.release = lock.release
+
+    def get_obj(self) -> Any:
+        return self._obj
+
+    def get_lock(self) -> Any:
+        return self._lock
+
+    def __enter__(self) -> bool:
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc_info) -> None:
+        self._lock.__exit__(*exc_info)
+
+    def __reduce__(self):
+        return type(self), (self._obj, self._lock)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} wrapper for {self._obj}>"
+
+
+class Synchronized(SynchronizedBase):
+    """A shared number and its lock.
+
+    Reading or writing `.value` takes the lock for that one access; take it
+    yourself (`with v.get_lock():`) around a read-modify-write such as `+=`.
+    """
+
+    @property
+    def value(self) -> Any:
+        with self._lock:
+            return self._obj.value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        with self._lock:
+            self._obj.value = value
+
+
+class SynchronizedArray(SynchronizedBase):
+    """A shared ctypes array and its lock; each index or slice access takes the lock."""
+
+    def __len__(self) -> int:
+        return len(self._obj)
+
+    def __getitem__(self, index: Any) -> Any:
+        with self._lock:
+            return self._obj[index]
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        with self._lock:
+            self._obj[index] = value
+
+
+class SynchronizedString(SynchronizedArray):
+    """A shared char array: `.value` (up to the first NUL) and `.raw` (all bytes)."""
+
+    @property
+    def value(self) -> bytes:
+        with self._lock:
+            return self._obj.value
+
+    @value.setter
+    def value(self, value: bytes) -> None:
+        with self._lock:
+            self._obj.value = value
+
+    @property
+    def raw(self) -> bytes:
+        with self._lock:
+            return self._obj.raw
+
+    @raw.setter
+    def raw(self, value: bytes) -> None:
+        with self._lock:
+            self._obj.raw = value

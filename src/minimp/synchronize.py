@@ -1,0 +1,386 @@
+"""Locks for processes, made of pipes: Semaphore, Lock, RLock, Event, Condition.
+
+A semaphore counts free places. minimp keeps that count in the kernel, as
+bytes in a pipe: one byte ("token") per free place, the trick the jobserver
+of GNU make uses. `acquire()` reads a token out of the pipe, `release()`
+writes one back, and a process that finds the pipe empty sleeps in poll(2)
+until a token arrives::
+
+    Semaphore(2)    pipe: [• •]
+    acquire()             [•]       got one
+    acquire()             [ ]       got one
+    acquire()             [ ]       sleeps in poll() ...
+    release() elsewhere   [•]       ... wakes up, reads it: [ ]
+
+Every process that has the two file descriptors shares the same pipe, so a
+lock made before `start()` works in the child (fork copies the descriptors,
+spawn passes them).
+
+- `Lock` is a semaphore with one token that refuses to be released twice.
+- `RLock` is a Lock plus an owner and a count, kept in the owner process:
+  only the owner can know it holds it, so only the owner needs to.
+- `Event` is a pipe holding no byte (clear) or one byte (set); `wait()`
+  polls the pipe without reading, so every waiter sees the byte.
+- `Condition` is the standard library's algorithm on three semaphores.
+
+Compared with the standard library, which uses POSIX semaphores: every
+acquire and release is a system call (about a microsecond), where an
+uncontended POSIX semaphore costs none; waiters wake in no particular
+order. As there, a process killed while holding a lock takes the token with
+it, and the lock stays locked for good.
+
+Limits: a Semaphore holds at most as many tokens as a pipe holds bytes
+(64 KiB on Linux). These objects reach a child only when it is started, not
+through a Queue later (RuntimeError).
+
+Read next: `sharedctypes.py`, shared numbers that such a lock protects.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+import sys
+import termios
+import threading
+import time
+from weakref import finalize
+
+from . import serialize
+from .connection import wait
+from .process import current_process
+
+__all__ = ["Semaphore", "BoundedSemaphore", "Lock", "RLock", "Event", "Condition"]
+
+
+def _pipe() -> tuple[int, int]:
+    """A pipe whose ends never block: an empty read or a full write raises
+    BlockingIOError instead, and we decide what to do."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+    return read_end, write_end
+
+
+def _bytes_in(fd: int) -> int:
+    """How many bytes wait in the pipe (the FIONREAD ioctl)."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+def deadline_for(block: bool, timeout: float | None) -> float | None:
+    """When to give up waiting, as the standard library reads (block, timeout)."""
+    if not block:
+        return time.monotonic()  # no waiting at all; the timeout is ignored
+    if timeout is None:
+        return None  # for ever
+    return time.monotonic() + timeout
+
+
+def time_left(deadline: float | None) -> float | None:
+    """Seconds until `deadline` (never negative), or None for ever."""
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+class Semaphore:
+    """A counter of free places, shared by processes; mirrors `multiprocessing.Semaphore`."""
+
+    def __init__(self, value: int = 1):
+        if not isinstance(value, int):
+            raise TypeError(f"{type(self).__name__}(value={value!r}): value must be an int")
+        if value < 0:
+            raise ValueError(f"{type(self).__name__}(value={value}): value must be >= 0")
+        self._read, self._write = _pipe()
+        finalize(self, _close, self._read, self._write)
+        try:
+            os.write(self._write, b"\x01" * value)
+        except BlockingIOError:
+            raise ValueError(
+                f"{type(self).__name__}(value={value}): a minimp semaphore holds at most "
+                f"{_bytes_in(self._read)} tokens on this system"
+            ) from None
+        self._maxvalue: int | None = None  # no limit; BoundedSemaphore and Lock set one
+        self._setup_owner()
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        """Take a token; wait for one if there is none. False if none came in time."""
+        deadline = deadline_for(block, timeout)
+        while True:
+            try:
+                os.read(self._read, 1)
+            except BlockingIOError:  # no token: wait for one, then try again
+                remaining = time_left(deadline)
+                if remaining == 0:
+                    return False
+                wait([self._read], remaining)
+                continue
+            self._took()
+            return True
+
+    def release(self) -> None:
+        """Put a token back, waking one waiter."""
+        if self._maxvalue is not None and _bytes_in(self._read) >= self._maxvalue:
+            raise ValueError("semaphore or lock released too many times")
+        self._gave()
+        try:
+            os.write(self._write, b"\x01")
+        except BlockingIOError:
+            raise ValueError("semaphore value cannot grow beyond the pipe's capacity") from None
+
+    def get_value(self) -> int:
+        """The number of free places (tokens in the pipe) right now."""
+        return _bytes_in(self._read)
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}(value={self.get_value()})>"
+
+    # Who holds it: only Lock and RLock keep track.
+    def _setup_owner(self) -> None:
+        pass
+
+    def _took(self) -> None:
+        pass
+
+    def _gave(self) -> None:
+        pass
+
+    # Under spawn the child gets the same pipe: the descriptors travel, and
+    # ownership, which belongs to this process, stays behind.
+    def __getstate__(self) -> dict:
+        kind = type(self).__name__
+        return {
+            "read": serialize.pass_fd(self._read, kind),
+            "write": serialize.pass_fd(self._write, kind),
+            "maxvalue": self._maxvalue,
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        self._read, self._write, self._maxvalue = state["read"], state["write"], state["maxvalue"]
+        finalize(self, _close, self._read, self._write)
+        self._setup_owner()
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+class BoundedSemaphore(Semaphore):
+    """A Semaphore that may not be released above its initial value (ValueError)."""
+
+    def __init__(self, value: int = 1):
+        super().__init__(value)
+        self._maxvalue = value
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}(value={self.get_value()}, maxvalue={self._maxvalue})>"
+
+
+def _me() -> tuple[int, int]:
+    return os.getpid(), threading.get_ident()
+
+
+class Lock(Semaphore):
+    """A lock for processes: one token. Releasing an unlocked Lock raises ValueError.
+
+    As in the standard library, any process or thread may release it.
+    """
+
+    def __init__(self):
+        super().__init__(1)
+        self._maxvalue = 1
+
+    def _setup_owner(self) -> None:
+        self._owner: tuple[int, int] | None = None  # (pid, thread) holding it
+
+    def _took(self) -> None:
+        self._owner = _me()
+
+    def _gave(self) -> None:
+        self._owner = None
+
+    def _is_mine(self) -> bool:
+        return self._owner == _me()
+
+    def _count(self) -> int:
+        return int(self._is_mine())
+
+    def __repr__(self) -> str:
+        if self._is_mine():
+            owner = _holder_name()
+        elif self.get_value() == 1:
+            owner = "None"
+        else:
+            owner = "SomeOtherProcess"
+        return f"<{type(self).__name__}(owner={owner})>"
+
+
+def _holder_name() -> str:
+    name = current_process().name
+    if threading.current_thread() is not threading.main_thread():
+        name += "|" + threading.current_thread().name
+    return name
+
+
+class RLock(Lock):
+    """A lock its owner may acquire again; it is free after as many releases.
+
+    Only the owner (process and thread) may release it (AssertionError).
+    """
+
+    def _setup_owner(self) -> None:
+        self._owner = None
+        self._depth = 0
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        if self._is_mine():  # already ours: just count
+            self._depth += 1
+            return True
+        return super().acquire(block, timeout)
+
+    def release(self) -> None:
+        if not self._is_mine():
+            raise AssertionError("attempt to release recursive lock not owned by thread")
+        self._depth -= 1
+        if self._depth == 0:
+            super().release()
+
+    def _took(self) -> None:
+        self._owner = _me()
+        self._depth = 1
+
+    def _count(self) -> int:
+        return self._depth if self._is_mine() else 0
+
+    def __repr__(self) -> str:
+        if self._is_mine():
+            owner, depth = _holder_name(), self._depth
+        elif self.get_value() == 1:
+            owner, depth = "None", 0
+        else:
+            owner, depth = "SomeOtherProcess", "nonzero"
+        return f"<{type(self).__name__}({owner}, {depth})>"
+
+
+class Event:
+    """A flag processes can wait for: a pipe with no byte (clear) or one (set)."""
+
+    def __init__(self):
+        self._read, self._write = _pipe()
+        finalize(self, _close, self._read, self._write)
+
+    def is_set(self) -> bool:
+        return bool(wait([self._read], 0))
+
+    def set(self) -> None:
+        """Set the flag: every waiter, now and later, wakes up."""
+        # Two processes setting at once may both write: harmless, clear()
+        # empties the pipe, however many bytes are in it.
+        if not self.is_set():
+            os.write(self._write, b"\x01")
+
+    def clear(self) -> None:
+        try:
+            os.read(self._read, 1024)
+        except BlockingIOError:
+            pass  # already clear
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the flag is set; return whether it is (False after a timeout)."""
+        return bool(wait([self._read], timeout))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} at {id(self):#x} {'set' if self.is_set() else 'unset'}>"
+
+    def __getstate__(self) -> dict:
+        return {"read": serialize.pass_fd(self._read, "Event"), "write": serialize.pass_fd(self._write, "Event")}
+
+    def __setstate__(self, state: dict) -> None:
+        self._read, self._write = state["read"], state["write"]
+        finalize(self, _close, self._read, self._write)
+
+
+class Condition:
+    """Wait until another process says something changed; mirrors `multiprocessing.Condition`.
+
+    The standard library's algorithm: a sleeper counts itself in
+    `sleeping`, releases the lock and waits on `wake_up`; `notify(n)`
+    releases `wake_up` once per sleeper (at most n) and waits, on `woken`,
+    until each has really woken, so that a notify cannot be lost or count
+    twice.
+    """
+
+    def __init__(self, lock: Lock | RLock | None = None):
+        self._lock = lock if lock is not None else RLock()
+        self._sleeping = Semaphore(0)  # released once by each waiter going to sleep
+        self._woken = Semaphore(0)  # released once by each waiter that woke up
+        self._wake_up = Semaphore(0)  # a waiter sleeps on this
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        return self._lock.acquire(block, timeout)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def __enter__(self) -> bool:
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc_info) -> None:
+        self._lock.__exit__(*exc_info)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Release the lock, sleep until notified (or timeout), take the lock back."""
+        if not self._lock._is_mine():
+            raise AssertionError("must acquire() condition before using wait()")
+        self._sleeping.release()
+        depth = self._lock._count()  # an RLock may be held several times over
+        for _ in range(depth):
+            self._lock.release()
+        try:
+            return self._wake_up.acquire(True, timeout)
+        finally:
+            self._woken.release()
+            for _ in range(depth):
+                self._lock.acquire()
+
+    def wait_for(self, predicate, timeout: float | None = None):
+        """Wait until predicate() is true; return its last value."""
+        deadline = deadline_for(True, timeout)
+        result = predicate()
+        while not result:
+            remaining = time_left(deadline)
+            if remaining == 0:
+                break
+            self.wait(remaining)
+            result = predicate()
+        return result
+
+    def notify(self, n: int = 1) -> None:
+        """Wake up to n waiting processes."""
+        if not self._lock._is_mine():
+            raise AssertionError("lock is not owned")
+        # Waiters that timed out counted themselves asleep and awake: cancel
+        # those pairs, so that only real sleepers are counted below.
+        while self._woken.acquire(False):
+            self._sleeping.acquire(False)
+        woken = 0
+        while woken < n and self._sleeping.acquire(False):
+            self._wake_up.release()
+            woken += 1
+        for _ in range(woken):
+            self._woken.acquire()  # wait until each one is really awake
+        while self._wake_up.acquire(False):
+            pass  # a sleeper timed out before taking its token: take it back
+
+    def notify_all(self) -> None:
+        self.notify(n=sys.maxsize)
+
+    def __repr__(self) -> str:
+        waiters = self._sleeping.get_value() - self._woken.get_value()
+        return f"<{type(self).__name__}({self._lock}, {waiters})>"
