@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 import os
 import select
-import socket
 import struct
 from typing import Any, Iterable
 
@@ -204,6 +203,8 @@ def Pipe(duplex: bool = True) -> tuple[Connection, Connection]:
     duplex=False: the first end only receives, the second only sends (os.pipe).
     """
     if duplex:
+        import socket  # here, not at the top: a spawned child starts faster without it
+
         left, right = socket.socketpair()
         return Connection(left.detach()), Connection(right.detach())
     read_fd, write_fd = os.pipe()

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 
 
 def cpu_count() -> int:
@@ -62,10 +61,10 @@ def cgroup_cpu_limit(
     malformed files count as "no limit here", never as an error.
     """
     try:
-        lines = Path(proc_self_cgroup).read_text().splitlines()
+        lines = _read(proc_self_cgroup).splitlines()
     except (OSError, ValueError):
         return None  # not Linux, or /proc is not mounted
-    root = Path(cgroup_root)
+    root = os.fspath(cgroup_root)
     limits = []
     for line in lines:
         fields = line.split(":", 2)  # hierarchy-id:controllers:path
@@ -75,11 +74,12 @@ def cgroup_cpu_limit(
         if hierarchy_id == "0" and controllers == "":
             # cgroup v2. On "hybrid" systems the v2 tree is mounted at
             # unified/, though the cpu controller then usually lives in v1.
-            mounts, read_limit = [root, root / "unified"], _read_cpu_max
+            mounts = [root, os.path.join(root, "unified")]
+            read_limit = _read_cpu_max
         elif "cpu" in controllers.split(","):
             # cgroup v1 mounts the cpu controller under its controller list,
             # which distributions spell "cpu,cpuacct" or plain "cpu".
-            mounts = [root / controllers, root / "cpu,cpuacct", root / "cpu"]
+            mounts = [os.path.join(root, name) for name in (controllers, "cpu,cpuacct", "cpu")]
             read_limit = _read_cfs_quota
         else:
             continue
@@ -91,32 +91,32 @@ def cgroup_cpu_limit(
     return min(limits, default=None)
 
 
-def _self_and_ancestors(mount: Path, cgroup_path: str) -> list[Path]:
+def _self_and_ancestors(mount: str, cgroup_path: str) -> list[str]:
     """Our cgroup's directory under `mount`, then each parent up to `mount`."""
     parts = [part for part in cgroup_path.split("/") if part]
     # A container without its own cgroup namespace sees the host's path
     # (/docker/<id>) but has only its own cgroup mounted at the root; and a
     # process outside its namespace's root sees "/../..". Either way the
     # mount root is the best place left to look.
-    if ".." in parts or not mount.joinpath(*parts).is_dir():
+    if ".." in parts or not os.path.isdir(os.path.join(mount, *parts)):
         return [mount]
-    return [mount.joinpath(*parts[:depth]) for depth in range(len(parts), -1, -1)]
+    return [os.path.join(mount, *parts[:depth]) for depth in range(len(parts), -1, -1)]
 
 
-def _read_cpu_max(directory: Path) -> float | None:
+def _read_cpu_max(directory: str) -> float | None:
     """cgroup v2: one line "<quota> <period>"; a quota of "max" is no limit."""
     try:
-        quota, period = (directory / "cpu.max").read_text().split()
+        quota, period = _read(os.path.join(directory, "cpu.max")).split()
         return None if quota == "max" else _cpus(int(quota), int(period))
     except (OSError, ValueError):
         return None
 
 
-def _read_cfs_quota(directory: Path) -> float | None:
+def _read_cfs_quota(directory: str) -> float | None:
     """cgroup v1: quota and period in two files; a quota of -1 is no limit."""
     try:
-        quota = int((directory / "cpu.cfs_quota_us").read_text())
-        period = int((directory / "cpu.cfs_period_us").read_text())
+        quota = int(_read(os.path.join(directory, "cpu.cfs_quota_us")))
+        period = int(_read(os.path.join(directory, "cpu.cfs_period_us")))
     except (OSError, ValueError):
         return None
     return _cpus(quota, period)
@@ -125,3 +125,8 @@ def _read_cfs_quota(directory: Path) -> float | None:
 def _cpus(quota: int, period: int) -> float | None:
     # -1 is v1's "unlimited"; a zero or negative period would be a corrupt file.
     return quota / period if quota > 0 and period > 0 else None
+
+
+def _read(path: str | os.PathLike) -> str:
+    with open(path, encoding="utf-8") as file:
+        return file.read()

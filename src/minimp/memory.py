@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import tempfile
 from weakref import finalize
 
 from . import serialize
@@ -35,6 +34,8 @@ __all__ = ["SharedBuffer"]
 def _anonymous_file() -> int:
     if hasattr(os, "memfd_create"):
         return os.memfd_create("minimp")
+    import tempfile
+
     fd, path = tempfile.mkstemp(prefix="minimp-")  # mode 0600: ours alone
     os.unlink(path)  # gone from the file system, alive while open
     return fd

@@ -42,7 +42,6 @@ import itertools
 import os
 import signal
 import sys
-import traceback
 from typing import Any, Callable, Iterable, Mapping
 from weakref import finalize
 
@@ -286,6 +285,8 @@ class Process:
                 sys.stderr.write(f"{exc.code}\n")
                 exitcode = 1
         except BaseException:
+            import traceback
+
             exitcode = 1
             sys.stderr.write(f"Process {self.name}:\n")
             traceback.print_exc()

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import contextvars
 import io
+import linecache
+import os
 import pickle
 import sys
 import types
@@ -59,7 +61,29 @@ def _by_value(obj: Any) -> tuple:
     """A reduce tuple that rebuilds `obj` from its cloudpickle bytes."""
     import cloudpickle  # imported only when a by-value object turns up
 
-    return pickle.loads, (cloudpickle.dumps(obj, protocol=PROTOCOL),)
+    payload = cloudpickle.dumps(obj, protocol=PROTOCOL)
+    if not isinstance(obj, types.FunctionType):
+        return pickle.loads, (payload,)
+    # cloudpickle names the file of a by-value function "<dynamic-code>", so
+    # a traceback in the child could not show its lines. Send the file name
+    # along, and the lines themselves when the child cannot read them from
+    # disk (a notebook cell exists only in the kernel's memory).
+    filename = obj.__code__.co_filename
+    lines = None if os.path.exists(filename) else linecache.getlines(filename)
+    return _load_function, (payload, filename, lines)
+
+
+def _load_function(payload: bytes, filename: str, lines: list[str] | None) -> types.FunctionType:
+    function = pickle.loads(payload)
+    function.__code__ = _renamed(function.__code__, filename)
+    if lines:
+        linecache.cache[filename] = (sum(map(len, lines)), None, lines, filename)
+    return function
+
+
+def _renamed(code: types.CodeType, filename: str) -> types.CodeType:
+    consts = tuple(_renamed(c, filename) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 _reducers: dict[type, Callable[[Any], tuple]] = {}

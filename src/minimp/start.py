@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import subprocess
 import sys
 import threading
 
@@ -254,6 +253,8 @@ def _unpicklable(process, exc: Exception) -> Exception:
 
 
 def _spawn(output: ChildOutput, exit_w: int, fds: list[int]):
+    import subprocess  # here, not at the top: only a parent that spawns needs it
+
     data_r, data_w = os.pipe()
     alive_r = _alive_read_end()
     command = f"from minimp.start import spawn_child; spawn_child({data_r}, {exit_w}, {alive_r})"

@@ -1,0 +1,90 @@
+"""Shared fixtures: both start methods, and a check that nothing leaks.
+
+Every test runs under a guard that fails it if it leaves a child process
+(running or zombie) or an open file descriptor behind: the two leaks a
+multiprocessing library is most likely to have, and the ones a user
+notices last.
+"""
+
+import gc
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+
+import minimp
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def ctx(request):
+    """minimp's API bound to one start method; tests using it run under both."""
+    return minimp.get_context(request.param)
+
+
+@pytest.fixture(params=["minimp", "stdlib"])
+def mp(request):
+    """minimp or the standard library: for tests where the original is the oracle."""
+    return minimp if request.param == "minimp" else multiprocessing.get_context("fork")
+
+
+def os_children() -> set[int]:
+    """The pids of this process's children, zombies included (Linux /proc)."""
+    pids = set()
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/children") as f:
+                pids.update(int(pid) for pid in f.read().split())
+        except FileNotFoundError:  # the thread ended meanwhile
+            pass
+    return pids
+
+
+# This process's "alive pipe" (start.py) is made when the first child starts
+# and lives as long as the process; make it now so no test is blamed for it.
+minimp.start._alive_read_end()
+
+
+def open_fds() -> set[int]:
+    return {int(fd) for fd in os.listdir("/proc/self/fd")}
+
+
+def _wait_for(condition, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.fixture(autouse=True)
+def no_leaks():
+    children_before, fds_before = os_children(), open_fds()
+    yield
+    # Children: a test must join what it starts. Give exiting ones a moment.
+    leaked = _wait_for(lambda: not (os_children() - children_before)) or os_children() - children_before
+    if leaked is not True:
+        for pid in leaked:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        pytest.fail(f"the test left child processes behind: {sorted(leaked)}")
+    # File descriptors: whatever the test created must be closed once its
+    # objects are gone (output-forwarding threads close theirs at the end).
+    def no_new_fds():
+        gc.collect()
+        return not (open_fds() - fds_before)
+
+    if not _wait_for(no_new_fds):
+        extra = open_fds() - fds_before
+        described = {fd: _describe(fd) for fd in sorted(extra)}
+        pytest.fail(f"the test leaked file descriptors: {described}")
+
+
+def _describe(fd: int) -> str:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return "?"
