@@ -211,8 +211,9 @@ def _fork(process, output: ChildOutput, exit_w: int) -> ForkedChild:
 
 
 def _become_child(exit_w: int) -> None:
-    """In a new child: drop the parent's pipes that must not stay open here."""
-    global _alive, _exit_fd
+    """In a new child: drop what belongs to the parent."""
+    global _alive, _exit_fd, _launch_lock
+    _launch_lock = threading.Lock()  # the parent held its copy while forking us
     if _alive is not None:
         os.close(_alive[1])  # else the child keeps its own parent "alive"
         _alive = None

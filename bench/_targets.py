@@ -1,0 +1,68 @@
+"""The children's side of bench_core.py: what each benchmark's child process runs.
+
+These functions live in their own module, not in bench_core.py, so that a
+spawned child of either library can import them by name, and they take
+every object they use (pipe ends, queues, events) as arguments, so the same
+function serves `multiprocessing` and `minimp` alike. This module imports
+only the standard library: a spawned child pays for nothing else.
+
+Every data benchmark follows the same handshake, so that the parent's clock
+measures only the transfer, not the child's start::
+
+    child                               parent
+    ready.set()           ───────────▶  ready.wait()
+    go.wait()             ◀───────────  clock starts; go.set()
+    send or put n items   ───────────▶  recv or get n items; clock stops
+"""
+
+SMALL_MESSAGE = (12345, "a small message", 3.14)
+MIB = 1024 * 1024
+
+
+def noop() -> None:
+    """The target of the start+join benchmark: return at once."""
+
+
+def send_small(ready, go, conn, n: int) -> None:
+    """Send `n` small tuples (pickled by `send`) through `conn`."""
+    ready.set()
+    go.wait()
+    for _ in range(n):
+        conn.send(SMALL_MESSAGE)
+    conn.close()
+
+
+def send_mib(ready, go, conn, n: int) -> None:
+    """Send `n` raw 1 MiB messages through `conn` with `send_bytes`."""
+    payload = bytes(MIB)
+    ready.set()
+    go.wait()
+    for _ in range(n):
+        conn.send_bytes(payload)
+    conn.close()
+
+
+def echo(ready, go, conn) -> None:
+    """Send back every message received on `conn`, until a None arrives."""
+    ready.set()
+    go.wait()
+    while (message := conn.recv()) is not None:
+        conn.send(message)
+    conn.close()
+
+
+def put_small(ready, go, queue, n: int) -> None:
+    """Put `n` small tuples on `queue`."""
+    ready.set()
+    go.wait()
+    for _ in range(n):
+        queue.put(SMALL_MESSAGE)
+
+
+def put_mib(ready, go, queue, n: int) -> None:
+    """Put `n` 1 MiB bytes objects on `queue`."""
+    payload = bytes(MIB)
+    ready.set()
+    go.wait()
+    for _ in range(n):
+        queue.put(payload)

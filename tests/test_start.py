@@ -1,0 +1,144 @@
+"""Start methods and contexts: choosing fork or spawn, as multiprocessing does."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import minimp
+from minimp import start
+
+
+@pytest.fixture
+def fresh_start_method(monkeypatch):
+    """Each test starts as a new program would: no start method chosen yet."""
+    monkeypatch.setattr(start, "_method", None)
+
+
+def test_the_default_is_the_platforms(fresh_start_method):
+    assert minimp.get_start_method(allow_none=True) is None
+    expected = "fork" if sys.platform == "linux" and sys.version_info < (3, 14) else "spawn"
+    assert minimp.get_start_method() == expected
+    assert minimp.get_all_start_methods()[0] == expected
+    assert sorted(minimp.get_all_start_methods()) == ["fork", "spawn"]
+
+
+def test_set_start_method_once(fresh_start_method):
+    minimp.set_start_method("spawn")
+    assert minimp.get_start_method() == "spawn"
+    with pytest.raises(RuntimeError, match="context has already been set"):
+        minimp.set_start_method("fork")
+    minimp.set_start_method("fork", force=True)
+    assert minimp.get_start_method() == "fork"
+    minimp.set_start_method(None, force=True)
+    assert minimp.get_start_method(allow_none=True) is None
+
+
+def test_the_first_get_fixes_the_default_as_in_the_standard_library(fresh_start_method):
+    minimp.get_start_method()
+    with pytest.raises(RuntimeError, match="context has already been set"):
+        minimp.set_start_method("spawn")
+
+
+def test_unknown_methods_are_refused_with_the_choices():
+    with pytest.raises(ValueError, match="cannot find context for 'threads': minimp offers 'fork' and 'spawn'"):
+        minimp.get_context("threads")
+    with pytest.raises(ValueError, match="use 'spawn'"):
+        minimp.set_start_method("forkserver", force=True)
+
+
+def test_a_context_binds_the_start_method(fresh_start_method):
+    minimp.set_start_method("fork")
+    spawn = minimp.get_context("spawn")
+    assert spawn.get_start_method() == "spawn"
+    assert issubclass(spawn.Process, minimp.Process)
+    assert spawn.Process._start_method == "spawn"
+    assert minimp.get_context().get_start_method() == "fork"
+    assert minimp.get_context("fork") is minimp.get_context()
+    with pytest.raises(ValueError, match="cannot set start method of concrete context"):
+        spawn.set_start_method("fork")
+
+
+def test_a_context_offers_the_same_api_as_the_module():
+    ctx = minimp.get_context("spawn")
+    for name in ["Queue", "JoinableQueue", "SimpleQueue", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
+                 "Event", "Condition", "Pipe", "Value", "Array", "RawValue", "RawArray", "cpu_count",
+                 "current_process", "parent_process", "active_children"]:  # fmt: skip
+        assert getattr(ctx, name) is getattr(minimp, name) or getattr(ctx, name) == getattr(minimp, name), name
+    left, right = ctx.Pipe(duplex=False)
+    right.send("through a context's pipe")
+    assert left.recv() == "through a context's pipe"
+    left.close()
+    right.close()
+
+
+def report_start_method(queue):
+    queue.put(minimp.get_start_method())
+
+
+def test_a_child_uses_the_method_it_was_started_with(ctx):
+    queue = ctx.Queue()
+    p = ctx.Process(target=report_start_method, args=(queue,))
+    p.start()
+    assert queue.get(timeout=10) == ctx.get_start_method()
+    p.join()
+
+
+def run_script(code: str) -> subprocess.CompletedProcess:
+    """Run `code` as a fresh program: its functions live in __main__."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=os.path.dirname(__file__),
+    )
+
+
+@pytest.mark.timeout(90)
+def test_functions_defined_in_main_work_under_spawn():
+    # The standard library fails here: the spawned child cannot find
+    # `square` in its own __main__. minimp sends it by value.
+    program = """
+        import minimp
+
+        def square(x, queue):
+            queue.put(x * x)
+
+        if __name__ == "__main__":
+            ctx = minimp.get_context("spawn")
+            queue = ctx.Queue()
+            p = ctx.Process(target=square, args=(7, queue))
+            p.start()
+            p.join()
+            print(p.exitcode)
+            if p.exitcode == 0:
+                print(queue.get(timeout=10))
+    """
+    result = run_script(program)
+    assert (result.stdout, result.returncode) == ("0\n49\n", 0), result.stderr
+    stdlib = run_script(program.replace("import minimp", "import multiprocessing as minimp"))
+    assert "Can't get attribute 'square' on <module '__main__'" in stdlib.stderr
+
+
+@pytest.mark.timeout(90)
+def test_a_spawned_child_does_not_rerun_the_main_script():
+    # No `if __name__ == "__main__":` guard: the standard library's spawned
+    # child re-imports the script and fails; minimp's never runs it again.
+    result = run_script(
+        """
+        import minimp
+        print("top of the script")
+
+        def hello():
+            print("hello from the child")
+
+        p = minimp.get_context("spawn").Process(target=hello)
+        p.start()
+        p.join()
+        print("exit code", p.exitcode)
+        """
+    )
+    assert result.stdout == "top of the script\nhello from the child\nexit code 0\n", result.stderr
