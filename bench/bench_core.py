@@ -29,11 +29,14 @@ How to read the table:
 - Every number is a **median** over several rounds (9, or 3 with --quick),
   and the rounds of the two libraries alternate, so that whatever else the
   machine does slows both alike. On a small (2-core) machine expect a few
-  percent of noise; the `spread` column shows how much: (slowest round -
-  fastest round) / median, the larger of the two libraries'.
+  percent of noise, and far more while other programs run. The `spread`
+  column shows how much: the interquartile range of the rounds (the
+  middle half of them) divided by their median, the larger of the two
+  libraries'.
 - **ratio = stdlib median / minimp median.** Above 1 means minimp is
   faster (2.0: twice as fast); below 1, slower (0.5: it takes twice as
-  long). A ratio nearer to 1 than the spread is no difference at all.
+  long). A ratio that differs from 1 by less than the spread (1.05x with
+  a spread of 10%, say) is no difference you can trust.
 
 Fairness: under spawn the standard library's child re-imports this script
 (as `__mp_main__`), so the script imports minimp inside `main()`, never at
@@ -226,9 +229,11 @@ def print_header(rounds: int) -> None:
     print(ROW.format(*["-" * width for width in (26, 14, 10, 10, 7, 7)]), flush=True)
 
 
-def print_row(benchmark: Benchmark, times: dict, median) -> None:
-    stdlib, ours = median(times["multiprocessing"]), median(times["minimp"])
-    spread = max((max(t) - min(t)) / median(t) for t in times.values())
+def print_row(benchmark: Benchmark, times: dict) -> None:
+    """One line of the table from the seconds per operation of every round."""
+    import statistics  # here, not at the top: see main()
+
+    stdlib, ours = statistics.median(times["multiprocessing"]), statistics.median(times["minimp"])
     print(
         ROW.format(
             benchmark.name,
@@ -236,10 +241,22 @@ def print_row(benchmark: Benchmark, times: dict, median) -> None:
             f"{stdlib * benchmark.scale:.3g}",
             f"{ours * benchmark.scale:.3g}",
             f"{stdlib / ours:.2f}x",
-            f"{spread:.0%}",
+            f"{max(spread(t) for t in times.values()):.0%}",
         ),
         flush=True,
     )
+
+
+def spread(samples: list) -> float:
+    """How far apart the middle half of the rounds are, relative to their median.
+
+    The interquartile range rather than slowest - fastest: one round hit by
+    a burst of other work should not hide how steady the other rounds were.
+    """
+    import statistics  # here, not at the top: see main()
+
+    low, median, high = statistics.quantiles(samples, n=4, method="inclusive")
+    return (high - low) / median
 
 
 # -- main -------------------------------------------------------------------------------
@@ -247,9 +264,9 @@ def print_row(benchmark: Benchmark, times: dict, median) -> None:
 
 def main(argv=None) -> int:
     # Imported here, not at the top: a stdlib spawn child re-imports this
-    # module and must not pay for these (least of all for minimp).
+    # module, and must not pay for minimp (nor for argparse and statistics,
+    # which only the parent uses).
     import argparse
-    import statistics
 
     import minimp
 
@@ -278,7 +295,7 @@ def main(argv=None) -> int:
             order = list(libraries) if round_number % 2 == 0 else list(reversed(libraries))
             for name in order:
                 times[name].append(sample(benchmark, contexts[name], n))
-        print_row(benchmark, times, statistics.median)
+        print_row(benchmark, times)
 
     leftovers = multiprocessing.active_children() + minimp.active_children()
     for process in leftovers:

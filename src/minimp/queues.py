@@ -59,7 +59,7 @@ Empty = queue.Empty  # the exceptions of the standard library's queue module
 Full = queue.Full
 
 HEADER = struct.Struct("!Q")  # a message's length prefix
-FIRST_READ = 4096  # get() reads this much at once: a small message in one go
+FIRST_READ = 512  # get() reads this much at once: a small message in one go
 TIDY_ABOVE = 1 << 20  # cut back or compact the file once it holds this much
 
 
@@ -278,8 +278,7 @@ class SimpleQueue(Queue):
 
 
 def _write_at(fd: int, parts: list, offset: int) -> None:
-    total = sum(len(part) for part in parts)
-    if os.pwritev(fd, parts, offset) != total:  # only a full disk does this
+    if os.pwritev(fd, parts, offset) != sum(map(len, parts)):  # only a full disk does this
         raise OSError(f"short write to the queue's shared file at offset {offset}")
 
 

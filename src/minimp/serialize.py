@@ -36,6 +36,7 @@ import linecache
 import os
 import pickle
 import sys
+import threading
 import types
 from typing import Any, Callable
 
@@ -108,11 +109,34 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
+class _ThreadPickler(threading.local):
+    """Each thread's pickler and buffer, kept for the next message: making
+    them costs more than pickling a small message does."""
+
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+        self.pickler = _Pickler(self.buffer, PROTOCOL)
+        self.busy = False  # True while pickling: a nested dumps() needs its own
+
+
+_reused = _ThreadPickler()
+
+
 def dumps(obj: Any) -> bytes:
     """Pickle `obj`; functions and classes that cannot be imported go by value."""
-    buffer = io.BytesIO()
-    _Pickler(buffer, PROTOCOL).dump(obj)
-    return buffer.getvalue()
+    if _reused.busy:
+        buffer = io.BytesIO()
+        _Pickler(buffer, PROTOCOL).dump(obj)
+        return buffer.getvalue()
+    _reused.busy = True
+    try:
+        _reused.pickler.dump(obj)
+        return _reused.buffer.getvalue()
+    finally:
+        _reused.pickler.clear_memo()  # forget this message's objects
+        _reused.buffer.seek(0)
+        _reused.buffer.truncate()
+        _reused.busy = False
 
 
 loads = pickle.loads

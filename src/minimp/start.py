@@ -178,7 +178,13 @@ def launch(process, method: str):
             os.close(exit_w)
         output.in_parent(child.pid)
     if method == "spawn":
-        _send_to_child(data, process, payload)
+        try:
+            _send_to_child(data, payload)
+        except BaseException:  # interrupted half-way: the child cannot start
+            child.kill()
+            child.wait()
+            os.close(exit_r)
+            raise
     return child, exit_r, output
 
 
@@ -276,7 +282,7 @@ def _spawn(output: ChildOutput, exit_w: int, fds: list[int]):
     return child, Connection(data_w, readable=False)
 
 
-def _send_to_child(data: Connection, process, payload: bytes) -> None:
+def _send_to_child(data: Connection, payload: bytes) -> None:
     # What the child must know before it can unpickle the process: where
     # to import modules from. Then the process itself.
     setup = {"sys_path": sys.path, "sys_argv": sys.argv, "start_method": "spawn"}

@@ -119,8 +119,7 @@ class Semaphore:
 
     def release(self) -> None:
         """Put a token back, waking one waiter."""
-        if self._maxvalue is not None and _bytes_in(self._read) >= self._maxvalue:
-            raise ValueError("semaphore or lock released too many times")
+        self._check_release()
         self._gave()
         try:
             os.write(self._write, b"\x01")
@@ -139,6 +138,10 @@ class Semaphore:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}(value={self.get_value()})>"
+
+    def _check_release(self) -> None:
+        if self._maxvalue is not None and _bytes_in(self._read) >= self._maxvalue:
+            raise ValueError("semaphore or lock released too many times")
 
     # Who holds it: only Lock and RLock keep track.
     def _setup_owner(self) -> None:
@@ -182,8 +185,21 @@ class BoundedSemaphore(Semaphore):
         return f"<{type(self).__name__}(value={self.get_value()}, maxvalue={self._maxvalue})>"
 
 
+# getpid() is a system call; remember the answer, and renew it in a forked child.
+_pid = os.getpid()
+
+
+def _renew_pid() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_renew_pid)
+
+
 def _me() -> tuple[int, int]:
-    return os.getpid(), threading.get_ident()
+    """Who is asking: this process and this thread."""
+    return _pid, threading.get_ident()
 
 
 class Lock(Semaphore):
@@ -204,6 +220,11 @@ class Lock(Semaphore):
 
     def _gave(self) -> None:
         self._owner = None
+
+    def _check_release(self) -> None:
+        # If we took the token, the pipe is empty: no need to ask the kernel.
+        if not self._is_mine():
+            super()._check_release()
 
     def _is_mine(self) -> bool:
         return self._owner == _me()
@@ -280,14 +301,17 @@ class Event:
 
     def set(self) -> None:
         """Set the flag: every waiter, now and later, wakes up."""
-        # Two processes setting at once may both write: harmless, clear()
-        # empties the pipe, however many bytes are in it.
-        if not self.is_set():
+        # Setting a set Event adds a byte: harmless, clear() empties the pipe
+        # however many bytes it holds; and a full pipe is as set as can be.
+        try:
             os.write(self._write, b"\x01")
+        except BlockingIOError:
+            pass
 
     def clear(self) -> None:
         try:
-            os.read(self._read, 1024)
+            while len(os.read(self._read, 4096)) == 4096:
+                pass  # set thousands of times over: keep emptying
         except BlockingIOError:
             pass  # already clear
 
