@@ -30,19 +30,25 @@ Read next: `queues.py`, a queue many processes can share.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import select
 import struct
-from typing import Any, Iterable
+import time
 
 from . import serialize
 from .errors import BufferTooShort
+
+TYPE_CHECKING = False  # type names for readers and checkers; importing typing
+if TYPE_CHECKING:  # would cost every spawned child several milliseconds
+    from typing import Any, Iterable
 
 __all__ = ["Connection", "Pipe", "wait"]
 
 HEADER = struct.Struct("!Q")  # the frame's length prefix
 SMALL = 64 * 1024  # up to this size a frame is written with one write(2)
+MAX_POLL_MS = 2**31 - 1
 
 
 class Connection:
@@ -96,17 +102,23 @@ class Connection:
     def recv_bytes(self, maxlength: int | None = None) -> bytes:
         """Receive one message as bytes.
 
-        A message longer than `maxlength` closes the connection and raises
-        OSError, as in the standard library (the stream cannot be resynchronised).
+        A message longer than `maxlength` raises OSError and, as in the
+        standard library, this end can no longer receive (the stream cannot
+        be resynchronised).
         """
         self._check("recv")
         if maxlength is not None and maxlength < 0:
             raise ValueError("negative maxlength")
         size = self._recv_header()
         if maxlength is not None and size > maxlength:
-            self.close()
+            # The rest of the message is still in the pipe: this end can
+            # never read again. It can still send, if it is a duplex end.
+            if self._writable:
+                self._readable = False
+            else:
+                self.close()
             raise OSError("bad message length")
-        return bytes(_read_exactly(self._fd, size))
+        return _read_exactly(self._fd, size)
 
     def recv_bytes_into(self, buf, offset: int = 0) -> int:
         """Receive one message into the writable buffer `buf` at byte `offset`.
@@ -123,11 +135,11 @@ class Connection:
                 raise ValueError("offset too large")
             size = self._recv_header()
             if offset + size > len(view):
-                raise BufferTooShort(bytes(_read_exactly(self._fd, size)))
+                raise BufferTooShort(_read_exactly(self._fd, size))
             _read_into(self._fd, view[offset : offset + size])
             return size
 
-    def _recv_frame(self) -> bytes | bytearray:
+    def _recv_frame(self) -> bytes:
         return _read_exactly(self._fd, self._recv_header())
 
     def _recv_header(self) -> int:
@@ -226,8 +238,15 @@ def wait(object_list: Iterable[Any], timeout: float | None = None) -> list[Any]:
         poller.register(fd, select.POLLIN)
     if timeout is None:
         ready = poller.poll()
-    else:  # poll() counts milliseconds; round up so short waits do not spin
-        ready = poller.poll(max(0, math.ceil(timeout * 1000)))
+    else:
+        deadline = time.monotonic() + timeout
+        while True:
+            # poll() counts milliseconds in a C int (at most ~24 days): round
+            # up, so that short waits do not spin, and wait again if need be.
+            ms = math.ceil((deadline - time.monotonic()) * 1000)
+            ready = poller.poll(min(max(ms, 0), MAX_POLL_MS))
+            if ready or ms <= MAX_POLL_MS:
+                break
     return [by_fd[fd] for fd, _events in ready]
 
 
@@ -242,18 +261,25 @@ def _write_all(fd: int, data) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _read_exactly(fd: int, size: int, at_message_start: bool = False) -> bytes | bytearray:
-    first = os.read(fd, min(size, SMALL))
-    if len(first) == size:
-        return first  # the common case: one read(2)
-    if not first:
-        if at_message_start:
+def _read_exactly(fd: int, size: int, at_message_start: bool = False) -> bytes:
+    if size <= SMALL:
+        data = os.read(fd, size)
+        if len(data) == size:
+            return data  # the common case: one read(2)
+        if not data and at_message_start:
             raise EOFError
-        raise OSError("got end of file during message")
-    buffer = bytearray(size)
-    buffer[: len(first)] = first
-    _read_into(fd, memoryview(buffer)[len(first) :])
-    return buffer
+    else:
+        data = b""
+    # Read the rest straight into the bytes object we return: a BytesIO grown
+    # to `size` hands its buffer to getvalue() without copying it, so even a
+    # huge message is allocated once and copied once, by the kernel.
+    buffer = io.BytesIO()
+    buffer.seek(size - 1)
+    buffer.write(b"\0")
+    with buffer.getbuffer() as view:
+        view[: len(data)] = data
+        _read_into(fd, view[len(data) :])
+    return buffer.getvalue()
 
 
 def _read_into(fd: int, view: memoryview) -> None:

@@ -92,12 +92,10 @@ def _run_learner_code(function: Callable[[], Any], timeout: float) -> LearnerRun
     meanwhile that is still running. Stopping a child also releases a
     learner's join() that waits for it, so the helper thread can finish.
     """
-    if not callable(function):
-        raise TypeError(
-            f"pass your function itself to the checker, without calling it: "
-            f"check(my_function), not check(my_function()); got {type(function).__name__}"
-        )
     run = LearnerRun()
+    if not callable(function):
+        run.error = _NotAFunction(function)
+        return run
     already_running = {id(p) for p in _running_children()}
 
     def call() -> None:
@@ -140,8 +138,22 @@ def _stop(processes: list) -> None:
         p.kill()
 
 
+class _NotAFunction(Exception):
+    """The checker was given something else than the learner's function."""
+
+    def __init__(self, given: Any):
+        super().__init__(given)
+        self.given = given
+
+
 def _error_hint(error: BaseException) -> str:
     """What to tell a learner whose function raised `error`."""
+    if isinstance(error, _NotAFunction):
+        return (
+            f"pass your function itself to the checker, without calling it: "
+            f"check(my_function), not check(my_function()). You passed "
+            f"{error.given!r:.60} (of type {type(error.given).__name__})."
+        )
     if isinstance(error, SystemExit):
         return (
             f"your function called sys.exit({error.code!r}) itself, in this process, "

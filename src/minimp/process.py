@@ -42,11 +42,14 @@ import itertools
 import os
 import signal
 import sys
-from typing import Any, Callable, Iterable, Mapping
 from weakref import finalize
 
 from . import start
 from .connection import wait
+
+TYPE_CHECKING = False  # type names for readers and checkers; importing typing
+if TYPE_CHECKING:  # would cost every spawned child several milliseconds
+    from typing import Any, Callable, Iterable, Mapping
 
 __all__ = ["Process", "current_process", "parent_process", "active_children"]
 

@@ -31,8 +31,9 @@ the error from its feeder thread, and the item is lost); qsize() works on
 every platform; close(), join_thread() and cancel_join_thread() have no
 thread to deal with.
 
-Memory: unread messages use memory; when the queue empties the file is
-cut back, and when most of it has been read it is compacted.
+Memory: unread messages use memory. When the queue empties, the file is
+cut back to nothing if it has grown beyond 16 MiB (below that it is kept,
+to be reused), and when most of it has been read it is compacted.
 
 Limits: a process killed (terminate, kill) while inside put() or get()
 holds the Lock for ever, and the queue stops working (as in the standard
@@ -47,11 +48,14 @@ import ctypes
 import os
 import queue
 import struct
-from typing import Any
 
 from . import serialize
 from .memory import SharedBuffer
 from .synchronize import Event, Lock, deadline_for, time_left
+
+TYPE_CHECKING = False  # type names for readers and checkers; importing typing
+if TYPE_CHECKING:  # would cost every spawned child several milliseconds
+    from typing import Any
 
 __all__ = ["Queue", "JoinableQueue", "SimpleQueue", "Empty", "Full"]
 
@@ -60,7 +64,7 @@ Full = queue.Full
 
 HEADER = struct.Struct("!Q")  # a message's length prefix
 FIRST_READ = 512  # get() reads this much at once: a small message in one go
-TIDY_ABOVE = 1 << 20  # cut back or compact the file once it holds this much
+TIDY_ABOVE = 16 << 20  # cut back or compact the file once it holds this much
 
 
 class _Counters(ctypes.Structure):
@@ -94,7 +98,7 @@ class Queue:
         self._not_empty = Event()
         self._not_full = Event()
         self._not_full.set()
-        self._closed = False
+        self._closed_by: int | None = None  # the pid of a process that called close()
         self._map_counters()
         self._counters.read_pos = self._counters.write_pos = self._counters.file_size = START
 
@@ -203,8 +207,12 @@ class Queue:
 
     def close(self) -> None:
         """This process will not use the queue any more: put() and get() now raise
-        ValueError. Other processes are not affected."""
-        self._closed = True
+        ValueError. Other processes, even children started later, are not affected."""
+        self._closed_by = os.getpid()
+
+    @property
+    def _closed(self) -> bool:
+        return self._closed_by is not None and self._closed_by == os.getpid()
 
     def join_thread(self) -> None:
         """Nothing to wait for: a minimp Queue has no feeder thread."""
@@ -215,7 +223,7 @@ class Queue:
         """Nothing to cancel: a minimp Queue has no feeder thread."""
 
     def _check_open(self) -> None:
-        if self._closed:
+        if self._closed_by is not None and self._closed:
             raise ValueError(f"Queue {self!r} is closed")
 
     def __repr__(self) -> str:
@@ -261,17 +269,38 @@ class JoinableQueue(Queue):
         self._all_done.wait()
 
 
-class SimpleQueue(Queue):
-    """The smallest queue: put(), get(), empty() and close(), no size and no timeouts."""
+class SimpleQueue:
+    """The smallest queue: put(), get(), empty() and close(), no size and no timeouts.
+
+    A Queue inside; as in the standard library, a closed SimpleQueue raises
+    OSError ("handle is closed") whatever you ask of it.
+    """
 
     def __init__(self):
-        super().__init__()
-
-    def get(self) -> Any:
-        return super().get()
+        self._queue = Queue()
 
     def put(self, obj: Any) -> None:
-        super().put(obj)
+        self._check_open()
+        self._queue.put(obj)
+
+    def get(self) -> Any:
+        self._check_open()
+        return self._queue.get()
+
+    def empty(self) -> bool:
+        self._check_open()
+        return self._queue.empty()
+
+    def close(self) -> None:
+        self._queue.close()
+
+    def _check_open(self) -> None:
+        if self._queue._closed:
+            raise OSError("handle is closed")
+
+    def __getstate__(self) -> dict:
+        serialize.assert_spawning("SimpleQueue")
+        return self.__dict__
 
 
 # -- reading and writing the shared file -----------------------------------------------

@@ -32,13 +32,15 @@ from __future__ import annotations
 
 import contextvars
 import io
-import linecache
 import os
 import pickle
 import sys
 import threading
 import types
-from typing import Any, Callable
+
+TYPE_CHECKING = False  # type names for readers and checkers; importing typing
+if TYPE_CHECKING:  # would cost every spawned child several milliseconds
+    from typing import Any, Callable
 
 __all__ = ["dumps", "loads", "register", "pickle_for_child", "assert_spawning", "pass_fd"]
 
@@ -69,12 +71,16 @@ def _by_value(obj: Any) -> tuple:
     # a traceback in the child could not show its lines. Send the file name
     # along, and the lines themselves when the child cannot read them from
     # disk (a notebook cell exists only in the kernel's memory).
+    import linecache
+
     filename = obj.__code__.co_filename
     lines = None if os.path.exists(filename) else linecache.getlines(filename)
     return _load_function, (payload, filename, lines)
 
 
 def _load_function(payload: bytes, filename: str, lines: list[str] | None) -> types.FunctionType:
+    import linecache
+
     function = pickle.loads(payload)
     function.__code__ = _renamed(function.__code__, filename)
     if lines:

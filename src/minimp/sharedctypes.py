@@ -30,11 +30,14 @@ Read next: `queues.py`.
 from __future__ import annotations
 
 import ctypes
-from typing import Any
 
 from . import serialize
 from .memory import SharedBuffer
 from .synchronize import RLock
+
+TYPE_CHECKING = False  # type names for readers and checkers; importing typing
+if TYPE_CHECKING:  # would cost every spawned child several milliseconds
+    from typing import Any
 
 __all__ = ["RawValue", "RawArray", "Value", "Array"]
 
@@ -75,6 +78,8 @@ def _in_shared_memory(ctype: type) -> Any:
 # A child must get the *same* memory, not a copy of the numbers in it: what
 # is pickled is the shared file (its descriptor) and the type to map on it.
 def _reduce(obj: Any) -> tuple:
+    if not hasattr(obj, "_shared_buffer"):
+        return obj.__reduce__()  # an ordinary ctypes object of the same type: a copy
     if isinstance(obj, ctypes.Array):
         return _rebuild, (obj._type_, obj._length_, obj._shared_buffer)
     return _rebuild, (type(obj), None, obj._shared_buffer)
@@ -91,23 +96,31 @@ def _rebuild(ctype: type, length: int | None, buffer: SharedBuffer) -> Any:
 
 def RawValue(typecode_or_type: Any, *args: Any) -> Any:
     """A ctypes object in shared memory, initialised with `args`; no lock."""
-    obj = _in_shared_memory(_ctype(typecode_or_type, "RawValue"))
-    obj.__init__(*args)
-    return obj
+    return _new_value(typecode_or_type, args, "RawValue")
 
 
 def RawArray(typecode_or_type: Any, size_or_initializer: Any) -> Any:
     """A ctypes array in shared memory: `size` zeros, or a copy of a sequence; no lock."""
-    ctype = _ctype(typecode_or_type, "RawArray")
+    return _new_array(typecode_or_type, size_or_initializer, "RawArray")
+
+
+def _new_value(typecode_or_type: Any, args: tuple, caller: str) -> Any:
+    obj = _in_shared_memory(_ctype(typecode_or_type, caller))
+    obj.__init__(*args)
+    return obj
+
+
+def _new_array(typecode_or_type: Any, size_or_initializer: Any, caller: str) -> Any:
+    ctype = _ctype(typecode_or_type, caller)
     if isinstance(size_or_initializer, int):
         if size_or_initializer < 0:
-            raise ValueError(f"RawArray(size_or_initializer={size_or_initializer}): an array size must be >= 0")
+            raise ValueError(f"{caller}(size_or_initializer={size_or_initializer}): an array size must be >= 0")
         return _in_shared_memory(ctype * size_or_initializer)
     try:
         values = list(size_or_initializer)
     except TypeError:
         raise TypeError(
-            f"RawArray(size_or_initializer={size_or_initializer!r}): expected an int "
+            f"{caller}(size_or_initializer={size_or_initializer!r}): expected an int "
             f"(the size) or a sequence of initial values"
         ) from None
     array = _in_shared_memory(ctype * len(values))
@@ -117,7 +130,9 @@ def RawArray(typecode_or_type: Any, size_or_initializer: Any) -> Any:
 
 def Value(typecode_or_type: Any, *args: Any, lock: Any = True) -> Any:
     """A shared value with a lock: `.value`, `get_lock()`. lock=False gives a RawValue."""
-    return _synchronized(RawValue(typecode_or_type, *args), lock, Synchronized)
+    value = _new_value(typecode_or_type, args, "Value")
+    wrapper = SynchronizedStructure if isinstance(value, ctypes.Structure) else Synchronized
+    return _synchronized(value, lock, wrapper)
 
 
 def Array(typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True) -> Any:
@@ -125,7 +140,7 @@ def Array(typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True) 
 
     An Array of 'c' also has `.value` and `.raw`, as a C string.
     """
-    array = RawArray(typecode_or_type, size_or_initializer)
+    array = _new_array(typecode_or_type, size_or_initializer, "Array")
     wrapper = SynchronizedString if array._type_ is ctypes.c_char else SynchronizedArray
     return _synchronized(array, lock, wrapper)
 
@@ -133,7 +148,7 @@ def Array(typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True) 
 def _synchronized(obj: Any, lock: Any, wrapper: type) -> Any:
     if lock is False:
         return obj
-    if lock is True or lock is None:
+    if lock in (True, None):  # as in the standard library, 1 counts as True
         lock = RLock()
     if not hasattr(lock, "acquire"):
         raise AttributeError(f"{lock!r} has no method 'acquire'")
@@ -162,6 +177,7 @@ class SynchronizedBase:
         self._lock.__exit__(*exc_info)
 
     def __reduce__(self):
+        serialize.assert_spawning(type(self).__name__)
         return type(self), (self._obj, self._lock)
 
     def __repr__(self) -> str:
@@ -223,3 +239,22 @@ class SynchronizedString(SynchronizedArray):
     def raw(self, value: bytes) -> None:
         with self._lock:
             self._obj.raw = value
+
+
+class SynchronizedStructure(SynchronizedBase):
+    """A shared ctypes Structure and its lock: each field access takes the lock."""
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names the wrapper itself lacks: the structure's fields.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        with self._lock:
+            return getattr(self._obj, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        obj = self.__dict__.get("_obj")
+        if obj is not None and name in {field[0] for field in obj._fields_}:
+            with self._lock:
+                setattr(obj, name, value)
+        else:
+            super().__setattr__(name, value)

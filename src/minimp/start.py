@@ -309,5 +309,8 @@ def spawn_child(data_fd: int, exit_fd: int, parent_alive_fd: int) -> None:
         set_start_method(setup["start_method"], force=True)
         process = serialize.loads(data.recv_bytes())
     if not os.isatty(1):
-        sys.stdout.reconfigure(line_buffering=True)  # lines reach a notebook as printed
+        # Whole lines, as printed, and each in one write(2), even under
+        # PYTHONUNBUFFERED (write-through would write text and newline
+        # separately, and two children's lines could interleave).
+        sys.stdout.reconfigure(line_buffering=True, write_through=False)
     sys.exit(process._bootstrap(parent_sentinel=parent_alive_fd))

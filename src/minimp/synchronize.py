@@ -92,13 +92,12 @@ class Semaphore:
             raise ValueError(f"{type(self).__name__}(value={value}): value must be >= 0")
         self._read, self._write = _pipe()
         finalize(self, _close, self._read, self._write)
-        try:
-            os.write(self._write, b"\x01" * value)
-        except BlockingIOError:
+        # A non-blocking write into a pipe with too little room writes what fits.
+        if value and os.write(self._write, b"\x01" * value) < value:
             raise ValueError(
                 f"{type(self).__name__}(value={value}): a minimp semaphore holds at most "
                 f"{_bytes_in(self._read)} tokens on this system"
-            ) from None
+            )
         self._maxvalue: int | None = None  # no limit; BoundedSemaphore and Lock set one
         self._setup_owner()
 
@@ -233,13 +232,16 @@ class Lock(Semaphore):
         return int(self._is_mine())
 
     def __repr__(self) -> str:
+        return f"<{type(self).__name__}(owner={self._owner_name()})>"
+
+    def _owner_name(self) -> str:
         if self._is_mine():
-            owner = _holder_name()
-        elif self.get_value() == 1:
-            owner = "None"
-        else:
-            owner = "SomeOtherProcess"
-        return f"<{type(self).__name__}(owner={owner})>"
+            return _holder_name()
+        if self.get_value() == 1:
+            return "None"
+        if self._owner is not None and self._owner[0] == _pid:
+            return "SomeOtherThread"
+        return "SomeOtherProcess"
 
 
 def _holder_name() -> str:
@@ -280,12 +282,8 @@ class RLock(Lock):
         return self._depth if self._is_mine() else 0
 
     def __repr__(self) -> str:
-        if self._is_mine():
-            owner, depth = _holder_name(), self._depth
-        elif self.get_value() == 1:
-            owner, depth = "None", 0
-        else:
-            owner, depth = "SomeOtherProcess", "nonzero"
+        owner = self._owner_name()
+        depth = self._depth if self._is_mine() else 0 if owner == "None" else "nonzero"
         return f"<{type(self).__name__}({owner}, {depth})>"
 
 
@@ -404,6 +402,10 @@ class Condition:
 
     def notify_all(self) -> None:
         self.notify(n=sys.maxsize)
+
+    def __getstate__(self) -> dict:
+        serialize.assert_spawning("Condition")
+        return self.__dict__
 
     def __repr__(self) -> str:
         waiters = self._sleeping.get_value() - self._woken.get_value()
