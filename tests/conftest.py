@@ -15,6 +15,7 @@ import time
 import pytest
 
 import minimp
+import minimp.start
 
 
 @pytest.fixture(params=["fork", "spawn"])

@@ -74,6 +74,39 @@ def test_a_context_offers_the_same_api_as_the_module():
     right.close()
 
 
+def test_import_minimp_as_multiprocessing_offers_every_public_name():
+    import multiprocessing
+    import multiprocessing.connection  # a submodule: only there once imported
+
+    for name in minimp.__all__:
+        assert name in dir(minimp), name
+        assert getattr(minimp, name) is not None, name
+        assert hasattr(multiprocessing, name), f"{name} is not a multiprocessing name"
+    with pytest.raises(AttributeError, match="module 'minimp' has no attribute 'Manager'"):
+        minimp.Manager
+
+
+def report_minimp_modules(connection):
+    connection.send(sorted(name for name in sys.modules if name.startswith("minimp")))
+
+
+def test_a_spawned_child_imports_only_what_a_process_needs():
+    # Importing minimp is lazy (see __init__.py): a spawned child whose
+    # process uses no queue, lock or shared memory never imports them, and
+    # so starts faster.
+    reader, writer = minimp.Pipe(duplex=False)
+    p = minimp.get_context("spawn").Process(target=report_minimp_modules, args=(writer,))
+    p.start()
+    writer.close()
+    modules = reader.recv()
+    p.join(10)
+    reader.close()
+
+    assert p.exitcode == 0
+    assert {"minimp.process", "minimp.start", "minimp.connection"} <= set(modules)
+    assert not {"minimp.context", "minimp.queues", "minimp.synchronize", "minimp.sharedctypes"} & set(modules)
+
+
 def report_start_method(queue):
     queue.put(minimp.get_start_method())
 

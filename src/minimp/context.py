@@ -11,6 +11,9 @@ without changing the start method of the program that imports it:
 
 Only Process depends on the start method; queues, locks and shared memory
 are built the same way for both and work under either.
+
+(ForkProcess and SpawnProcess live in process.py, so that a spawned child
+unpickling one imports only what a process needs, not this whole API.)
 """
 
 from __future__ import annotations
@@ -18,24 +21,19 @@ from __future__ import annotations
 from . import start
 from .connection import Pipe
 from .cpus import cpu_count
-from .process import Process, active_children, current_process, parent_process
+from .process import (
+    ForkProcess,
+    Process,
+    SpawnProcess,
+    active_children,
+    current_process,
+    parent_process,
+)
 from .queues import JoinableQueue, Queue, SimpleQueue
 from .sharedctypes import Array, RawArray, RawValue, Value
 from .synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
 
 __all__ = ["Context", "ForkProcess", "SpawnProcess", "get_context"]
-
-
-class ForkProcess(Process):
-    """A Process that always starts with fork."""
-
-    _start_method = "fork"
-
-
-class SpawnProcess(Process):
-    """A Process that always starts with spawn."""
-
-    _start_method = "spawn"
 
 
 class Context:

@@ -303,6 +303,18 @@ class Process:
         return exitcode
 
 
+class ForkProcess(Process):
+    """A Process that always starts with fork (what `get_context("fork").Process` is)."""
+
+    _start_method = "fork"
+
+
+class SpawnProcess(Process):
+    """A Process that always starts with spawn (what `get_context("spawn").Process` is)."""
+
+    _start_method = "spawn"
+
+
 class _MainProcess(Process):
     """The process nobody started: the one running your notebook or script."""
 
