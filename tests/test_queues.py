@@ -19,7 +19,7 @@ import time
 import pytest
 
 import minimp
-from minimp.queues import TIDY_ABOVE
+from minimp.queues import COPY_THROUGH_MAP, TIDY_ABOVE
 
 MB = 1024 * 1024
 
@@ -124,6 +124,17 @@ def put_and_report(q, report):
         report.send("put worked")
     except Exception as error:
         report.send(f"{type(error).__name__}: {error}")
+
+
+def reply_with_sizes_after_go(requests, replies, go):
+    go.wait()
+    while (item := requests.get()) is not None:
+        replies.put(len(item))
+
+
+def put_each(q, items):
+    for item in items:
+        q.put(item)
 
 
 def put_into_simple_queue(q, items):
@@ -395,6 +406,24 @@ def test_a_childs_items_arrive_in_order(ctx):
     assert q.empty()
 
 
+def test_small_and_large_messages_mixed_arrive_whole_and_in_order(ctx):
+    # queues.py copies small messages through its map of the file and large
+    # ones with pread/pwrite: sizes on both sides of the line, interleaved.
+    line = COPY_THROUGH_MAP
+    sizes = [0, 10, line - 100, line - 1, line, line + 1, line + 100, 5 * MB, 3, 2 * line]
+    items = [make_payload(size) for size in sizes] * 3
+    q = ctx.Queue()
+    producer = ctx.Process(target=put_each, args=(q, items))
+    producer.start()
+
+    received = [q.get(timeout=30) for _ in items]
+    producer.join(30)
+
+    assert [len(item) for item in received] == [len(item) for item in items]
+    assert received == items
+    assert producer.exitcode == 0
+
+
 def test_many_producers_and_many_consumers_share_one_queue(ctx):
     producers_count, consumers_count, per_producer = 3, 3, 300
     q, results = ctx.Queue(), ctx.Queue()
@@ -635,3 +664,27 @@ def test_a_bounded_queue_between_processes_moves_many_megabytes_in_order(ctx):
     # The file was reused (compacted, or started over whenever the consumer
     # caught up), so it never grew to hold everything that went through.
     assert largest_file < count * nbytes / 2
+
+
+def test_every_process_follows_the_file_as_it_grows_and_is_cut_back(ctx):
+    requests, replies, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    child = ctx.Process(target=reply_with_sizes_after_go, args=(requests, replies, go))
+    child.start()
+    big = make_payload(2 * MB)
+    backlog = TIDY_ABOVE // len(big) + 2
+
+    # The parent grows the file past TIDY_ABOVE; the child maps it, reads it
+    # empty, and so cuts it back to the header.
+    for _ in range(backlog):
+        requests.put(big)
+    go.set()
+    assert [replies.get(timeout=30) for _ in range(backlog)] == [len(big)] * backlog
+    assert shared_file_size(requests) < 4096
+
+    # Both processes now hold maps larger than the file, which grows again.
+    for message in [b"small", big, b"small again"]:
+        requests.put(message)
+        assert replies.get(timeout=30) == len(message)
+    requests.put(None)
+    child.join(10)
+    assert child.exitcode == 0

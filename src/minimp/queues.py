@@ -8,10 +8,14 @@ length as on a Pipe, after the previous one::
                                    ^ read_pos                            ^ write_pos
     get() takes the message at read_pos          put() appends at write_pos
 
-One Lock (synchronize.py) guards the header, so any number of processes can
-put and get. Two Events let the others sleep instead of spinning:
-`not_empty` is set while there is a message, `not_full` while there is room
-(only for a queue with a maxsize).
+Every process maps the file into its memory, so put() and get() copy a
+small message in and out with no system call. A large one (over 64 KiB)
+goes with one pwrite(2) and one pread(2) instead: next to copying that many
+bytes the system call costs nothing, and it spares each process a page
+fault for every 4 KiB it would first touch in its map. One Lock (synchronize.py) guards
+the header, so any number of processes can put and get. Two Events let
+the others sleep instead of spinning: `not_empty` wakes a get() that found
+the queue empty, `not_full` a put() that found it full (with a maxsize).
 
 Why not a pipe, like the standard library? There, put() hands the object
 to a *feeder thread* that writes it into a pipe, and a pipe holds only 64
@@ -31,9 +35,10 @@ the error from its feeder thread, and the item is lost); qsize() works on
 every platform; close(), join_thread() and cancel_join_thread() have no
 thread to deal with.
 
-Memory: unread messages use memory. When the queue empties, the file is
-cut back to nothing if it has grown beyond 16 MiB (below that it is kept,
-to be reused), and when most of it has been read it is compacted.
+Memory: unread messages use memory. When
+the queue empties, the next message is written at the start again, and the
+file is cut back to nothing if it has grown beyond 16 MiB (below that it is
+kept, to be reused); when most of it has been read, it is compacted.
 
 Limits: a process killed (terminate, kill) while inside put() or get()
 holds the Lock for ever, and the queue stops working (as in the standard
@@ -45,6 +50,7 @@ Read next: `sharedctypes.py` for shared numbers; pool.py for a queue of tasks.
 from __future__ import annotations
 
 import ctypes
+import mmap
 import os
 import queue
 import struct
@@ -63,7 +69,8 @@ Empty = queue.Empty  # the exceptions of the standard library's queue module
 Full = queue.Full
 
 HEADER = struct.Struct("!Q")  # a message's length prefix
-FIRST_READ = 512  # get() reads this much at once: a small message in one go
+COPY_THROUGH_MAP = 64 << 10  # messages up to this size go through the map
+GROW_STEP = 1 << 20  # for them, the file grows by whole MiBs
 TIDY_ABOVE = 16 << 20  # cut back or compact the file once it holds this much
 
 
@@ -76,6 +83,10 @@ class _Counters(ctypes.Structure):
         ("write_pos", ctypes.c_int64),  # where the next put() writes
         ("file_size", ctypes.c_int64),  # how far the file has grown
         ("unfinished", ctypes.c_int64),  # JoinableQueue: put() minus task_done()
+        # Whether each Event is set: reading these costs nothing, asking the
+        # Event costs a system call.
+        ("not_empty_set", ctypes.c_int64),
+        ("not_full_set", ctypes.c_int64),
     ]
 
 
@@ -97,13 +108,26 @@ class Queue:
         self._lock = Lock()
         self._not_empty = Event()
         self._not_full = Event()
-        self._not_full.set()
         self._closed_by: int | None = None  # the pid of a process that called close()
         self._map_counters()
         self._counters.read_pos = self._counters.write_pos = self._counters.file_size = START
 
     def _map_counters(self) -> None:
         self._counters = _Counters.from_buffer(self._buffer.map)
+        self._file: mmap.mmap | None = None  # this process's map of the whole file
+
+    def _mapped(self, end: int) -> mmap.mmap:
+        """This process's map of the file, covering at least its first `end` bytes.
+
+        Another process may have grown the file since we mapped it: then map
+        it again. (A map larger than a file cut back since is fine: we never
+        touch bytes beyond `file_size`.)
+        """
+        if self._file is None or len(self._file) < end:
+            if self._file is not None:
+                self._file.close()
+            self._file = mmap.mmap(self._buffer.fd, self._counters.file_size)
+        return self._file
 
     # -- put --------------------------------------------------------------------
 
@@ -112,11 +136,15 @@ class Queue:
         self._check_open()
         message = serialize.dumps(obj)  # before taking the lock: it may be slow
         deadline = deadline_for(block, timeout)
+        c = self._counters
         while True:
             with self._lock:
-                if not self._maxsize or self._counters.count < self._maxsize:
+                if not self._maxsize or c.count < self._maxsize:
                     self._append(message)
                     return
+                if c.not_full_set:  # full: we are going to wait for a get()
+                    self._not_full.clear()
+                    c.not_full_set = 0
             if not self._not_full.wait(time_left(deadline)):
                 raise Full
 
@@ -126,15 +154,33 @@ class Queue:
     def _append(self, message: bytes) -> None:
         """With the lock held: store a message at the end, update the counters."""
         c = self._counters
-        _write_at(self._buffer.fd, [HEADER.pack(len(message)), message], c.write_pos)
-        c.write_pos += HEADER.size + len(message)
-        c.file_size = max(c.file_size, c.write_pos)
+        start, end = c.write_pos, c.write_pos + HEADER.size + len(message)
+        if len(message) <= COPY_THROUGH_MAP:
+            if end > c.file_size:
+                self._grow(end)
+            file = self._mapped(end)
+            HEADER.pack_into(file, start, len(message))
+            file[start + HEADER.size : end] = message
+        else:
+            _write_at(self._buffer.fd, [HEADER.pack(len(message)), message], start)
+            c.file_size = max(c.file_size, end)
+        c.write_pos = end
         c.count += 1
         c.unfinished += 1
-        if c.count == 1:
+        if not c.not_empty_set:  # wake the get()s waiting for a message
             self._not_empty.set()
-        if c.count == self._maxsize:
-            self._not_full.clear()
+            c.not_empty_set = 1
+
+    def _grow(self, end: int) -> None:
+        """With the lock held: make the file at least `end` bytes long."""
+        old, new = self._counters.file_size, -(-end // GROW_STEP) * GROW_STEP
+        if hasattr(os, "posix_fallocate"):
+            # Reserve the memory now: if there is none, this raises OSError
+            # here, instead of a crash (SIGBUS) when the map is written.
+            os.posix_fallocate(self._buffer.fd, old, new - old)
+        else:
+            os.ftruncate(self._buffer.fd, new)
+        self._counters.file_size = new
 
     # -- get --------------------------------------------------------------------
 
@@ -142,11 +188,15 @@ class Queue:
         """Remove and return the first message; wait for one if the queue is empty."""
         self._check_open()
         deadline = deadline_for(block, timeout)
+        c = self._counters
         while True:
             with self._lock:
-                if self._counters.count > 0:
+                if c.count > 0:
                     message = self._take()
                     break
+                if c.not_empty_set:  # empty: we are going to wait for a put()
+                    self._not_empty.clear()
+                    c.not_empty_set = 0
             if not self._not_empty.wait(time_left(deadline)):
                 raise Empty
         return serialize.loads(message)  # after releasing the lock: it may be slow
@@ -156,17 +206,19 @@ class Queue:
 
     def _take(self) -> bytes:
         """With the lock held: read the first message, update the counters."""
-        c, fd = self._counters, self._buffer.fd
-        first = os.pread(fd, FIRST_READ, c.read_pos)
-        (size,) = HEADER.unpack_from(first)
-        end = HEADER.size + size
-        message = first[HEADER.size : end] if len(first) >= end else _read_at(fd, size, c.read_pos + HEADER.size)
-        c.read_pos += end
+        c = self._counters
+        start = c.read_pos + HEADER.size
+        (size,) = HEADER.unpack_from(self._mapped(start), c.read_pos)
+        if size <= COPY_THROUGH_MAP:
+            message = self._mapped(start + size)[start : start + size]
+        else:
+            message = _read_at(self._buffer.fd, size, start)
+        c.read_pos = start + size
         c.count -= 1
-        if c.count == self._maxsize - 1:
+        if self._maxsize and not c.not_full_set:  # wake the put()s waiting for room
             self._not_full.set()
+            c.not_full_set = 1
         if c.count == 0:
-            self._not_empty.clear()
             self._start_over()
         elif c.read_pos - START > max(TIDY_ABOVE, c.write_pos - c.read_pos):
             self._compact()
@@ -233,7 +285,7 @@ class Queue:
     def __getstate__(self) -> dict:
         serialize.assert_spawning(type(self).__name__)
         state = self.__dict__.copy()
-        del state["_counters"]  # a view into this process's mapping
+        del state["_counters"], state["_file"]  # this process's maps
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -303,7 +355,7 @@ class SimpleQueue:
         return self.__dict__
 
 
-# -- reading and writing the shared file -----------------------------------------------
+# -- reading and writing large messages --------------------------------------------------
 
 
 def _write_at(fd: int, parts: list, offset: int) -> None:
