@@ -119,10 +119,20 @@ def test_output_is_written_in_the_context_that_started_the_child(ctx, monkeypatc
     assert "".join(text for _, text in recorder.writes) == "for cell 1\n"
 
 
+def say_when_told(go, line):
+    go.wait(10)
+    print(line)
+
+
 def test_forwarding_threads_are_named_and_finish(ctx, capsys):
-    p = ctx.Process(target=say, args=("bye",))
+    go = ctx.Event()
+    p = ctx.Process(target=say_when_told, args=(go, "bye"))
     p.start()
-    names = [t.name for t in threading.enumerate() if t.name.startswith("minimp-output-")]
+    try:  # while the child still runs, its output threads are there
+        names = [t.name for t in threading.enumerate() if t.name.startswith("minimp-output-")]
+    finally:
+        go.set()
+        p.join(10)
     assert f"minimp-output-{p.pid}-stdout" in names
-    p.join()
+    assert capsys.readouterr().out == "bye\n"
     assert not [t for t in threading.enumerate() if t.name.startswith(f"minimp-output-{p.pid}")]
