@@ -33,8 +33,12 @@ _where = {
     "Value": "sharedctypes", "Array": "sharedctypes",
     "RawValue": "sharedctypes", "RawArray": "sharedctypes",
     "cpu_count": "cpus",
+    "Pool": "pool", "ProcessPoolExecutor": "futures",
+    "trace": "tracing", "traced": "tracing",
     "ProcessError": "errors", "BufferTooShort": "errors",
     "TimeoutError": "errors", "AuthenticationError": "errors",
+    "RemoteTraceback": "errors", "TaskExitError": "errors", "WorkerDiedError": "errors",
+    "WorkerStartError": "errors", "PoolTerminatedError": "errors",
 }  # fmt: skip
 
 __all__ = [*_where, "freeze_support"]

@@ -5,7 +5,11 @@ Code that catches `multiprocessing.TimeoutError` or
 `import minimp as multiprocessing`.
 """
 
-__all__ = ["ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError"]
+__all__ = [
+    "ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError",
+    "RemoteTraceback", "TaskExitError", "WorkerDiedError", "WorkerStartError",
+    "PoolTerminatedError",
+]  # fmt: skip
 
 
 class ProcessError(Exception):
@@ -25,3 +29,43 @@ class TimeoutError(ProcessError):  # noqa: A001 - the name mirrors multiprocessi
 
 class AuthenticationError(ProcessError):
     """Kept for compatibility: minimp never authenticates, it has no sockets to guard."""
+
+
+# -- pools (pool.py, worker.py) ------------------------------------------------------
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker, as text.
+
+    A task's exception is re-raised in the caller with this as its
+    `__cause__`, so the caller sees where it happened in the worker, as with
+    `multiprocessing.pool`.
+    """
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class TaskExitError(ProcessError):
+    """A task raised SystemExit, KeyboardInterrupt or another BaseException.
+
+    The worker catches it and keeps running; the task fails with this error
+    (the standard library's Pool hangs instead).
+    """
+
+
+class WorkerDiedError(ProcessError):
+    """The worker running a task died (killed, crashed, `os._exit`).
+
+    Only the tasks it was running fail; the pool starts a new worker.
+    """
+
+
+class WorkerStartError(ProcessError):
+    """A worker failed while starting (its initializer raised, or it died
+    before it was ready). The pool stops: starting more would fail the same way."""
+
+
+class PoolTerminatedError(ProcessError):
+    """The pool was terminated (terminate(), the end of a `with` block, an
+    interrupt) before the task finished."""

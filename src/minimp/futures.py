@@ -1,0 +1,149 @@
+"""ProcessPoolExecutor: the same workers as Pool, behind `concurrent.futures`.
+
+    with minimp.ProcessPoolExecutor(max_workers=2) as executor:
+        future = executor.submit(square, 5)      # a concurrent.futures.Future
+        future.result()                          # 25
+        list(executor.map(square, range(4)))     # [0, 1, 4, 9]
+
+A `concurrent.futures.Executor` whose work is done by a minimp Pool
+(pool.py): one worker loop, one result loop, for both APIs. Its futures
+are the standard class, so `concurrent.futures.as_completed` and `wait`
+work on them, and each has the task's `id`.
+
+The standard library has this class in `concurrent.futures`, not in
+`multiprocessing` (the primer puts it in the wrong module); minimp offers
+it at the top level, and it is also exactly the standard one's interface.
+
+It follows `concurrent.futures`' contract where the two pools differ:
+
+- a worker that dies *breaks the executor*: every pending future fails with
+  `concurrent.futures.process.BrokenProcessPool`, naming the worker, its
+  pid and how it died, and so does every later `submit()`. (A minimp Pool
+  instead fails only the crashed tasks and starts a new worker.)
+- leaving a `with` block calls `shutdown(wait=True)`: the work finishes.
+
+Unlike the standard library, `max_tasks_per_child` works with fork too, and
+a Future cancelled before its task reached a worker never runs.
+
+Read next: `tracing.py`, what a trace of the tasks records.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from concurrent.futures.process import BrokenProcessPool
+
+from .pool import BROKEN, Pool, _Call
+from .results import TaskFuture
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Iterator
+
+__all__ = ["ProcessPoolExecutor", "BrokenProcessPool"]
+
+
+class _ExecutorPool(Pool):
+    """A Pool whose crashed worker breaks it, as concurrent.futures requires."""
+
+    _crash_breaks_pool = True
+
+    def _broken_error(self, message: str) -> BaseException:
+        return BrokenProcessPool(f"{message}; the executor is broken and takes no more work")
+
+    def _break(self, error: BaseException, crashed=None) -> None:
+        if not isinstance(error, BrokenProcessPool):  # an initializer failed, say
+            broken = BrokenProcessPool(f"{error}; the executor is broken and takes no more work")
+            broken.__cause__ = error
+            error = broken
+        super()._break(error, crashed)
+
+
+class ProcessPoolExecutor(concurrent.futures.Executor):
+    """Run calls in worker processes; mirrors `concurrent.futures.ProcessPoolExecutor`."""
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        mp_context: Any = None,
+        initializer: Callable | None = None,
+        initargs: tuple = (),
+        *,
+        max_tasks_per_child: int | None = None,
+    ):
+        if max_workers is not None and (not isinstance(max_workers, int) or max_workers <= 0):
+            raise ValueError(f"ProcessPoolExecutor(max_workers={max_workers!r}): max_workers must be greater than 0")
+        if max_tasks_per_child is not None and (not isinstance(max_tasks_per_child, int) or max_tasks_per_child < 1):
+            raise ValueError(
+                f"ProcessPoolExecutor(max_tasks_per_child={max_tasks_per_child!r}): "
+                "max_tasks_per_child must be >= 1"
+            )
+        self._pool = _ExecutorPool(max_workers, initializer, initargs, max_tasks_per_child, mp_context)
+        self._max_workers = self._pool._processes
+        self._shutdown = False
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> TaskFuture:
+        """Schedule `fn(*args, **kwargs)`; return a Future (with the task's `id`)."""
+        self._check_open()
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def map(
+        self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1
+    ) -> Iterator:
+        """Like `map(fn, *iterables)`, the calls run in the workers, `chunksize` per message.
+
+        Returns an iterator of the results in order. Its `next()` raises the
+        call's exception, or TimeoutError once `timeout` seconds have passed
+        since map() was called; the calls not yet run are then cancelled.
+        """
+        self._check_open()
+        if not isinstance(chunksize, int) or chunksize < 1:
+            raise ValueError(f"chunksize must be >= 1, not {chunksize!r}")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        call = _Call(fn)
+        arguments = [(args, {}) for args in zip(*iterables)]
+        futures = [TaskFuture(self._pool, 0) for _ in arguments]
+
+        def deliver(index: int, ok: bool, value: Any) -> None:
+            futures[index]._deliver(ok, value)
+
+        tasks = self._pool._queue(call, arguments, chunksize, deliver, futures)
+        for future, task in zip(futures, tasks):
+            future.id = task.id
+        return _results_in_order(list(futures), deadline)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """No more submits; with `wait`, wait for the work and the workers to finish.
+
+        `cancel_futures=True` cancels the calls that have not started.
+        """
+        self._shutdown = True
+        pool = self._pool
+        if cancel_futures:
+            with pool._lock:
+                jobs = list(pool._task_queue)
+            for job in jobs:
+                for task in job.tasks:
+                    if task.future is not None:
+                        task.future.cancel()
+        pool.close()
+        if wait:
+            pool.join()
+
+    def _check_open(self) -> None:
+        if self._pool._state == BROKEN:
+            raise self._pool._error  # type: ignore[misc]
+        if self._shutdown:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+
+
+def _results_in_order(futures: list, deadline: float | None) -> Iterator:
+    try:
+        futures.reverse()  # pop() from the end: each result is dropped once yielded
+        while futures:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            yield futures.pop().result(timeout)
+    finally:
+        for future in futures:
+            future.cancel()

@@ -1,0 +1,651 @@
+"""Pool: tasks in, results out, crashed workers replaced.
+
+A Pool starts `processes` workers (worker.py), each with its own duplex
+Pipe, and one helper thread, the *result loop*, that does all the work of
+the parent side. A task's path::
+
+    pool.apply_async(f, (x,))          the caller's thread
+      │  a Task, in a Job, appended to the task_queue
+      ▼
+    result loop ── Job ──▶ pipe ──▶ worker_loop: f(x)
+      │                                  │
+      │ ◀── Done(outcomes) ◀── pipe ◀────┘
+      ▼
+    result._deliver(ok, value)  →  result.get() returns in the caller
+
+The result loop waits, with one `wait()` (connection.py), on every worker's
+pipe and every worker's sentinel (readable when the process has exited):
+
+- a pipe has a message: outcomes are delivered, the worker gets its next job;
+- a sentinel fires: the worker died. If it was running a job, that job's
+  tasks fail with a WorkerDiedError that names the worker, its pid, how it
+  died and the task it was running (its id is in a slot of shared memory the
+  worker writes before each task); the jobs it had not started go back to
+  the queue, and a new worker takes its place. Everything else goes on.
+
+Unlike `multiprocessing.Pool`, which hangs for ever when a worker dies, a
+crash fails only the tasks that were running; an exception that a task
+raises (SystemExit included) comes back with the worker's traceback as its
+cause; a result or argument that cannot be pickled fails its own task. A
+worker that fails while starting (its initializer raised) stops the pool
+with a WorkerStartError instead of being respawned in a loop.
+
+Each worker has at most two jobs: the one it runs and, if it is small, the
+next one, so it never waits for the parent between jobs. (A large job goes
+only to an idle worker: two processes each blocked writing into a full pipe
+the other does not read would wait for ever.)
+
+Limits: a Pool belongs to the process that created it; use it from any
+thread of that process, but do not pass it to a child. `imap` reads its
+whole iterable first. Callbacks run in the result loop's thread: a slow
+callback delays every result.
+
+Read next: `results.py`, what `apply_async` and `map_async` return;
+`futures.py`, the same workers behind `concurrent.futures`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import itertools
+import os
+import reprlib
+import signal
+import threading
+import time
+import weakref
+
+from . import serialize, tracing
+from .connection import Pipe, wait
+from .context import get_context
+from .cpus import cpu_count
+from .errors import PoolTerminatedError, RemoteTraceback, WorkerDiedError, WorkerStartError
+from .results import AsyncResult, IMapIterator, MapResult, TaskFuture
+from .sharedctypes import RawArray
+from .worker import Done, Job, Ready, StartFailed, Unreadable, worker_loop
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable
+
+__all__ = ["Pool"]
+
+CHUNKS_PER_WORKER = 4  # map's default chunksize cuts the work into this many chunks per worker
+SEND_AHEAD_LIMIT = 64 << 10  # a job is sent to a busy worker only if it is this small
+RUN, CLOSE, TERMINATE, BROKEN = "running", "closed", "terminated", "broken"
+
+_ids = itertools.count(1)  # task and call ids, unique in this process
+_worker_numbers = itertools.count(1)
+_pools: weakref.WeakSet = weakref.WeakSet()  # terminated when the program exits
+
+
+class _Call:
+    """One call of the API (an apply_async, a map): its function and the traces it feeds."""
+
+    def __init__(self, function: Callable, single: bool = False):
+        if not callable(function):
+            raise TypeError(f"func must be callable, not {type(function).__name__}")
+        self.id = next(_ids)
+        self.function = function
+        self.name = getattr(function, "__qualname__", repr(function))
+        self.single = single  # one task, whose id is the call's id
+        self.traces = tracing.active()
+        self._pickled: bytes | None = None
+
+    def pickled_function(self) -> bytes:
+        if self._pickled is None:  # once per call, not once per job
+            self._pickled = serialize.dumps(self.function)
+        return self._pickled
+
+
+class _Task:
+    """One function call to run in a worker, and where its outcome goes."""
+
+    def __init__(self, call: _Call, index: int, args: tuple, kwargs: dict, deliver: Callable, future=None):
+        self.id = call.id if call.single else next(_ids)
+        self.call, self.index = call, index
+        self.args, self.kwargs = args, kwargs
+        self.deliver = deliver  # deliver(index, ok, value)
+        self.future = future
+        self.submitted = time.monotonic()
+        self.args_repr = reprlib.repr(args) if call.traces else ""
+        self.args_size = 0
+
+
+class _Job:
+    """Tasks that travel to a worker together (one message); packed when sent."""
+
+    def __init__(self, job_id: int, call: _Call, tasks: list[_Task]):
+        self.id, self.call, self.tasks = job_id, call, tasks
+        self.message: bytes | None = None
+
+
+class _Worker:
+    """The pool's side of one worker: its process, its pipe, the jobs it has."""
+
+    def __init__(self, index: int, process: Any, pipe: Any):
+        self.index, self.process, self.pipe = index, process, pipe
+        self.sentinel = process.sentinel
+        self.jobs: collections.deque[_Job] = collections.deque()  # sent; the first is running
+        self.jobs_sent = 0
+        self.ready = False  # its initializer has run
+        self.stopping = False  # told to exit (None sent)
+        self.pipe_open = True
+        self.started = time.monotonic()
+        self.ready_at: float | None = None
+
+
+class Pool:
+    """A pool of worker processes; mirrors `multiprocessing.Pool`.
+
+    `processes` defaults to `minimp.cpu_count()` (the CPUs this process may
+    use). Leaving a `with Pool() as pool:` block calls `terminate()`, as in
+    the standard library: wait for your results inside the block.
+    """
+
+    _crash_breaks_pool = False  # futures.py: a crash breaks the whole executor
+
+    def __init__(
+        self,
+        processes: int | None = None,
+        initializer: Callable | None = None,
+        initargs: Iterable = (),
+        maxtasksperchild: int | None = None,
+        context: Any = None,
+    ):
+        if processes is None:
+            processes = cpu_count()
+        if not isinstance(processes, int) or isinstance(processes, bool):
+            raise TypeError(f"Pool(processes={processes!r}): processes must be an int")
+        if processes < 1:
+            raise ValueError(f"Pool(processes={processes}): processes must be at least 1")
+        if initializer is not None and not callable(initializer):
+            raise TypeError(f"Pool(initializer={initializer!r}): initializer must be a callable")
+        if maxtasksperchild is not None and (not isinstance(maxtasksperchild, int) or maxtasksperchild < 1):
+            raise ValueError(
+                f"Pool(maxtasksperchild={maxtasksperchild!r}): maxtasksperchild must be a positive int or None"
+            )
+        self._ctx = _minimp_context(context)
+        self._processes = processes
+        self._initializer, self._initargs = initializer, tuple(initargs)
+        self._max_jobs = maxtasksperchild
+        self._running = RawArray("q", processes)  # the id of the task each worker runs (0: none)
+        self._lock = threading.Lock()  # guards task_queue and state, shared with callers
+        self._task_queue: collections.deque[_Job] = collections.deque()  # jobs no worker has yet
+        self._state = RUN
+        self._error: BaseException | None = None  # why the pool broke
+        self._job_ids = itertools.count(1)
+        self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes the result loop
+        os.set_blocking(self._wakeup_write, False)
+        weakref.finalize(self, _close_fds, self._wakeup_read, self._wakeup_write)
+        self._workers: list[_Worker | None] = [None] * processes
+        try:
+            for index in range(processes):
+                self._workers[index] = self._start_worker(index)
+        except BaseException:
+            self._kill_workers()
+            raise
+        self._loop = threading.Thread(target=self._result_loop, name=f"minimp-pool-{id(self):x}", daemon=True)
+        self._loop.start()
+        _pools.add(self)
+
+    # -- the API: every call becomes Tasks in Jobs on the task_queue --------------------------
+
+    def apply_async(self, func: Callable, args: tuple = (), kwds: dict = {}, callback=None, error_callback=None):
+        """Run `func(*args, **kwds)` in a worker; return an AsyncResult at once."""
+        call = _Call(func, single=True)
+        result = AsyncResult(self, call.id, callback, error_callback)
+        self._queue(call, [(tuple(args), dict(kwds))], 1, lambda index, ok, value: result._deliver(ok, value))
+        return result
+
+    def apply(self, func: Callable, args: tuple = (), kwds: dict = {}) -> Any:
+        """Run `func(*args, **kwds)` in a worker and wait for its result."""
+        return self.apply_async(func, args, kwds).get()
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> TaskFuture:
+        """Run `fn(*args, **kwargs)` in a worker; return a `concurrent.futures.Future`.
+
+        Not in `multiprocessing.Pool` (the primer imagines it); it is what
+        `ProcessPoolExecutor.submit` does. The future has the task's `id`.
+        """
+        call = _Call(fn, single=True)
+        future = TaskFuture(self, call.id)
+        self._queue(call, [(args, kwargs)], 1, lambda index, ok, value: future._deliver(ok, value), [future])
+        return future
+
+    def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
+        """Like map(), but return a MapResult at once."""
+        return self._map_async(func, [((item,), {}) for item in iterable], chunksize, callback, error_callback)
+
+    def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
+        """Like starmap(), but return a MapResult at once."""
+        return self._map_async(func, [(tuple(args), {}) for args in iterable], chunksize, callback, error_callback)
+
+    def map(self, func: Callable, iterable: Iterable, chunksize: int | None = None) -> list:
+        """`[func(item) for item in iterable]`, computed by the workers, in order.
+
+        The items travel in chunks of `chunksize`. By default the work is cut
+        into about 4 chunks per worker: few messages (each costs a pickle and
+        a system call or two), yet enough chunks that a worker who finishes
+        early can take another instead of waiting for a slow one (chapter 08
+        measures it).
+        """
+        return self.map_async(func, iterable, chunksize).get()
+
+    def starmap(self, func: Callable, iterable: Iterable, chunksize: int | None = None) -> list:
+        """`[func(*args) for args in iterable]`, computed by the workers, in order."""
+        return self.starmap_async(func, iterable, chunksize).get()
+
+    def imap(self, func: Callable, iterable: Iterable, chunksize: int = 1) -> IMapIterator:
+        """An iterator over `func(item)` for each item, in order, as results arrive."""
+        return self._imap(func, iterable, chunksize, ordered=True)
+
+    def imap_unordered(self, func: Callable, iterable: Iterable, chunksize: int = 1) -> IMapIterator:
+        """An iterator over `func(item)` for each item, in the order they finish."""
+        return self._imap(func, iterable, chunksize, ordered=False)
+
+    def _map_async(self, func, arguments: list, chunksize, callback, error_callback) -> MapResult:
+        call = _Call(func)
+        if chunksize is None:
+            chunksize = max(1, -(-len(arguments) // (self._processes * CHUNKS_PER_WORKER)))
+        result = MapResult(self, call.id, len(arguments), callback, error_callback)
+        self._queue(call, arguments, chunksize, result._deliver_item)
+        return result
+
+    def _imap(self, func, iterable, chunksize: int, ordered: bool) -> IMapIterator:
+        call = _Call(func)
+        arguments = [((item,), {}) for item in iterable]
+        result = IMapIterator(self, call.id, len(arguments), ordered)
+        self._queue(call, arguments, chunksize, result._deliver_item)
+        return result
+
+    def _queue(self, call: _Call, arguments: list, chunksize: int, deliver: Callable, futures=None) -> list[_Task]:
+        """Cut the calls into jobs of `chunksize` tasks and queue them for the workers."""
+        if not isinstance(chunksize, int) or chunksize < 1:
+            raise ValueError(f"chunksize must be an int of at least 1, not {chunksize!r}")
+        tasks = [
+            _Task(call, index, args, kwargs, deliver, futures[index] if futures else None)
+            for index, (args, kwargs) in enumerate(arguments)
+        ]
+        jobs = [_Job(next(self._job_ids), call, tasks[i : i + chunksize]) for i in range(0, len(tasks), chunksize)]
+        with self._lock:
+            self._check_running()
+            self._task_queue.extend(jobs)
+        self._wake()
+        return tasks
+
+    def _check_running(self) -> None:
+        if self._state == RUN:
+            return
+        if self._state == BROKEN:
+            raise self._error  # type: ignore[misc]
+        raise ValueError(f"Pool not running: it was {self._state}; create a new Pool for more work")
+
+    # -- closing -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Accept no more work; the workers exit once the queued work is done."""
+        with self._lock:
+            if self._state == RUN:
+                self._state = CLOSE
+        self._wake()
+
+    def terminate(self) -> None:
+        """Stop now: kill the workers; unfinished tasks fail with PoolTerminatedError."""
+        with self._lock:
+            if self._state != BROKEN:
+                self._state = TERMINATE
+        if self._loop.is_alive():
+            self._wake()
+            if threading.current_thread() is not self._loop:
+                self._loop.join()
+        self._kill_workers()
+        self._fail_all(PoolTerminatedError("the pool was terminated before this task finished"))
+        _pools.discard(self)
+
+    def join(self) -> None:
+        """Wait for the workers to exit; call close() or terminate() first."""
+        if self._state == RUN:
+            raise ValueError("Pool is still running: call close() or terminate() before join()")
+        if threading.current_thread() is not self._loop:
+            self._loop.join()
+        for worker in self._workers:
+            if worker is not None:
+                worker.process.join()
+        _pools.discard(self)
+
+    def __enter__(self) -> Pool:
+        self._check_running()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.terminate()
+
+    def __repr__(self) -> str:
+        return f"<minimp.Pool state={self._state} pool_size={self._processes}>"
+
+    def _interrupted(self) -> None:
+        """A caller waiting for results got KeyboardInterrupt (results.py)."""
+        self.terminate()
+
+    def _wake(self) -> None:
+        """Tell the result loop something changed (it may be waiting in wait())."""
+        try:
+            os.write(self._wakeup_write, b"!")
+        except OSError:
+            pass  # full: it will wake anyway; closed: the interpreter is exiting
+
+    # -- the result loop: the one helper thread ---------------------------------------------
+
+    def _result_loop(self) -> None:
+        """Send jobs to workers, deliver their outcomes, replace workers that die.
+
+        The only thread that touches the workers; it runs until the pool is
+        terminated, broken, or closed with all its work done.
+        """
+        while self._step():
+            pass
+
+    def _step(self) -> bool:
+        if self._state in (TERMINATE, BROKEN):
+            return False
+        self._send_jobs()
+        if self._state == CLOSE and not self._task_queue:
+            for worker in self._live_workers():
+                if not worker.jobs and not worker.stopping:
+                    self._send(worker, None)
+            if not self._live_workers():
+                return False
+        workers = self._live_workers()
+        ready = wait([self._wakeup_read] + [w.pipe for w in workers if w.pipe_open] + [w.sentinel for w in workers])
+        if self._wakeup_read in ready:
+            os.read(self._wakeup_read, 4096)
+        for worker in workers:
+            if worker.pipe_open and worker.pipe in ready:
+                self._receive(worker)
+        for worker in workers:
+            if worker.sentinel in ready and self._state not in (TERMINATE, BROKEN):
+                self._worker_exited(worker)
+        return True
+
+    def _live_workers(self) -> list[_Worker]:
+        return [worker for worker in self._workers if worker is not None]
+
+    def _send_jobs(self) -> None:
+        """Give each ready worker a job, and a second one if it is small."""
+        for worker in self._live_workers():
+            while worker.ready and not worker.stopping and len(worker.jobs) < 2:
+                if self._max_jobs is not None and worker.jobs_sent >= self._max_jobs:
+                    break  # it will exit after these; a new worker replaces it
+                job = self._next_job()
+                if job is None:
+                    return
+                if worker.jobs and len(job.message) > SEND_AHEAD_LIMIT:
+                    with self._lock:
+                        self._task_queue.appendleft(job)
+                    break
+                worker.jobs.append(job)
+                worker.jobs_sent += 1
+                if not self._send(worker, job.message):
+                    worker.jobs.pop()
+                    with self._lock:
+                        self._task_queue.appendleft(job)
+                    break
+
+    def _next_job(self) -> _Job | None:
+        """The next job of the task_queue, packed; None if there is none."""
+        while True:
+            with self._lock:
+                if not self._task_queue:
+                    return None
+                job = self._task_queue.popleft()
+            if job.message is not None or self._pack(job):
+                return job
+
+    def _pack(self, job: _Job) -> bool:
+        """Pickle the job for the pipe. Tasks whose futures were cancelled are
+        dropped; tasks whose arguments cannot be pickled fail. False: none left."""
+        job.tasks = [task for task in job.tasks if task.future is None or task.future.set_running_or_notify_cancel()]
+        while job.tasks:
+            try:
+                function = job.call.pickled_function()
+                job.message = serialize.dumps(
+                    Job(job.id, function, [(task.id, task.args, task.kwargs) for task in job.tasks])
+                )
+                break
+            except Exception as error:
+                self._drop_unpicklable(job, error)
+        if not job.tasks:
+            return False
+        for task in job.tasks:
+            task.args_size = len(job.message) // len(job.tasks)
+            task.args = task.kwargs = None  # they live in the message now
+        return True
+
+    def _drop_unpicklable(self, job: _Job, error: Exception) -> None:
+        try:
+            job.call.pickled_function()
+        except Exception:
+            bad = list(job.tasks)  # the function itself: every task fails
+            reason = f"the function {job.call.name} could not be pickled"
+        else:
+            bad = [task for task in job.tasks if not _picklable((task.args, task.kwargs))]
+            reason = "its arguments could not be pickled"
+            if not bad:  # pickling failed for no single task: fail them all rather than loop
+                bad = list(job.tasks)
+        for task in bad:
+            failure = _with_message(error, f"task {task.id} ({job.call.name}): {reason}: {error}")
+            self._finish(task, False, failure, "error")
+        job.tasks = [task for task in job.tasks if task not in bad]
+
+    def _send(self, worker: _Worker, message: bytes | None) -> bool:
+        try:
+            if message is None:
+                worker.stopping = True
+                worker.pipe.send(None)
+            else:
+                worker.pipe.send_bytes(message)
+            return True
+        except OSError:  # it died; its sentinel tells the rest
+            worker.pipe_open = False
+            return False
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            raw = worker.pipe.recv_bytes()
+        except (EOFError, OSError):
+            worker.pipe_open = False  # it exited; its sentinel tells the rest
+            return
+        message = serialize.loads(raw)
+        if isinstance(message, Done):
+            job = worker.jobs.popleft()
+            size = len(raw) // max(1, len(message.outcomes))
+            for task, outcome in zip(job.tasks, message.outcomes):
+                if outcome.ok:
+                    self._finish(task, True, outcome.value, "ok", worker, outcome, size)
+                else:
+                    error = _with_remote_traceback(outcome.value, outcome.traceback)
+                    self._finish(task, False, error, "error", worker, outcome, size)
+        elif isinstance(message, Ready):
+            worker.ready, worker.ready_at = True, message.time
+        elif isinstance(message, Unreadable):
+            job = worker.jobs.popleft()
+            for task in job.tasks:
+                self._finish(task, False, _with_remote_traceback(message.error, message.traceback), "error", worker)
+        elif isinstance(message, StartFailed):
+            error = WorkerStartError(
+                f"worker {worker.index} (pid {worker.process.pid}) failed to start: its initializer "
+                f"raised {type(message.error).__name__}: {message.error}"
+            )
+            error.__cause__ = _with_remote_traceback(message.error, message.traceback)
+            self._break(error)
+
+    def _worker_exited(self, worker: _Worker) -> None:
+        """A worker's sentinel fired: collect it, and see what it leaves behind."""
+        while worker.pipe_open and worker.pipe.poll(0):
+            self._receive(worker)  # what it sent before exiting comes first
+        worker.process.join()
+        worker.pipe.close()
+        self._workers[worker.index] = None
+        self._trace_worker(worker)
+        if self._state == BROKEN:
+            return
+        how = f"worker {worker.index} (pid {worker.process.pid}) {_describe(worker.process.exitcode)}"
+        if not worker.ready:
+            self._break(WorkerStartError(f"{how} while starting, before it could run any task"))
+            return
+        if worker.jobs:
+            crashed = worker.jobs.popleft()
+            running = self._running[worker.index]
+            self._running[worker.index] = 0
+            task_name = f"task {running} ({crashed.call.name})" if running else f"a job of {crashed.call.name}"
+            message = f"{how} while running {task_name}"
+            if self._crash_breaks_pool:
+                self._break(self._broken_error(message), crashed)
+                return
+            for task in crashed.tasks:
+                self._finish(task, False, WorkerDiedError(message), "crashed", worker)
+            with self._lock:
+                self._task_queue.extendleft(reversed(worker.jobs))  # never started: run them elsewhere
+        if self._state == RUN or self._task_queue:
+            self._workers[worker.index] = self._start_worker(worker.index)
+
+    # -- workers ------------------------------------------------------------------------
+
+    def _start_worker(self, index: int) -> _Worker:
+        pool_end, worker_end = Pipe()
+        method = self._ctx.get_start_method().capitalize()
+        process = self._ctx.Process(
+            target=worker_loop,
+            args=(worker_end, index, self._running, self._initializer, self._initargs, self._max_jobs),
+            name=f"{method}PoolWorker-{next(_worker_numbers)}",
+            daemon=True,
+        )
+        try:
+            process.start()
+        finally:
+            worker_end.close()
+        return _Worker(index, process, pool_end)
+
+    def _kill_workers(self) -> None:
+        """Terminate every worker, wait a moment, kill what is left; collect them all."""
+        workers = [worker for worker in self._workers if worker is not None]
+        for worker in workers:
+            if worker.process.exitcode is None:
+                worker.process.terminate()
+        deadline = time.monotonic() + 1.0
+        for worker in workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.exitcode is None:
+                worker.process.kill()
+                worker.process.join()
+            worker.pipe.close()
+            self._trace_worker(worker)
+
+    # -- outcomes ---------------------------------------------------------------------
+
+    def _finish(self, task: _Task, ok: bool, value: Any, status: str, worker=None, outcome=None, size=0) -> None:
+        """Deliver one task's outcome to its result, and to the traces."""
+        if task.call.traces:
+            now = time.monotonic()
+            record = tracing.TaskRecord(
+                id=task.id, call=task.call.id, index=task.index, function=task.call.name,
+                args=task.args_repr, submitted=task.submitted,
+                started=outcome.started if outcome else None,
+                finished=outcome.finished if outcome else now,
+                worker=worker.index if worker else None, pid=worker.process.pid if worker else None,
+                status=status, error=None if ok else f"{type(value).__name__}: {value}",
+                args_size=task.args_size, result_size=size,
+            )  # fmt: skip
+            for trace in task.call.traces:
+                trace.tasks.append(record)
+        task.deliver(task.index, ok, value)
+
+    def _break(self, error: BaseException, crashed: _Job | None = None) -> None:
+        """Stop the pool for good: every task not yet finished fails with `error`."""
+        with self._lock:
+            self._state, self._error = BROKEN, error
+        if crashed is not None:
+            for task in crashed.tasks:
+                self._finish(task, False, error, "crashed")
+        self._fail_all(error)
+        self._kill_workers()
+
+    def _fail_all(self, error: BaseException) -> None:
+        with self._lock:
+            jobs = list(self._task_queue)
+            self._task_queue.clear()
+        for worker in self._workers:
+            if worker is not None:
+                jobs.extend(worker.jobs)
+                worker.jobs.clear()
+        for job in jobs:
+            for task in job.tasks:
+                if task.future is not None and task.future.cancelled():
+                    continue
+                self._finish(task, False, error, "cancelled")
+
+    def _broken_error(self, message: str) -> BaseException:
+        return WorkerDiedError(message)
+
+    def _trace_worker(self, worker: _Worker) -> None:
+        for trace in tracing.active():
+            trace.workers.append(
+                tracing.WorkerRecord(
+                    index=worker.index, pid=worker.process.pid, started=worker.started,
+                    ready=worker.ready_at, exited=time.monotonic(), exitcode=worker.process.exitcode,
+                )
+            )  # fmt: skip
+
+
+# -- small helpers ------------------------------------------------------------------------
+
+
+def _minimp_context(context: Any) -> Any:
+    """minimp's context for `context`: None (the default), a minimp context, or the
+    standard library's (its start method is what counts)."""
+    if context is None:
+        return get_context()
+    return get_context(context.get_start_method())
+
+
+def _describe(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return f"was killed by signal {signal.Signals(-exitcode).name} (exit code {exitcode})"
+    return f"exited with exit code {exitcode}"
+
+
+def _with_remote_traceback(error: BaseException, text: str) -> BaseException:
+    """Attach the worker's traceback to `error` as its cause, as multiprocessing.pool does."""
+    error.__cause__ = RemoteTraceback(f'\n"""\n{text}"""')
+    return error
+
+
+def _close_fds(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+def _picklable(obj: Any) -> bool:
+    try:
+        serialize.dumps(obj)
+        return True
+    except Exception:
+        return False
+
+
+def _with_message(error: Exception, message: str) -> Exception:
+    """An exception of the same type as `error` with a clearer message, if it can be made."""
+    try:
+        return type(error)(message)
+    except Exception:
+        return TypeError(message)
+
+
+@atexit.register
+def _terminate_pools() -> None:
+    # Before process.py's own exit handler stops the children: a pool whose
+    # workers were stopped under it would start new ones.
+    for pool in list(_pools):
+        pool.terminate()

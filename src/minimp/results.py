@@ -1,0 +1,210 @@
+"""Results: what a Pool call returns at once and fills in later.
+
+`apply_async` returns an AsyncResult, `map_async` a MapResult, `imap` an
+iterator, `submit` a `concurrent.futures.Future`. Each is a box that the
+pool's result loop (pool.py) fills in, from its own thread, when the
+outcomes of the tasks arrive; the caller waits on it with `get()`,
+`wait()`, `next()` or `result()`::
+
+    caller thread                     the pool's result loop
+    r = pool.apply_async(f, (1,))
+    r.get()  ... waits ...     ◀───── r._deliver(ok=True, value=2)
+    → 2
+
+Each has an `id`, the same number the trace uses: for `apply_async` and
+`submit` the task's id; for a map, the call's id, which its tasks'
+records share.
+
+Unlike the standard library, waiting is interruptible everywhere: an
+interrupt (Ctrl-C, the kernel's stop button) while you wait terminates the
+pool, so no worker is left running the rest of the work, and re-raises
+KeyboardInterrupt.
+
+Read next: `futures.py`, the same pool behind `concurrent.futures`.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import threading
+import traceback
+
+from .errors import TimeoutError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+__all__ = ["AsyncResult", "MapResult", "IMapIterator", "TaskFuture"]
+
+
+class AsyncResult:
+    """The result of `apply_async`; mirrors `multiprocessing.pool.AsyncResult`."""
+
+    def __init__(self, pool: Any, id: int, callback: Callable | None = None, error_callback: Callable | None = None):
+        self._pool = pool
+        self.id = id
+        self._callback, self._error_callback = callback, error_callback
+        self._done = threading.Event()
+        self._ok: bool | None = None
+        self._value: Any = None
+
+    def ready(self) -> bool:
+        """Has the task finished (one way or the other)?"""
+        return self._done.is_set()
+
+    def successful(self) -> bool:
+        """Did it finish without an exception? ValueError if it has not finished."""
+        if not self.ready():
+            raise ValueError(f"{self!r} not ready")
+        return bool(self._ok)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait until it is ready, or `timeout` seconds have passed."""
+        with _stop_pool_on_interrupt(self._pool):
+            self._done.wait(timeout)
+
+    def get(self, timeout: float | None = None) -> Any:
+        """The return value; re-raises the task's exception; TimeoutError if not ready in time."""
+        self.wait(timeout)
+        if not self.ready():
+            raise TimeoutError(f"no result from task {self.id} within {timeout} seconds")
+        if self._ok:
+            return self._value
+        raise self._value
+
+    def _deliver(self, ok: bool, value: Any) -> None:
+        """Called by the pool's result loop: the outcome is here."""
+        self._ok, self._value = ok, value
+        self._done.set()
+        _call(self._callback if ok else self._error_callback, value)
+
+    def __repr__(self) -> str:
+        state = "pending" if not self.ready() else "ok" if self._ok else "failed"
+        return f"<{type(self).__name__} id={self.id} {state}>"
+
+
+class MapResult(AsyncResult):
+    """The result of `map_async`: a list, in order; the first failure fails it all."""
+
+    def __init__(self, pool: Any, id: int, size: int, callback=None, error_callback=None):
+        super().__init__(pool, id, callback, error_callback)
+        self._values: list = [None] * size
+        self._missing = size
+        if size == 0:
+            super()._deliver(True, [])
+
+    def _deliver_item(self, index: int, ok: bool, value: Any) -> None:
+        if self.ready():
+            return  # already failed: later outcomes change nothing
+        if not ok:
+            super()._deliver(False, value)
+            return
+        self._values[index] = value
+        self._missing -= 1
+        if self._missing == 0:
+            super()._deliver(True, self._values)
+
+
+class IMapIterator:
+    """The iterator `imap` (in order) and `imap_unordered` (as they finish) return.
+
+    A task that failed raises its exception when the iteration reaches it;
+    `next(timeout)` raises TimeoutError if no result comes in time.
+    """
+
+    def __init__(self, pool: Any, id: int, size: int, ordered: bool):
+        self._pool = pool
+        self.id = id
+        self._ordered = ordered
+        self._arrived: dict[int, tuple] = {}  # index -> (ok, value), not yet taken
+        self._order: collections.deque = collections.deque()  # indexes, as they arrived
+        self._next_index = 0
+        self._left = size
+        self._changed = threading.Condition()
+
+    def __iter__(self) -> IMapIterator:
+        return self
+
+    def __next__(self) -> Any:
+        return self.next()
+
+    def next(self, timeout: float | None = None) -> Any:
+        with self._changed:
+            if self._left == 0:
+                raise StopIteration
+            with _stop_pool_on_interrupt(self._pool):
+                if not self._changed.wait_for(self._has_next, timeout):
+                    raise TimeoutError(f"no result from map {self.id} within {timeout} seconds")
+            index = self._next_index if self._ordered else self._order.popleft()
+            if self._ordered:
+                self._next_index += 1
+            ok, value = self._arrived.pop(index)
+            self._left -= 1
+        if ok:
+            return value
+        raise value
+
+    def _has_next(self) -> bool:
+        return (self._next_index in self._arrived) if self._ordered else bool(self._order)
+
+    def _deliver_item(self, index: int, ok: bool, value: Any) -> None:
+        with self._changed:
+            self._arrived[index] = (ok, value)
+            if not self._ordered:
+                self._order.append(index)
+            self._changed.notify_all()
+
+
+class TaskFuture(concurrent.futures.Future):
+    """A `concurrent.futures.Future` (so `as_completed` and `wait` accept it)
+    with the task's `id`, whose waits stop the pool on an interrupt."""
+
+    def __init__(self, pool: Any, id: int):
+        super().__init__()
+        self._pool = pool
+        self.id = id
+
+    def result(self, timeout: float | None = None) -> Any:
+        with _stop_pool_on_interrupt(self._pool):
+            return super().result(timeout)
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        with _stop_pool_on_interrupt(self._pool):
+            return super().exception(timeout)
+
+    def _deliver(self, ok: bool, value: Any) -> None:
+        if self.done():
+            return  # cancelled meanwhile
+        if ok:
+            self.set_result(value)
+        else:
+            self.set_exception(value)
+
+
+class _stop_pool_on_interrupt:
+    """While waiting for results: on KeyboardInterrupt, terminate the pool, then let
+    the interrupt go on. Otherwise the workers would go on running the tasks
+    nobody waits for any more, and a respawned worker could be left idle."""
+
+    def __init__(self, pool: Any):
+        self._pool = pool
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind, error, tb) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            self._pool._interrupted()
+
+
+def _call(callback: Callable | None, value: Any) -> None:
+    """Run a user's callback; an exception in it is printed, and the pool goes on
+    (in the standard library it kills the pool's result thread, and the pool hangs)."""
+    if callback is None:
+        return
+    try:
+        callback(value)
+    except Exception:
+        traceback.print_exc()

@@ -1,0 +1,213 @@
+"""Traces: which worker ran each task, when, and how it ended.
+
+    with minimp.trace() as t:
+        with minimp.Pool(2) as pool:
+            pool.map(square, range(10))
+    t.tasks      # one TaskRecord per task
+    t.workers    # one WorkerRecord per worker that exited
+
+Every pool and executor records into the traces that are active when a
+call is made; with no trace active, it records nothing (the worker takes
+the two clock readings of every task anyway: that costs a fraction of a
+microsecond). Times come from `time.monotonic()`, one clock shared by every
+process of the machine, so a parent's and a worker's times compare.
+
+The standard library's pools record too, through a wrapper:
+
+    with minimp.trace() as t:
+        with multiprocessing.Pool(2) as pool:
+            pool.map(minimp.traced(square), range(10))
+
+`traced(square)` is a picklable callable that runs `square` and appends
+one line (JSON) per call to a file private to the trace, read back when the
+`with` block ends. Those records have no submit time and no task id of the
+pool's own (the standard library has none); their ids are numbered in the
+order the tasks started.
+
+This module is named tracing.py, not trace.py, because `minimp.trace` is
+the function above.
+
+Read next: the widgets that draw a trace (next chapters).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import reprlib
+import shutil
+import tempfile
+import time
+import traceback
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+__all__ = ["Trace", "TaskRecord", "WorkerRecord", "trace", "traced", "active"]
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskRecord:
+    """One task: what ran, where, when (time.monotonic() seconds), and how it ended."""
+
+    id: int  # the task's id: AsyncResult.id / Future.id for a single task
+    call: int  # the id of the call it belongs to (a map's tasks share it)
+    index: int  # its place in that call
+    function: str
+    args: str  # a short repr of the arguments
+    submitted: float | None
+    started: float | None  # None: it never started (cancelled, or failed in the parent)
+    finished: float
+    worker: int | None  # the worker's index in its pool: its lane in a timeline
+    pid: int | None
+    status: str  # "ok", "error", "crashed" (its worker died) or "cancelled"
+    error: str | None = None
+    args_size: int = 0  # bytes of pickled arguments (a chunk's size, shared by its tasks)
+    result_size: int = 0  # bytes of the pickled outcome (shared likewise)
+
+    @property
+    def waited(self) -> float | None:
+        """Seconds between submit and start: time spent queued."""
+        if self.submitted is None or self.started is None:
+            return None
+        return self.started - self.submitted
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds the task ran."""
+        return None if self.started is None else self.finished - self.started
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerRecord:
+    """One worker's life: started by the pool, ready (initializer done), exited."""
+
+    index: int
+    pid: int | None
+    started: float
+    ready: float | None
+    exited: float
+    exitcode: int | None
+
+
+class Trace:
+    """The records of every task run by pools while it is active (see `trace()`)."""
+
+    def __init__(self) -> None:
+        self.tasks: list[TaskRecord] = []
+        self.workers: list[WorkerRecord] = []
+        self.started: float | None = None
+        self.finished: float | None = None
+        self._folder: str | None = None  # for traced() calls in the standard library's pools
+
+    def __enter__(self) -> Trace:
+        self.started = time.monotonic()
+        _active.append(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _active.remove(self)
+        self.finished = time.monotonic()
+        if self._folder is not None:
+            self.tasks.extend(_read_traced(os.path.join(self._folder, "tasks.jsonl")))
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def _records_file(self) -> str:
+        if self._folder is None:
+            self._folder = tempfile.mkdtemp(prefix="minimp-trace-")  # mode 0700: yours alone
+        return os.path.join(self._folder, "tasks.jsonl")
+
+    def table(self) -> str:
+        """The task records as a plain text table, in the order tasks started."""
+        origin = self.started or 0.0
+        lines = [f"{'task':>6} {'worker':>6} {'pid':>7} {'function':<16} {'start ms':>9} {'run ms':>8}  status"]
+        for r in sorted(self.tasks, key=lambda r: (r.started is None, r.started or 0.0, r.id)):
+            start = "" if r.started is None else f"{(r.started - origin) * 1e3:9.1f}"
+            run = "" if r.duration is None else f"{r.duration * 1e3:8.1f}"
+            worker = "" if r.worker is None else r.worker
+            lines.append(
+                f"{r.id:>6} {worker:>6} {r.pid or '':>7} {r.function[:16]:<16} {start:>9} {run:>8}  {r.status}"
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Trace: {len(self.tasks)} tasks, {len(self.workers)} worker exits>"
+
+
+_active: list[Trace] = []
+
+
+def trace() -> Trace:
+    """Start recording: `with minimp.trace() as t:` ... `t.tasks`."""
+    return Trace()
+
+
+def active() -> tuple[Trace, ...]:
+    """The traces recording now (pool.py reads this for each call)."""
+    return tuple(_active)
+
+
+# -- the standard library's pools ------------------------------------------------------
+
+
+def traced(function: Callable) -> _Traced:
+    """`function`, wrapped to record each call into the active trace, in whichever
+    process runs it: pass it to `multiprocessing.Pool` or `ProcessPoolExecutor`."""
+    if not callable(function):
+        raise TypeError(f"traced() needs a callable, not {type(function).__name__}")
+    if not _active:
+        raise RuntimeError("traced() records into the active trace: call it inside `with minimp.trace():`")
+    return _Traced(function, _active[-1]._records_file())
+
+
+class _Traced:
+    """A callable that runs a function and appends a JSON line about the call to a file."""
+
+    def __init__(self, function: Callable, path: str):
+        self.function, self.path = function, path
+        self.__name__ = getattr(function, "__name__", "traced")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.monotonic()
+        status, error = "ok", None
+        try:
+            return self.function(*args, **kwargs)
+        except BaseException as exc:
+            status, error = "error", "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            raise
+        finally:
+            line = json.dumps({
+                "function": getattr(self.function, "__qualname__", repr(self.function)),
+                "args": reprlib.repr(args), "pid": os.getpid(), "started": started,
+                "finished": time.monotonic(), "status": status, "error": error,
+            })  # fmt: skip
+            # One write(2) in append mode: lines of several processes never mix.
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, (line + "\n").encode())
+            finally:
+                os.close(fd)
+
+
+def _read_traced(path: str) -> list[TaskRecord]:
+    try:
+        with open(path) as lines:
+            calls = sorted((json.loads(line) for line in lines), key=lambda c: c["started"])
+    except FileNotFoundError:
+        return []
+    lanes: dict[int, int] = {}  # pid -> worker index, in the order workers first started a task
+    return [
+        TaskRecord(
+            id=number, call=0, index=number - 1, function=c["function"], args=c["args"],
+            submitted=None, started=c["started"], finished=c["finished"],
+            worker=lanes.setdefault(c["pid"], len(lanes)), pid=c["pid"],
+            status=c["status"], error=c["error"],
+        )  # fmt: skip
+        for number, c in enumerate(calls, start=1)
+    ]
+
+
+trace.traced = traced  # type: ignore[attr-defined]  # minimp.trace.traced(fn) reads well too
