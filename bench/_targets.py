@@ -66,3 +66,29 @@ def put_mib(ready, go, queue, n: int) -> None:
     go.wait()
     for _ in range(n):
         queue.put(payload)
+
+
+# -- bench_pool.py -------------------------------------------------------------------
+
+
+def tiny(x):
+    """The smallest useful task: all cost is the pool's own."""
+    return x + 1
+
+
+def spin(n: int) -> int:
+    """Pure-Python CPU work: `n` additions."""
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def calibrate_spin(seconds: float) -> int:
+    """The `n` for which spin(n) takes about `seconds` here."""
+    import time
+
+    n = 100_000
+    start = time.perf_counter()
+    spin(n)
+    return int(n * seconds / (time.perf_counter() - start))
