@@ -35,7 +35,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 
 from .pool import BROKEN, Pool, _Call
-from .results import TaskFuture
+from .results import FutureSink, TaskFuture
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -101,16 +101,11 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         if not isinstance(chunksize, int) or chunksize < 1:
             raise ValueError(f"chunksize must be >= 1, not {chunksize!r}")
         deadline = None if timeout is None else time.monotonic() + timeout
-        call = _Call(fn)
         arguments = [(args, {}) for args in zip(*iterables)]
-        futures = [TaskFuture(self._pool, 0) for _ in arguments]
-
-        def deliver(index: int, ok: bool, value: Any) -> None:
-            futures[index]._deliver(ok, value)
-
-        tasks = self._pool._queue(call, arguments, chunksize, deliver, futures)
-        for future, task in zip(futures, tasks):
-            future.id = task.id
+        call = _Call(fn, len(arguments))
+        futures = [TaskFuture(self._pool, call.first_task + index) for index in range(len(arguments))]
+        call.sink = FutureSink(futures)
+        self._pool._queue(call, arguments, chunksize, futures)
         return _results_in_order(list(futures), deadline)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -124,9 +119,8 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
             with pool._lock:
                 jobs = list(pool._task_queue)
             for job in jobs:
-                for task in job.tasks:
-                    if task.future is not None:
-                        task.future.cancel()
+                for future in job.futures or ():
+                    future.cancel()
         pool.close()
         if wait:
             pool.join()

@@ -61,7 +61,7 @@ from .connection import Pipe, wait
 from .context import get_context
 from .cpus import cpu_count
 from .errors import PoolTerminatedError, RemoteTraceback, WorkerDiedError, WorkerStartError
-from .results import AsyncResult, IMapIterator, MapResult, TaskFuture
+from .results import AsyncResult, FutureSink, IMapIterator, MapResult, TaskFuture
 from .sharedctypes import RawArray
 from .worker import Done, Job, Ready, StartFailed, Unreadable, worker_loop
 
@@ -75,21 +75,25 @@ CHUNKS_PER_WORKER = 4  # map's default chunksize cuts the work into this many ch
 SEND_AHEAD_LIMIT = 64 << 10  # a job is sent to a busy worker only if it is this small
 RUN, CLOSE, TERMINATE, BROKEN = "running", "closed", "terminated", "broken"
 
-_ids = itertools.count(1)  # task and call ids, unique in this process
+_next_id = 1  # task and call ids, unique in this process
+_ids_lock = threading.Lock()
 _worker_numbers = itertools.count(1)
 _pools: weakref.WeakSet = weakref.WeakSet()  # terminated when the program exits
 
 
 class _Call:
-    """One call of the API (an apply_async, a map): its function and the traces it feeds."""
+    """One call of the API (an apply_async, a map): its function, where its
+    results go (`sink`, a result object of results.py), the traces it feeds."""
 
-    def __init__(self, function: Callable, single: bool = False):
+    def __init__(self, function: Callable, size: int, sink: Any = None, single: bool = False):
         if not callable(function):
             raise TypeError(f"func must be callable, not {type(function).__name__}")
-        self.id = next(_ids)
+        # Ids: the call's, then its tasks'; a single task's id is the call's.
+        self.id = _new_ids(1 if single else size + 1)
+        self.first_task = self.id if single else self.id + 1
         self.function = function
         self.name = getattr(function, "__qualname__", repr(function))
-        self.single = single  # one task, whose id is the call's id
+        self.sink = sink
         self.traces = tracing.active()
         self._pickled: bytes | None = None
 
@@ -99,26 +103,23 @@ class _Call:
         return self._pickled
 
 
-class _Task:
-    """One function call to run in a worker, and where its outcome goes."""
-
-    def __init__(self, call: _Call, index: int, args: tuple, kwargs: dict, deliver: Callable, future=None):
-        self.id = call.id if call.single else next(_ids)
-        self.call, self.index = call, index
-        self.args, self.kwargs = args, kwargs
-        self.deliver = deliver  # deliver(index, ok, value)
-        self.future = future
-        self.submitted = time.monotonic()
-        self.args_repr = reprlib.repr(args) if call.traces else ""
-        self.args_size = 0
-
-
 class _Job:
-    """Tasks that travel to a worker together (one message); packed when sent."""
+    """Tasks of one call that travel to a worker together, as one message.
 
-    def __init__(self, job_id: int, call: _Call, tasks: list[_Task]):
-        self.id, self.call, self.tasks = job_id, call, tasks
+    Its tasks are the call's tasks number `start`, `start + 1`, ... (their
+    place in the map); it is pickled (`message`) when a worker takes it.
+    """
+
+    def __init__(self, job_id: int, call: _Call, start: int, arguments: list, futures: list | None):
+        self.id, self.call, self.start = job_id, call, start
+        self.arguments = arguments  # (args, kwargs) per task, until packed
+        self.size = len(arguments)
+        self.futures = futures  # submit() and the executor: a Future per task
+        self.skip: set[int] = set()  # positions not sent: cancelled, or failed already
+        self.args_reprs = [reprlib.repr(args) for args, _ in arguments] if call.traces else None
+        self.submitted = time.monotonic()
         self.message: bytes | None = None
+        self.args_size = 0
 
 
 class _Worker:
@@ -194,10 +195,10 @@ class Pool:
 
     def apply_async(self, func: Callable, args: tuple = (), kwds: dict = {}, callback=None, error_callback=None):
         """Run `func(*args, **kwds)` in a worker; return an AsyncResult at once."""
-        call = _Call(func, single=True)
-        result = AsyncResult(self, call.id, callback, error_callback)
-        self._queue(call, [(tuple(args), dict(kwds))], 1, lambda index, ok, value: result._deliver(ok, value))
-        return result
+        call = _Call(func, 1, single=True)
+        call.sink = AsyncResult(self, call.id, callback, error_callback)
+        self._queue(call, [(tuple(args), dict(kwds))], 1)
+        return call.sink
 
     def apply(self, func: Callable, args: tuple = (), kwds: dict = {}) -> Any:
         """Run `func(*args, **kwds)` in a worker and wait for its result."""
@@ -209,9 +210,10 @@ class Pool:
         Not in `multiprocessing.Pool` (the primer imagines it); it is what
         `ProcessPoolExecutor.submit` does. The future has the task's `id`.
         """
-        call = _Call(fn, single=True)
+        call = _Call(fn, 1, single=True)
         future = TaskFuture(self, call.id)
-        self._queue(call, [(args, kwargs)], 1, lambda index, ok, value: future._deliver(ok, value), [future])
+        call.sink = FutureSink([future])
+        self._queue(call, [(args, kwargs)], 1, [future])
         return future
 
     def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
@@ -246,34 +248,33 @@ class Pool:
         return self._imap(func, iterable, chunksize, ordered=False)
 
     def _map_async(self, func, arguments: list, chunksize, callback, error_callback) -> MapResult:
-        call = _Call(func)
+        call = _Call(func, len(arguments))
         if chunksize is None:
             chunksize = max(1, -(-len(arguments) // (self._processes * CHUNKS_PER_WORKER)))
-        result = MapResult(self, call.id, len(arguments), callback, error_callback)
-        self._queue(call, arguments, chunksize, result._deliver_item)
-        return result
+        call.sink = MapResult(self, call.id, len(arguments), callback, error_callback)
+        self._queue(call, arguments, chunksize)
+        return call.sink
 
     def _imap(self, func, iterable, chunksize: int, ordered: bool) -> IMapIterator:
-        call = _Call(func)
         arguments = [((item,), {}) for item in iterable]
-        result = IMapIterator(self, call.id, len(arguments), ordered)
-        self._queue(call, arguments, chunksize, result._deliver_item)
-        return result
+        call = _Call(func, len(arguments))
+        call.sink = IMapIterator(self, call.id, len(arguments), ordered)
+        self._queue(call, arguments, chunksize)
+        return call.sink
 
-    def _queue(self, call: _Call, arguments: list, chunksize: int, deliver: Callable, futures=None) -> list[_Task]:
-        """Cut the calls into jobs of `chunksize` tasks and queue them for the workers."""
+    def _queue(self, call: _Call, arguments: list, chunksize: int, futures: list | None = None) -> None:
+        """Cut the call's tasks into jobs of `chunksize` and queue them for the workers."""
         if not isinstance(chunksize, int) or chunksize < 1:
             raise ValueError(f"chunksize must be an int of at least 1, not {chunksize!r}")
-        tasks = [
-            _Task(call, index, args, kwargs, deliver, futures[index] if futures else None)
-            for index, (args, kwargs) in enumerate(arguments)
-        ]
-        jobs = [_Job(next(self._job_ids), call, tasks[i : i + chunksize]) for i in range(0, len(tasks), chunksize)]
+        jobs = [
+            _Job(next(self._job_ids), call, start, arguments[start : start + chunksize],
+                 futures[start : start + chunksize] if futures else None)
+            for start in range(0, len(arguments), chunksize)
+        ]  # fmt: skip
         with self._lock:
             self._check_running()
             self._task_queue.extend(jobs)
         self._wake()
-        return tasks
 
     def _check_running(self) -> None:
         if self._state == RUN:
@@ -405,39 +406,43 @@ class Pool:
 
     def _pack(self, job: _Job) -> bool:
         """Pickle the job for the pipe. Tasks whose futures were cancelled are
-        dropped; tasks whose arguments cannot be pickled fail. False: none left."""
-        job.tasks = [task for task in job.tasks if task.future is None or task.future.set_running_or_notify_cancel()]
-        while job.tasks:
+        skipped; tasks whose arguments cannot be pickled fail. False: none left."""
+        arguments = job.arguments
+        if job.futures:
+            for position, future in enumerate(job.futures):
+                if not future.set_running_or_notify_cancel():
+                    job.skip.add(position)
+        while len(job.skip) < job.size:
+            if job.skip:
+                arguments = [None if p in job.skip else a for p, a in enumerate(job.arguments)]
             try:
-                function = job.call.pickled_function()
                 job.message = serialize.dumps(
-                    Job(job.id, function, [(task.id, task.args, task.kwargs) for task in job.tasks])
-                )
+                    Job(job.id, job.call.pickled_function(), job.call.first_task + job.start,
+                        arguments, bool(job.call.traces))
+                )  # fmt: skip
                 break
             except Exception as error:
-                self._drop_unpicklable(job, error)
-        if not job.tasks:
+                self._fail_unpicklable(job, error)
+        job.arguments = None  # they live in the message now
+        if len(job.skip) == job.size:
             return False
-        for task in job.tasks:
-            task.args_size = len(job.message) // len(job.tasks)
-            task.args = task.kwargs = None  # they live in the message now
+        job.args_size = len(job.message) // (job.size - len(job.skip))
         return True
 
-    def _drop_unpicklable(self, job: _Job, error: Exception) -> None:
+    def _fail_unpicklable(self, job: _Job, error: Exception) -> None:
         try:
             job.call.pickled_function()
         except Exception:
-            bad = list(job.tasks)  # the function itself: every task fails
+            bad = set(range(job.size)) - job.skip  # the function itself: every task fails
             reason = f"the function {job.call.name} could not be pickled"
         else:
-            bad = [task for task in job.tasks if not _picklable((task.args, task.kwargs))]
+            bad = {p for p, a in enumerate(job.arguments) if p not in job.skip and not _picklable(a)}
+            bad = bad or set(range(job.size)) - job.skip  # no single culprit: fail them all
             reason = "its arguments could not be pickled"
-            if not bad:  # pickling failed for no single task: fail them all rather than loop
-                bad = list(job.tasks)
-        for task in bad:
-            failure = _with_message(error, f"task {task.id} ({job.call.name}): {reason}: {error}")
-            self._finish(task, False, failure, "error")
-        job.tasks = [task for task in job.tasks if task not in bad]
+        first = job.call.first_task + job.start
+        failures = {p: _with_message(error, f"task {first + p} ({job.call.name}): {reason}: {error}") for p in bad}
+        self._finish(job, [None] * job.size, failures, "error")
+        job.skip |= bad
 
     def _send(self, worker: _Worker, message: bytes | None) -> bool:
         try:
@@ -460,19 +465,14 @@ class Pool:
         message = serialize.loads(raw)
         if isinstance(message, Done):
             job = worker.jobs.popleft()
-            size = len(raw) // max(1, len(message.outcomes))
-            for task, outcome in zip(job.tasks, message.outcomes):
-                if outcome.ok:
-                    self._finish(task, True, outcome.value, "ok", worker, outcome, size)
-                else:
-                    error = _with_remote_traceback(outcome.value, outcome.traceback)
-                    self._finish(task, False, error, "error", worker, outcome, size)
+            failures = {p: _with_remote_traceback(*failure) for p, failure in message.failures.items()}
+            self._finish(job, message.results, failures, "error", worker, message.times, len(raw))
         elif isinstance(message, Ready):
             worker.ready, worker.ready_at = True, message.time
         elif isinstance(message, Unreadable):
             job = worker.jobs.popleft()
-            for task in job.tasks:
-                self._finish(task, False, _with_remote_traceback(message.error, message.traceback), "error", worker)
+            error = _with_remote_traceback(message.error, message.traceback)
+            self._finish(job, [None] * job.size, dict.fromkeys(range(job.size), error), "error", worker)
         elif isinstance(message, StartFailed):
             error = WorkerStartError(
                 f"worker {worker.index} (pid {worker.process.pid}) failed to start: its initializer "
@@ -504,8 +504,8 @@ class Pool:
             if self._crash_breaks_pool:
                 self._break(self._broken_error(message), crashed)
                 return
-            for task in crashed.tasks:
-                self._finish(task, False, WorkerDiedError(message), "crashed", worker)
+            error = WorkerDiedError(message)
+            self._finish(crashed, [None] * crashed.size, dict.fromkeys(range(crashed.size), error), "crashed", worker)
             with self._lock:
                 self._task_queue.extendleft(reversed(worker.jobs))  # never started: run them elsewhere
         if self._state == RUN or self._task_queue:
@@ -545,30 +545,41 @@ class Pool:
 
     # -- outcomes ---------------------------------------------------------------------
 
-    def _finish(self, task: _Task, ok: bool, value: Any, status: str, worker=None, outcome=None, size=0) -> None:
-        """Deliver one task's outcome to its result, and to the traces."""
-        if task.call.traces:
-            now = time.monotonic()
+    def _finish(self, job: _Job, results: list, failures: dict, status: str, worker=None, times=None, size=0):
+        """Deliver the outcomes of a job's tasks to its call's result, and to the traces.
+
+        `failures` maps a position in the job to its exception; `status` is
+        what a failure is called in the trace ("error", "crashed", ...).
+        """
+        if job.call.traces:
+            self._record(job, failures, status, worker, times, size)
+        job.call.sink._deliver_many(job.start, results, failures, job.skip)
+
+    def _record(self, job: _Job, failures: dict, status: str, worker, times, size) -> None:
+        now, call = time.monotonic(), job.call
+        sent = job.size - len(job.skip)
+        for position in range(job.size):
+            if position in job.skip:
+                continue
+            error = failures.get(position)
+            started, finished = times[position] if times and times[position] else (None, now)
             record = tracing.TaskRecord(
-                id=task.id, call=task.call.id, index=task.index, function=task.call.name,
-                args=task.args_repr, submitted=task.submitted,
-                started=outcome.started if outcome else None,
-                finished=outcome.finished if outcome else now,
+                id=call.first_task + job.start + position, call=call.id, index=job.start + position,
+                function=call.name, args=job.args_reprs[position], submitted=job.submitted, started=started, finished=finished,
                 worker=worker.index if worker else None, pid=worker.process.pid if worker else None,
-                status=status, error=None if ok else f"{type(value).__name__}: {value}",
-                args_size=task.args_size, result_size=size,
+                status="ok" if error is None else status,
+                error=None if error is None else f"{type(error).__name__}: {error}",
+                args_size=job.args_size, result_size=size // max(1, sent),
             )  # fmt: skip
-            for trace in task.call.traces:
+            for trace in call.traces:
                 trace.tasks.append(record)
-        task.deliver(task.index, ok, value)
 
     def _break(self, error: BaseException, crashed: _Job | None = None) -> None:
         """Stop the pool for good: every task not yet finished fails with `error`."""
         with self._lock:
             self._state, self._error = BROKEN, error
         if crashed is not None:
-            for task in crashed.tasks:
-                self._finish(task, False, error, "crashed")
+            self._finish(crashed, [None] * crashed.size, dict.fromkeys(range(crashed.size), error), "crashed")
         self._fail_all(error)
         self._kill_workers()
 
@@ -581,10 +592,7 @@ class Pool:
                 jobs.extend(worker.jobs)
                 worker.jobs.clear()
         for job in jobs:
-            for task in job.tasks:
-                if task.future is not None and task.future.cancelled():
-                    continue
-                self._finish(task, False, error, "cancelled")
+            self._finish(job, [None] * job.size, dict.fromkeys(range(job.size), error), "cancelled")
 
     def _broken_error(self, message: str) -> BaseException:
         return WorkerDiedError(message)
@@ -600,6 +608,14 @@ class Pool:
 
 
 # -- small helpers ------------------------------------------------------------------------
+
+
+def _new_ids(count: int) -> int:
+    """Reserve `count` consecutive ids; return the first."""
+    global _next_id
+    with _ids_lock:
+        first, _next_id = _next_id, _next_id + count
+    return first
 
 
 def _minimp_context(context: Any) -> Any:

@@ -36,7 +36,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-__all__ = ["AsyncResult", "MapResult", "IMapIterator", "TaskFuture"]
+__all__ = ["AsyncResult", "MapResult", "IMapIterator", "TaskFuture", "FutureSink"]
 
 
 class AsyncResult:
@@ -74,8 +74,16 @@ class AsyncResult:
             return self._value
         raise self._value
 
+    def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
+        """Called by the pool's result loop with the outcomes of a job (pool.py):
+        `results` in order, `failures` by position; positions in `skip` never ran."""
+        if failures:
+            self._deliver(False, next(iter(failures.values())))
+        else:
+            self._deliver(True, results[0])
+
     def _deliver(self, ok: bool, value: Any) -> None:
-        """Called by the pool's result loop: the outcome is here."""
+        """The outcome is here: wake the waiters, run the callback."""
         self._ok, self._value = ok, value
         self._done.set()
         _call(self._callback if ok else self._error_callback, value)
@@ -95,16 +103,16 @@ class MapResult(AsyncResult):
         if size == 0:
             super()._deliver(True, [])
 
-    def _deliver_item(self, index: int, ok: bool, value: Any) -> None:
+    def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
         if self.ready():
             return  # already failed: later outcomes change nothing
-        if not ok:
-            super()._deliver(False, value)
+        if failures:
+            self._deliver(False, failures[min(failures)])
             return
-        self._values[index] = value
-        self._missing -= 1
+        self._values[start : start + len(results)] = results
+        self._missing -= len(results)
         if self._missing == 0:
-            super()._deliver(True, self._values)
+            self._deliver(True, self._values)
 
 
 class IMapIterator:
@@ -149,11 +157,13 @@ class IMapIterator:
     def _has_next(self) -> bool:
         return (self._next_index in self._arrived) if self._ordered else bool(self._order)
 
-    def _deliver_item(self, index: int, ok: bool, value: Any) -> None:
+    def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
         with self._changed:
-            self._arrived[index] = (ok, value)
-            if not self._ordered:
-                self._order.append(index)
+            for position, result in enumerate(results):
+                index = start + position
+                self._arrived[index] = (False, failures[position]) if position in failures else (True, result)
+                if not self._ordered:
+                    self._order.append(index)
             self._changed.notify_all()
 
 
@@ -181,6 +191,23 @@ class TaskFuture(concurrent.futures.Future):
             self.set_result(value)
         else:
             self.set_exception(value)
+
+
+class FutureSink:
+    """Where the outcomes of futures' tasks go: one Future per task."""
+
+    def __init__(self, futures: list[TaskFuture]):
+        self._futures = futures
+
+    def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
+        for position, result in enumerate(results):
+            if position in skip:
+                continue
+            future = self._futures[start + position]
+            if position in failures:
+                future._deliver(False, failures[position])
+            else:
+                future._deliver(True, result)
 
 
 class _stop_pool_on_interrupt:

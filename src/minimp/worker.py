@@ -6,8 +6,8 @@ to the pool, and everything it does is a conversation over that pipe::
     pool (parent)                               worker
     ─────────────                               ──────
                                   ◀── Ready     initializer(*initargs) went well
-    Job(id, function, tasks)  ──▶               run each task, in order
-                                  ◀── Done      the outcome of every task of the job
+    Job(id, function, args)   ──▶               run each task, in order
+                                  ◀── Done      results and failures of the job's tasks
     Job ...                   ──▶
                                   ◀── Unreadable  (a job it could not unpickle)
     None                      ──▶               no more work: return, exit code 0
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
     from .connection import Connection
 
-__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "Outcome", "worker_loop"]
+__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "worker_loop", "run_job"]
 
 
 # -- what travels on the pipe ---------------------------------------------------------
@@ -64,7 +64,9 @@ class Job(NamedTuple):
 
     job_id: int
     function: bytes
-    tasks: list  # of (task_id, args, kwargs)
+    first_task: int  # the tasks' ids are first_task, first_task + 1, ...
+    arguments: list  # (args, kwargs) of each task; None: skip it (its future was cancelled)
+    timed: bool  # record when each task starts and finishes (a trace is active)
 
 
 class Ready(NamedTuple):
@@ -89,22 +91,13 @@ class Unreadable(NamedTuple):
     traceback: str
 
 
-class Outcome(NamedTuple):
-    """How one task ended: its return value (ok) or its exception (not ok)."""
-
-    task_id: int
-    ok: bool
-    value: Any  # the return value, or the exception
-    traceback: str | None  # the exception's traceback, as text (frames cannot travel)
-    started: float  # time.monotonic(): one clock for every process of the machine
-    finished: float
-
-
 class Done(NamedTuple):
-    """Worker → pool: the outcomes of a job's tasks, in order."""
+    """Worker → pool: how a job's tasks ended, in the order of its arguments."""
 
     job_id: int
-    outcomes: list  # of Outcome
+    results: list  # the return values (None where a task failed or was skipped)
+    failures: dict  # position in the job -> (exception, its traceback as text)
+    times: list | None  # (started, finished) of each task, by time.monotonic(), if timed
 
 
 # -- the loop -------------------------------------------------------------------------
@@ -142,22 +135,33 @@ def worker_loop(
             continue
         if job is None:
             break
-        outcomes = [run_task(function, task, running, index) for task in job.tasks]
-        _send_outcomes(pipe, Done(job.job_id, outcomes))
+        _send_done(pipe, run_job(function, job, running, index), job.first_task)
         jobs_done += 1
 
 
-def run_task(function: Callable, task: tuple, running: Any, index: int) -> Outcome:
-    """Run one task; whatever happens, return its Outcome."""
-    task_id, args, kwargs = task
-    running[index] = task_id  # read by the pool if we die now
-    started = time.monotonic()
-    try:
-        ok, value, text = True, function(*args, **kwargs), None
-    except BaseException as error:  # SystemExit too: a task cannot end its worker
-        ok, (value, text) = False, _sendable(error)
+def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
+    """Run each task of the job; whatever happens, say how each one ended."""
+    results: list = []
+    failures: dict = {}
+    times: list | None = [] if job.timed else None
+    for position, arguments in enumerate(job.arguments):
+        if arguments is None:
+            results.append(None)
+            if times is not None:
+                times.append(None)
+            continue
+        running[index] = job.first_task + position  # read by the pool if we die now
+        started = time.monotonic() if times is not None else 0.0
+        try:
+            args, kwargs = arguments
+            results.append(function(*args, **kwargs))
+        except BaseException as error:  # SystemExit too: a task cannot end its worker
+            results.append(None)
+            failures[position] = _sendable(error)
+        if times is not None:
+            times.append((started, time.monotonic()))
     running[index] = 0
-    return Outcome(task_id, ok, value, text, started, time.monotonic())
+    return Done(job.job_id, results, failures, times)
 
 
 # -- the details ------------------------------------------------------------------------
@@ -185,24 +189,22 @@ def _sendable(error: BaseException) -> tuple[BaseException, str]:
     return error.with_traceback(None), text  # its frames are in the text
 
 
-def _send_outcomes(pipe: Connection, done: Done) -> None:
+def _send_done(pipe: Connection, done: Done, first_task: int) -> None:
     """Send `done`; a return value that cannot be pickled fails its task only."""
     try:
         pipe.send(done)
         return
     except Exception:
-        pass  # find the culprits, one outcome at a time
-    outcomes = []
-    for outcome in done.outcomes:
+        pass  # find the culprits, one result at a time
+    for position, result in enumerate(done.results):
         try:
-            serialize.dumps(outcome.value)
+            serialize.dumps(result)
         except Exception as error:
-            reason = f"the result of task {outcome.task_id} could not be pickled"
+            reason = f"the result of task {first_task + position} could not be pickled"
             failure = type(error)(f"{reason}: {error}") if _rebuildable(error) else TypeError(f"{reason}: {error}")
-            value, text = _sendable(failure)
-            outcome = outcome._replace(ok=False, value=value, traceback=text)
-        outcomes.append(outcome)
-    pipe.send(done._replace(outcomes=outcomes))
+            done.results[position] = None
+            done.failures[position] = _sendable(failure)
+    pipe.send(done)
 
 
 def _rebuildable(error: Exception) -> bool:
