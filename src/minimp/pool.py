@@ -374,25 +374,28 @@ class Pool:
         return [worker for worker in self._workers if worker is not None]
 
     def _send_jobs(self) -> None:
-        """Give each ready worker a job, and a second one if it is small."""
-        for worker in self._live_workers():
-            while worker.ready and not worker.stopping and len(worker.jobs) < 2:
+        """Give every idle worker a job; then each busy one a second, if it is small."""
+        for depth in (1, 2):
+            if depth == 2 and not all(worker.ready for worker in self._live_workers()):
+                return  # a worker still starting will want a job soon: keep it for it
+            for worker in self._live_workers():
+                if not worker.ready or worker.stopping or len(worker.jobs) >= depth:
+                    continue
                 if self._max_jobs is not None and worker.jobs_sent >= self._max_jobs:
-                    break  # it will exit after these; a new worker replaces it
+                    continue  # it will exit after these; a new worker replaces it
                 job = self._next_job()
                 if job is None:
                     return
                 if worker.jobs and len(job.message) > SEND_AHEAD_LIMIT:
                     with self._lock:
                         self._task_queue.appendleft(job)
-                    break
+                    return
                 worker.jobs.append(job)
                 worker.jobs_sent += 1
                 if not self._send(worker, job.message):
                     worker.jobs.pop()
                     with self._lock:
                         self._task_queue.appendleft(job)
-                    break
 
     def _next_job(self) -> _Job | None:
         """The next job of the task_queue, packed; None if there is none."""
