@@ -15,7 +15,6 @@ In order: a worker dies under a task; a task tries to end its worker; an
 initializer fails; the caller is interrupted; workers ignore Ctrl-C; the
 parent dies; terminate(); the executor breaks; a stress run with random
 kills; two tasks on two workers; the exit code seen from two threads.
-Stories that show a minimp bug are marked xfail(strict=True).
 """
 
 import contextlib
@@ -534,12 +533,6 @@ def outcomes_after_a_kill(ctx):
     return victim, outcomes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="minimp bug: when a crash breaks the executor, the job sent ahead to the dead worker "
-    "is never failed (Pool._worker_exited drops the worker from _workers before _break's "
-    "_fail_all looks there), so that future stays pending for ever",
-)
 def test_a_killed_worker_fails_every_pending_future_of_the_executor(ctx):
     victim, outcomes = outcomes_after_a_kill(ctx)
     assert len(outcomes) == 4 + 3 + 1  # the sleepers, the squares, the later submit
@@ -664,12 +657,6 @@ def crash_messages_while_a_thread_lists_children(crashes):
     return messages
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="minimp bug: ForkedChild._waitpid (start.py) is not thread-safe; a thread that "
-    "calls active_children() while the result loop reaps a dead worker can set its exit "
-    "code to 0, and the WorkerDiedError then says 'exited with exit code 0', not SIGKILL",
-)
 def test_the_signal_is_named_even_while_another_thread_lists_the_children():
     messages = crash_messages_while_a_thread_lists_children(200)
     assert len(messages) == 200

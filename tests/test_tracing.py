@@ -171,11 +171,6 @@ def executor_crash(ctx):
     return t, crashed.id, str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="minimp bug: when a crash breaks a ProcessPoolExecutor, Pool._break records the "
-    "crashed task with worker=None and pid=None, though the error names both",
-)
 def test_a_crashed_task_of_an_executor_is_recorded_in_its_workers_lane(ctx):
     t, crashed_id, error = executor_crash(ctx)
     (record,) = t.tasks
@@ -228,19 +223,12 @@ def end_by_terminate(pool):
     pool.terminate()
 
 
-DUPLICATES = (
-    "minimp bug: Pool._kill_workers records every worker it finds in _workers and never "
-    "removes them, so a second _kill_workers (terminate() after terminate(), or after a "
-    "break) records them all again"
-)
-
-
 @pytest.mark.parametrize(
     "end, initializer",
     [
         (end_by_close_and_join, None),
-        pytest.param(end_by_terminate, None, marks=pytest.mark.xfail(strict=True, reason=DUPLICATES)),
-        pytest.param(None, fail_to_start, marks=pytest.mark.xfail(strict=True, reason=DUPLICATES)),
+        (end_by_terminate, None),
+        (None, fail_to_start),
     ],
     ids=["close-join-terminate", "terminate-terminate", "broken-terminate"],
 )

@@ -66,6 +66,12 @@ class Context:
         self._name = start.check_method(method)
         self.Process = ForkProcess if method == "fork" else SpawnProcess
 
+    def Pool(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None):  # noqa: N802
+        """A Pool whose workers start with this context's method."""
+        from .pool import Pool  # here: pool.py imports this module
+
+        return Pool(processes, initializer, initargs, maxtasksperchild, context=self)
+
     def get_context(self, method: str | None = None) -> Context:
         return get_context(method)
 

@@ -34,7 +34,7 @@ import concurrent.futures
 import time
 from concurrent.futures.process import BrokenProcessPool
 
-from .pool import BROKEN, Pool, _Call
+from .pool import BROKEN, TERMINATE, Pool, _Call
 from .results import FutureSink, TaskFuture
 
 TYPE_CHECKING = False
@@ -52,12 +52,17 @@ class _ExecutorPool(Pool):
     def _broken_error(self, message: str) -> BaseException:
         return BrokenProcessPool(f"{message}; the executor is broken and takes no more work")
 
-    def _break(self, error: BaseException, crashed=None) -> None:
+    def _at_exit(self) -> None:
+        # As concurrent.futures does: a program ends once its pending calls are done.
+        self.close()
+        self.join()
+
+    def _break(self, error: BaseException, crashed=None, worker=None) -> None:
         if not isinstance(error, BrokenProcessPool):  # an initializer failed, say
             broken = BrokenProcessPool(f"{error}; the executor is broken and takes no more work")
             broken.__cause__ = error
             error = broken
-        super()._break(error, crashed)
+        super()._break(error, crashed, worker)
 
 
 class ProcessPoolExecutor(concurrent.futures.Executor):
@@ -130,6 +135,8 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
             raise self._pool._error  # type: ignore[misc]
         if self._shutdown:
             raise RuntimeError("cannot schedule new futures after shutdown")
+        if self._pool._state == TERMINATE:
+            raise RuntimeError("cannot schedule new futures: the executor was stopped by an interrupt")
 
 
 def _results_in_order(futures: list, deadline: float | None) -> Iterator:

@@ -46,7 +46,6 @@ Read next: `results.py`, what `apply_async` and `map_async` return;
 
 from __future__ import annotations
 
-import atexit
 import collections
 import itertools
 import os
@@ -73,6 +72,7 @@ __all__ = ["Pool"]
 
 CHUNKS_PER_WORKER = 4  # map's default chunksize cuts the work into this many chunks per worker
 SEND_AHEAD_LIMIT = 64 << 10  # a job is sent to a busy worker only if it is this small
+MAX_START_FAILURES = 3  # workers killed while starting, in a row, before the pool gives up
 RUN, CLOSE, TERMINATE, BROKEN = "running", "closed", "terminated", "broken"
 
 _next_id = 1  # task and call ids, unique in this process
@@ -176,10 +176,13 @@ class Pool:
         self._task_queue: collections.deque[_Job] = collections.deque()  # jobs no worker has yet
         self._state = RUN
         self._error: BaseException | None = None  # why the pool broke
+        self._start_failures = 0  # workers that died before they were ready
         self._job_ids = itertools.count(1)
         self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes the result loop
         os.set_blocking(self._wakeup_write, False)
-        weakref.finalize(self, _close_fds, self._wakeup_read, self._wakeup_write)
+        # Closed when the pool is garbage, but not by finalize's own exit hook,
+        # which would run before _terminate_pools needs the pipe.
+        weakref.finalize(self, _close_fds, self._wakeup_read, self._wakeup_write).atexit = False
         self._workers: list[_Worker | None] = [None] * processes
         try:
             for index in range(processes):
@@ -317,14 +320,19 @@ class Pool:
         _pools.discard(self)
 
     def __enter__(self) -> Pool:
-        self._check_running()
-        return self
+        if self._state in (CLOSE, TERMINATE):
+            self._check_running()
+        return self  # broken: the first call inside says why
 
     def __exit__(self, *exc_info) -> None:
         self.terminate()
 
     def __repr__(self) -> str:
         return f"<minimp.Pool state={self._state} pool_size={self._processes}>"
+
+    def _at_exit(self) -> None:
+        """The program is ending: a Pool stops at once, as the standard library's does."""
+        self.terminate()
 
     def _interrupted(self) -> None:
         """A caller waiting for results got KeyboardInterrupt (results.py)."""
@@ -465,13 +473,18 @@ class Pool:
         except (EOFError, OSError):
             worker.pipe_open = False  # it exited; its sentinel tells the rest
             return
-        message = serialize.loads(raw)
+        try:
+            message = serialize.loads(raw)
+        except Exception as error:  # a result this process cannot unpickle
+            self._unreadable_message(worker, error)
+            return
         if isinstance(message, Done):
             job = worker.jobs.popleft()
             failures = {p: _with_remote_traceback(*failure) for p, failure in message.failures.items()}
             self._finish(job, message.results, failures, "error", worker, message.times, len(raw))
         elif isinstance(message, Ready):
             worker.ready, worker.ready_at = True, message.time
+            self._start_failures = 0
         elif isinstance(message, Unreadable):
             job = worker.jobs.popleft()
             error = _with_remote_traceback(message.error, message.traceback)
@@ -483,6 +496,16 @@ class Pool:
             )
             error.__cause__ = _with_remote_traceback(message.error, message.traceback)
             self._break(error)
+
+    def _unreadable_message(self, worker: _Worker, error: Exception) -> None:
+        """A message from `worker` could not be unpickled here: it held the
+        results of its oldest job (the only messages with the user's objects)."""
+        if not worker.jobs:
+            self._break(WorkerStartError(f"worker {worker.index} sent a message this process cannot read: {error}"))
+            return
+        job = worker.jobs.popleft()
+        failure = _with_message(error, f"the results of {job.call.name} could not be unpickled in the parent: {error}")
+        self._finish(job, [None] * job.size, dict.fromkeys(range(job.size), failure), "error", worker)
 
     def _worker_exited(self, worker: _Worker) -> None:
         """A worker's sentinel fired: collect it, and see what it leaves behind."""
@@ -496,21 +519,27 @@ class Pool:
             return
         how = f"worker {worker.index} (pid {worker.process.pid}) {_describe(worker.process.exitcode)}"
         if not worker.ready:
-            self._break(WorkerStartError(f"{how} while starting, before it could run any task"))
-            return
+            # Killed from outside while starting (the OOM killer, say): try
+            # again, a few times. Failed by itself: another would fail alike.
+            self._start_failures += 1
+            exitcode = worker.process.exitcode
+            if not (exitcode is not None and exitcode < 0) or self._start_failures >= MAX_START_FAILURES:
+                self._break(WorkerStartError(f"{how} while starting, before it could run any task"))
+                return
         if worker.jobs:
             crashed = worker.jobs.popleft()
+            with self._lock:
+                self._task_queue.extendleft(reversed(worker.jobs))  # never started: run them elsewhere
+            worker.jobs.clear()
             running = self._running[worker.index]
             self._running[worker.index] = 0
             task_name = f"task {running} ({crashed.call.name})" if running else f"a job of {crashed.call.name}"
             message = f"{how} while running {task_name}"
             if self._crash_breaks_pool:
-                self._break(self._broken_error(message), crashed)
+                self._break(self._broken_error(message), crashed, worker)
                 return
             error = WorkerDiedError(message)
             self._finish(crashed, [None] * crashed.size, dict.fromkeys(range(crashed.size), error), "crashed", worker)
-            with self._lock:
-                self._task_queue.extendleft(reversed(worker.jobs))  # never started: run them elsewhere
         if self._state == RUN or self._task_queue:
             self._workers[worker.index] = self._start_worker(worker.index)
 
@@ -545,6 +574,10 @@ class Pool:
                 worker.process.join()
             worker.pipe.close()
             self._trace_worker(worker)
+            with self._lock:  # its jobs wait with the others, for _fail_all
+                self._task_queue.extendleft(reversed(worker.jobs))
+            worker.jobs.clear()
+            self._workers[worker.index] = None
 
     # -- outcomes ---------------------------------------------------------------------
 
@@ -577,14 +610,14 @@ class Pool:
             for trace in call.traces:
                 trace.tasks.append(record)
 
-    def _break(self, error: BaseException, crashed: _Job | None = None) -> None:
+    def _break(self, error: BaseException, crashed: _Job | None = None, worker: _Worker | None = None) -> None:
         """Stop the pool for good: every task not yet finished fails with `error`."""
         with self._lock:
             self._state, self._error = BROKEN, error
         if crashed is not None:
-            self._finish(crashed, [None] * crashed.size, dict.fromkeys(range(crashed.size), error), "crashed")
-        self._fail_all(error)
+            self._finish(crashed, [None] * crashed.size, dict.fromkeys(range(crashed.size), error), "crashed", worker)
         self._kill_workers()
+        self._fail_all(error)
 
     def _fail_all(self, error: BaseException) -> None:
         with self._lock:
@@ -662,9 +695,14 @@ def _with_message(error: Exception, message: str) -> Exception:
         return TypeError(message)
 
 
-@atexit.register
-def _terminate_pools() -> None:
-    # Before process.py's own exit handler stops the children: a pool whose
-    # workers were stopped under it would start new ones.
+def _stop_pools_at_exit() -> None:
     for pool in list(_pools):
-        pool.terminate()
+        pool._at_exit()
+
+
+# When the program ends, stop the pools first: before process.py's exit
+# handler stops the children (a pool whose workers died under it would start
+# new ones) and before weakref's exit hook closes the pipes the result loop
+# waits on. threading's exit hooks run before any atexit handler; the
+# standard library's concurrent.futures uses the same (private) hook.
+threading._register_atexit(_stop_pools_at_exit)  # type: ignore[attr-defined]

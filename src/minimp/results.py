@@ -85,8 +85,10 @@ class AsyncResult:
     def _deliver(self, ok: bool, value: Any) -> None:
         """The outcome is here: wake the waiters, run the callback."""
         self._ok, self._value = ok, value
-        self._done.set()
+        # The callback first, as in the standard library: once get() returns,
+        # the callback has run.
         _call(self._callback if ok else self._error_callback, value)
+        self._done.set()
 
     def __repr__(self) -> str:
         state = "pending" if not self.ready() else "ok" if self._ok else "failed"

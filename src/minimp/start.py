@@ -125,14 +125,24 @@ class ForkedChild:
     def __init__(self, pid: int):
         self.pid = pid
         self.returncode: int | None = None
+        self._reaping = threading.Lock()
 
     def poll(self) -> int | None:
-        return self._waitpid(os.WNOHANG)
+        # Another thread is reaping it right now: not known yet (as Popen does).
+        if not self._reaping.acquire(blocking=False):
+            return self.returncode
+        try:
+            return self._waitpid(os.WNOHANG)
+        finally:
+            self._reaping.release()
 
     def wait(self) -> int:
-        return self._waitpid(0)
+        with self._reaping:
+            return self._waitpid(0)
 
     def _waitpid(self, flags: int) -> int | None:
+        # Under _reaping: of two threads, the one that loses the race to
+        # waitpid() would get ChildProcessError, and report 0 for a crash.
         if self.returncode is None:
             try:
                 pid, status = os.waitpid(self.pid, flags)

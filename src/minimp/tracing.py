@@ -58,7 +58,7 @@ class TaskRecord:
     function: str
     args: str  # a short repr of the arguments
     submitted: float | None
-    started: float | None  # None: it never started (cancelled, or failed in the parent)
+    started: float | None  # None: unknown (never started, or its worker died)
     finished: float
     worker: int | None  # the worker's index in its pool: its lane in a timeline
     pid: int | None
