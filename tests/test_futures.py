@@ -5,22 +5,29 @@ workers as its Pool, so most stories run three times: on minimp's
 executor under fork and under spawn, and on the standard library's
 `concurrent.futures.ProcessPoolExecutor` (fork), the oracle (the `lib`
 fixture below): submit and map, errors, timeouts, shutdown with and without
-cancelling, as_completed, initializers, and the executor that breaks when
-a worker dies or cannot start.
+cancelling, as_completed, initializers, a result that cannot be unpickled,
+a program that reaches its end before its calls do, and the executor that
+breaks when a worker dies or cannot start.
 
 The last stories are minimp's own: it takes the standard library's
 contexts as well as its own, `max_tasks_per_child` works with fork too, and
 a broken executor's message names the worker that died.
+
+A task that must be held in its worker waits at a `gate`, an Event the
+workers get through the initializer (an Event cannot travel with a call's
+arguments); `started` tells the test it is there.
 """
 
 import concurrent.futures
 import multiprocessing
 import os
 import signal
-import time
+import subprocess
+import sys
 import types
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -31,8 +38,9 @@ SQUARES = [n * n for n in range(10)]
 
 @pytest.fixture(params=["minimp-fork", "minimp-spawn", "stdlib"])
 def lib(request):
-    """An executor class and the Event it can be given, from minimp (under one
-    start method) or from concurrent.futures (fork), the oracle."""
+    """An executor class, and the Event and Queue its workers can be given (through
+    the initializer), from minimp under one start method or from
+    concurrent.futures (fork), the oracle: `lib.Executor(2)` reads as user code."""
     if request.param == "stdlib":
         std = multiprocessing.get_context("fork")
         return types.SimpleNamespace(
@@ -101,17 +109,13 @@ def wait_at_gate(x):
     return x
 
 
-_ran = {}
-
-
-def keep_ran_queue(started, ran):
-    """An initializer: keep the queue on which record() says what ran."""
-    _events["started"] = started
-    _ran["queue"] = ran
+def keep_events_and_queue(started, gate, ran):
+    """An initializer: keep the test's events, and the queue on which record() says what ran."""
+    _events.update(started=started, gate=gate, ran=ran)
 
 
 def record(n):
-    _ran["queue"].put(n)
+    _events["ran"].put(n)
     return n
 
 
@@ -128,13 +132,6 @@ class RefusesToBeRebuilt:
 
 def return_refuses_to_be_rebuilt():
     return RefusesToBeRebuilt()
-
-
-def start_and_sleep(seconds):
-    """Say the task has started, then keep this worker busy for a while."""
-    _events["started"].set()
-    time.sleep(seconds)
-    return "slept"
 
 
 # -- submit and map, against the standard library ---------------------------------------
@@ -244,32 +241,32 @@ def test_leaving_with_lets_the_work_finish(lib):
 def test_shutdown_with_cancel_futures_cancels_what_has_not_started(lib):
     started, gate = lib.Event(), lib.Event()
     executor = lib.Executor(max_workers=1, initializer=keep_events, initargs=(started, gate))
-    busy = executor.submit(start_and_sleep, 0.3)
-    assert started.wait(timeout=10)
+    busy = executor.submit(wait_at_gate, "busy")
+    assert started.wait(timeout=10)  # the one worker is held at the gate
     waiting = [executor.submit(square, n) for n in range(20)]
+    waiting[-1].add_done_callback(lambda future: gate.set())  # cancelling it lets the busy one finish
     executor.shutdown(wait=True, cancel_futures=True)
-    assert busy.result(timeout=0) == "slept"  # it had started: it finished
+    assert busy.result(timeout=0) == "busy"  # it had started: it finished
     assert waiting[-1].cancelled()
     for n, future in enumerate(waiting):  # each one either ran or was cancelled
         assert future.cancelled() or future.result(timeout=0) == n * n
 
 
 def test_a_cancelled_future_never_runs(lib):
-    started, ran = lib.Event(), lib.Queue()
-    executor = lib.Executor(max_workers=1, initializer=keep_ran_queue, initargs=(started, ran))
-    busy = executor.submit(start_and_sleep, 0.3)
-    assert started.wait(timeout=10)
+    started, gate, ran = lib.Event(), lib.Event(), lib.Queue()
+    executor = lib.Executor(max_workers=1, initializer=keep_events_and_queue, initargs=(started, gate, ran))
+    busy = executor.submit(wait_at_gate, "busy")
+    assert started.wait(timeout=10)  # the one worker is held at the gate
     futures = [executor.submit(record, n) for n in range(10)]
     cancelled = {n for n, future in enumerate(futures) if future.cancel()}
+    gate.set()
     executor.shutdown(wait=True)
-    assert busy.result(timeout=0) == "slept"
+    assert busy.result(timeout=0) == "busy"
     assert 9 in cancelled  # the last ones had surely not started
     assert {n for n, future in enumerate(futures) if future.cancelled()} == cancelled
-    recorded = set()
-    while len(recorded) < 10 - len(cancelled):
-        recorded.add(ran.get(timeout=10))
+    recorded = {ran.get(timeout=10) for _ in range(10 - len(cancelled))}
     assert recorded == set(range(10)) - cancelled
-    assert ran.empty()
+    assert ran.empty()  # and nothing else ran
 
 
 def test_max_workers_must_be_positive(lib):
@@ -277,6 +274,49 @@ def test_max_workers_must_be_positive(lib):
         lib.Executor(max_workers=0)
     with pytest.raises(ValueError, match="max_workers"):
         lib.Executor(max_workers=-1)
+
+
+PROGRAM_THAT_DOES_NOT_WAIT = """
+import concurrent.futures, multiprocessing, pathlib, time
+import minimp
+
+def write_later(path):
+    time.sleep(0.2)  # the program reaches its end meanwhile
+    pathlib.Path(path).write_text("done")
+
+if __name__ == "__main__":
+    executor = {executor}
+    executor.submit(write_later, "done.txt")
+    {ending}
+"""
+
+
+@pytest.mark.parametrize("ending", ["executor.shutdown(wait=False)", "pass"], ids=["shutdown-no-wait", "no-shutdown"])
+@pytest.mark.parametrize("library", ["minimp", "stdlib"])
+def test_a_program_ends_only_when_its_pending_calls_are_done(library, ending, tmp_path):
+    # concurrent.futures: "Regardless of the value of wait, the entire Python
+    # program will not exit until all pending futures are done executing."
+    executor = {
+        "minimp": "minimp.ProcessPoolExecutor(1)",
+        "stdlib": 'concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))',
+    }[library]
+    ended = run_program(PROGRAM_THAT_DOES_NOT_WAIT.format(executor=executor, ending=ending), tmp_path)
+    assert ended == (0, "", "")
+    assert (tmp_path / "done.txt").exists()
+
+
+def run_program(source: str, directory: Path, timeout: float = 5.0) -> tuple:
+    """Run `source` as a program; its (exit code, stdout, stderr), or "hung" after `timeout` s."""
+    (directory / "program.py").write_text(source)
+    src = Path(__file__).resolve().parent.parent / "src"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    try:
+        run = subprocess.run(
+            [sys.executable, "program.py"], cwd=directory, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return "hung"  # subprocess.run killed it; its workers exit with it (worker.py's watchdog)
+    return run.returncode, run.stdout, run.stderr
 
 
 # -- a broken executor ---------------------------------------------------------------
@@ -294,36 +334,22 @@ def test_a_killed_worker_breaks_the_executor(lib):
 
 def test_an_initializer_that_raises_breaks_the_executor(lib):
     with lib.Executor(max_workers=1, initializer=fail_to_start) as executor:
-        future = executor.submit(square, 2)
+        # minimp starts its workers at once: the executor may be broken before
+        # this submit() already, and then submit() raises instead of the future.
         with pytest.raises(BrokenProcessPool):
-            future.result(timeout=10)
+            executor.submit(square, 2).result(timeout=10)
         with pytest.raises(BrokenProcessPool):
             executor.submit(square, 3)
 
 
-def test_a_result_that_cannot_be_unpickled_fails_its_future_instead_of_hanging(lib, request):
-    if not lib.stdlib:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="minimp bug: a result that cannot be unpickled in the parent kills the pool's "
-                "result loop; the future never completes and shutdown(wait=True) hangs",
-            )
-        )
-    error = exception_of_unreadable_result(lib.Executor)
-    assert error is not None and not isinstance(error, TimeoutError)
-    assert "cannot be rebuilt here" in f"{error} {error.__cause__}"
-
-
-def exception_of_unreadable_result(Executor) -> BaseException | None:
-    """The exception of a call whose result cannot be unpickled here (given 2 s)."""
-    executor = Executor(max_workers=1)
+def test_a_result_that_cannot_be_unpickled_fails_its_future_instead_of_hanging(lib):
+    executor = lib.Executor(max_workers=1)
     try:
-        return executor.submit(return_refuses_to_be_rebuilt).exception(timeout=2)
-    except TimeoutError as timeout:
-        return timeout
+        error = executor.submit(return_refuses_to_be_rebuilt).exception(timeout=10)
     finally:
-        executor.shutdown(wait=False)  # wait=True would hang if the executor did
+        executor.shutdown(wait=False)  # not `with`: if the executor hung, shutdown(wait=True) would too
+    # The standard library breaks the executor (BrokenProcessPool); minimp fails this future only.
+    assert "cannot be rebuilt here" in f"{error} {error.__cause__}"
 
 
 # -- minimp only ----------------------------------------------------------------------
@@ -341,9 +367,8 @@ def test_a_broken_executor_names_the_worker_that_died(ctx):
 
 def test_a_broken_executor_says_what_the_initializer_raised(ctx):
     with minimp.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=fail_to_start) as executor:
-        future = executor.submit(square, 2)
         with pytest.raises(BrokenProcessPool, match="this initializer always fails"):
-            future.result(timeout=10)
+            executor.submit(square, 2).result(timeout=10)  # either may raise: see above
 
 
 @pytest.mark.parametrize("library", ["minimp", "stdlib"])

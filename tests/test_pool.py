@@ -6,7 +6,8 @@ fixture below). They cover what every pool user meets: map and its
 relatives, apply and apply_async with their callbacks, the AsyncResult
 (get with a timeout, wait, ready, successful), chunk sizes, the
 constructor's checks, initializers, workers that retire after
-`maxtasksperchild` tasks, and how a pool closes.
+`maxtasksperchild` tasks, how a pool closes, and a whole program that
+leaves its pool open (it must still end, without a word on stderr).
 
 Then come the stories where minimp differs on purpose, under both start
 methods (the `ctx` fixture): task ids and `submit`, the end of a `with`
@@ -27,10 +28,12 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import signal
+import subprocess
 import sys
 import threading
 import types
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -206,6 +209,33 @@ def test_map_async_gives_the_first_error_to_its_error_callback(lib):
     assert [(type(e), str(e)) for e in errors] == [(ValueError, "three is not allowed")]
 
 
+def wait_at_gate_if_five(x):
+    return wait_at_gate(x) if x == 5 else fail_if_three(x)
+
+
+def test_a_failed_map_is_ready_only_when_every_task_has_ended(lib):
+    started, gate = lib.Event(), lib.Event()
+    with lib.Pool(2, initializer=keep_events, initargs=(started, gate)) as pool:
+        result = pool.map_async(wait_at_gate_if_five, range(6), chunksize=1)
+        assert started.wait(10)
+        # Item 3 fails at once, but item 5 still runs: the result waits for it.
+        with pytest.raises(lib.TimeoutError):
+            result.get(timeout=0.5)
+        gate.set()
+        with pytest.raises(ValueError, match="three is not allowed"):
+            result.get(timeout=10)
+
+
+def test_map_async_of_nothing_is_ready_at_once_without_calling_back(lib):
+    got = []
+    with lib.Pool(2) as pool:
+        result = pool.map_async(square, [], callback=got.append)
+        assert result.get(timeout=10) == []
+        pool.close()
+        pool.join()
+    assert got == []
+
+
 def test_starmap_unpacks_each_tuple_of_arguments(lib):
     pairs = [(1, 2), (3, 4), (5, 6)]
     with lib.Pool(2) as pool:
@@ -284,19 +314,7 @@ def test_a_result_is_not_ready_until_its_task_finishes(lib):
         assert result.ready() and result.successful()
 
 
-def test_a_callback_has_run_when_get_returns(lib, request):
-    if not lib.stdlib:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="minimp bug: AsyncResult._deliver wakes get() before it runs the callback",
-            )
-        )
-    assert callback_and_get(lib.Pool) == ["callback(9)", "get returned"]
-
-
-def callback_and_get(Pool) -> list[str]:
-    """Run a task with a callback; log when the callback ran and when get() returned."""
+def test_a_callback_has_run_when_get_returns(lib):
     log = []
     get_returned = threading.Event()
 
@@ -304,14 +322,14 @@ def callback_and_get(Pool) -> list[str]:
         get_returned.wait(timeout=0.5)  # if get() does not wait for us, it returns meanwhile
         log.append(f"callback({value})")
 
-    with Pool(1) as pool:
+    with lib.Pool(1) as pool:
         result = pool.apply_async(square, (3,), callback=callback)
         result.get(timeout=10)
         log.append("get returned")
         get_returned.set()
         pool.close()
         pool.join()
-    return log
+    assert log == ["callback(9)", "get returned"]
 
 
 # -- a task's exception ----------------------------------------------------------------
@@ -410,10 +428,46 @@ def test_import_minimp_as_multiprocessing_gives_a_working_pool():
     assert multiprocessing.TimeoutError is minimp.TimeoutError
 
 
+PROGRAM_THAT_LEAVES_ITS_POOL = """
+import multiprocessing
+
+def square(x):
+    return x * x
+
+if __name__ == "__main__":
+    pool = multiprocessing.Pool(2)
+    print(pool.map(square, range(4)))
+    {ending}
+"""
+
+
+@pytest.mark.parametrize("ending", ["pass", "pool.close()"], ids=["left-open", "closed-not-joined"])
+@pytest.mark.parametrize("library", ["minimp", "stdlib"])
+def test_a_program_ends_even_if_it_does_not_join_its_pool(library, ending, tmp_path):
+    source = PROGRAM_THAT_LEAVES_ITS_POOL.format(ending=ending)
+    if library == "minimp":
+        source = source.replace("import multiprocessing", "import minimp as multiprocessing")
+    ended = run_program(source, tmp_path)
+    assert ended == (0, "[0, 1, 4, 9]\n", "")
+
+
+def run_program(source: str, directory: Path, timeout: float = 5.0) -> tuple:
+    """Run `source` as a program; its (exit code, stdout, stderr), or "hung" after `timeout` s."""
+    (directory / "program.py").write_text(source)
+    src = Path(__file__).resolve().parent.parent / "src"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    try:
+        run = subprocess.run(
+            [sys.executable, "program.py"], cwd=directory, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return "hung"  # subprocess.run killed it; its workers exit with it (worker.py's watchdog)
+    return run.returncode, run.stdout, run.stderr
+
+
 # -- minimp only, both start methods ---------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="minimp bug: a context has no Pool (multiprocessing's contexts have one)")
 def test_a_context_makes_pools_of_its_start_method(ctx):
     with ctx.Pool(1) as pool:
         assert pool.apply(square, (3,)) == 9
@@ -564,30 +618,13 @@ def test_a_result_that_cannot_be_pickled_fails_its_task_only(ctx):
         assert pool.apply(square, (3,)) == 9
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="minimp bug: a result that cannot be unpickled in the parent kills the pool's result loop; the pool hangs",
-)
 def test_a_result_that_cannot_be_unpickled_in_the_parent_fails_its_task_only(ctx):
-    # The pool is in outcomes_of(), so that a failure here does not keep it alive.
-    outcomes = outcomes_of(ctx, [return_refuses_to_be_rebuilt, partial(square, 3)])
-    assert outcomes == [outcomes[0], "ok: 9"]
-    assert "ValueError" in outcomes[0] and "cannot be rebuilt here" in outcomes[0]
-
-
-def outcomes_of(ctx, functions: list) -> list[str]:
-    """Call each function in a one-worker pool; say how each call ended. After a
-    call that gets no result within 2 seconds, the pool hangs: stop there."""
-    outcomes = []
     with minimp.Pool(1, context=ctx) as pool:
-        for function in functions:
-            try:
-                outcomes.append(f"ok: {pool.apply_async(function).get(timeout=2)}")
-            except minimp.TimeoutError:
-                return [*outcomes, "no result: the pool hangs"]
-            except Exception as error:
-                outcomes.append(f"{type(error).__name__}: {error}")
-    return outcomes
+        with pytest.raises(ValueError) as raised:
+            pool.apply_async(return_refuses_to_be_rebuilt).get(timeout=10)  # not a hang
+        assert "return_refuses_to_be_rebuilt" in str(raised.value)
+        assert "cannot be rebuilt here" in str(raised.value)
+        assert pool.apply(square, (3,)) == 9
 
 
 def test_an_exception_that_cannot_be_rebuilt_becomes_a_clear_error(ctx):

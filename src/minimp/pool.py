@@ -452,7 +452,7 @@ class Pool:
             reason = "its arguments could not be pickled"
         first = job.call.first_task + job.start
         failures = {p: _with_message(error, f"task {first + p} ({job.call.name}): {reason}: {error}") for p in bad}
-        self._finish(job, [None] * job.size, failures, "error")
+        self._finish(job, [None] * job.size, failures, "error", skip=set(range(job.size)) - bad)
         job.skip |= bad
 
     def _send(self, worker: _Worker, message: bytes | None) -> bool:
@@ -581,21 +581,22 @@ class Pool:
 
     # -- outcomes ---------------------------------------------------------------------
 
-    def _finish(self, job: _Job, results: list, failures: dict, status: str, worker=None, times=None, size=0):
+    def _finish(self, job: _Job, results: list, failures: dict, status: str, worker=None, times=None, size=0, skip=None):
         """Deliver the outcomes of a job's tasks to its call's result, and to the traces.
 
         `failures` maps a position in the job to its exception; `status` is
         what a failure is called in the trace ("error", "crashed", ...).
         """
+        skip = job.skip if skip is None else skip  # positions this delivery is not about
         if job.call.traces:
-            self._record(job, failures, status, worker, times, size)
-        job.call.sink._deliver_many(job.start, results, failures, job.skip)
+            self._record(job, failures, status, worker, times, size, skip)
+        job.call.sink._deliver_many(job.start, results, failures, skip)
 
-    def _record(self, job: _Job, failures: dict, status: str, worker, times, size) -> None:
+    def _record(self, job: _Job, failures: dict, status: str, worker, times, size, skip) -> None:
         now, call = time.monotonic(), job.call
-        sent = job.size - len(job.skip)
+        sent = job.size - len(skip)
         for position in range(job.size):
-            if position in job.skip:
+            if position in skip:
                 continue
             error = failures.get(position)
             started, finished = times[position] if times and times[position] else (None, now)

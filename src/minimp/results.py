@@ -96,25 +96,36 @@ class AsyncResult:
 
 
 class MapResult(AsyncResult):
-    """The result of `map_async`: a list, in order; the first failure fails it all."""
+    """The result of `map_async`: a list, in order. Ready once every task has
+    ended; if some failed, `get()` raises the first failure that arrived."""
 
     def __init__(self, pool: Any, id: int, size: int, callback=None, error_callback=None):
         super().__init__(pool, id, callback, error_callback)
         self._values: list = [None] * size
         self._missing = size
-        if size == 0:
-            super()._deliver(True, [])
+        self._first_failure: BaseException | None = None
+        if size == 0:  # nothing to wait for; as in the standard library, no callback
+            self._ok, self._value = True, []
+            self._done.set()
 
     def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
-        if self.ready():
-            return  # already failed: later outcomes change nothing
-        if failures:
-            self._deliver(False, failures[min(failures)])
-            return
-        self._values[start : start + len(results)] = results
-        self._missing -= len(results)
+        if not failures and not skip:  # the usual case: a whole chunk went well
+            self._values[start : start + len(results)] = results
+            self._missing -= len(results)
+        else:
+            for position, result in enumerate(results):
+                if position in skip:
+                    continue
+                if position in failures:
+                    self._first_failure = self._first_failure or failures[position]
+                else:
+                    self._values[start + position] = result
+                self._missing -= 1
         if self._missing == 0:
-            self._deliver(True, self._values)
+            if self._first_failure is None:
+                self._deliver(True, self._values)
+            else:
+                self._deliver(False, self._first_failure)
 
 
 class IMapIterator:
@@ -162,6 +173,8 @@ class IMapIterator:
     def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
         with self._changed:
             for position, result in enumerate(results):
+                if position in skip:
+                    continue
                 index = start + position
                 self._arrived[index] = (False, failures[position]) if position in failures else (True, result)
                 if not self._ordered:
