@@ -50,6 +50,7 @@ import collections
 import itertools
 import os
 import reprlib
+import select
 import signal
 import threading
 import time
@@ -177,6 +178,7 @@ class Pool:
         self._state = RUN
         self._error: BaseException | None = None  # why the pool broke
         self._start_failures = 0  # workers that died before they were ready
+        self._watched_key: tuple | None = None  # see _poller()
         self._job_ids = itertools.count(1)
         self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes the result loop
         os.set_blocking(self._wakeup_write, False)
@@ -366,17 +368,33 @@ class Pool:
                     self._send(worker, None)
             if not self._live_workers():
                 return False
-        workers = self._live_workers()
-        ready = wait([self._wakeup_read] + [w.pipe for w in workers if w.pipe_open] + [w.sentinel for w in workers])
-        if self._wakeup_read in ready:
-            os.read(self._wakeup_read, 4096)
-        for worker in workers:
-            if worker.pipe_open and worker.pipe in ready:
+        for fd, _ in self._poller().poll():
+            kind, worker = self._watched[fd]
+            if kind == "wakeup":
+                os.read(self._wakeup_read, 4096)
+            elif self._workers[worker.index] is not worker or self._state in (TERMINATE, BROKEN):
+                continue  # gone since this poll() began
+            elif kind == "pipe" and worker.pipe_open:
                 self._receive(worker)
-        for worker in workers:
-            if worker.sentinel in ready and self._state not in (TERMINATE, BROKEN):
+            elif kind == "exit":
                 self._worker_exited(worker)
         return True
+
+    def _poller(self) -> select.poll:
+        """A poll object watching the wakeup pipe, each worker's pipe and each
+        worker's sentinel; made again only when the workers change."""
+        key = tuple((id(worker), worker.pipe_open) for worker in self._live_workers())
+        if key != self._watched_key:
+            self._watched = {self._wakeup_read: ("wakeup", None)}
+            for worker in self._live_workers():
+                if worker.pipe_open:
+                    self._watched[worker.pipe.fileno()] = ("pipe", worker)
+                self._watched[worker.sentinel] = ("exit", worker)
+            self._poll = select.poll()
+            for fd in self._watched:
+                self._poll.register(fd, select.POLLIN)
+            self._watched_key = key
+        return self._poll
 
     def _live_workers(self) -> list[_Worker]:
         return [worker for worker in self._workers if worker is not None]
