@@ -106,7 +106,7 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         if not isinstance(chunksize, int) or chunksize < 1:
             raise ValueError(f"chunksize must be >= 1, not {chunksize!r}")
         deadline = None if timeout is None else time.monotonic() + timeout
-        arguments = [(args, {}) for args in zip(*iterables)]
+        arguments = list(zip(*iterables))
         call = _Call(fn, len(arguments))
         futures = [TaskFuture(self._pool, call.first_task + index) for index in range(len(arguments))]
         call.sink = FutureSink(futures)

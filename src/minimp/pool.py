@@ -86,7 +86,7 @@ class _Call:
     """One call of the API (an apply_async, a map): its function, where its
     results go (`sink`, a result object of results.py), the traces it feeds."""
 
-    def __init__(self, function: Callable, size: int, sink: Any = None, single: bool = False):
+    def __init__(self, function: Callable, size: int, sink: Any = None, single: bool = False, keywords=None):
         if not callable(function):
             raise TypeError(f"func must be callable, not {type(function).__name__}")
         # Ids: the call's, then its tasks'; a single task's id is the call's.
@@ -95,6 +95,7 @@ class _Call:
         self.function = function
         self.name = getattr(function, "__qualname__", repr(function))
         self.sink = sink
+        self.keywords = keywords or {}  # apply_async's kwds, submit's kwargs: for its one task
         self.traces = tracing.active()
         self._pickled: bytes | None = None
 
@@ -113,11 +114,11 @@ class _Job:
 
     def __init__(self, job_id: int, call: _Call, start: int, arguments: list, futures: list | None):
         self.id, self.call, self.start = job_id, call, start
-        self.arguments = arguments  # (args, kwargs) per task, until packed
+        self.arguments = arguments  # the args tuple of each task, until packed
         self.size = len(arguments)
         self.futures = futures  # submit() and the executor: a Future per task
         self.skip: set[int] = set()  # positions not sent: cancelled, or failed already
-        self.args_reprs = [reprlib.repr(args) for args, _ in arguments] if call.traces else None
+        self.args_reprs = [reprlib.repr(args) for args in arguments] if call.traces else None
         self.submitted = time.monotonic()
         self.message: bytes | None = None
         self.args_size = 0
@@ -200,9 +201,9 @@ class Pool:
 
     def apply_async(self, func: Callable, args: tuple = (), kwds: dict = {}, callback=None, error_callback=None):
         """Run `func(*args, **kwds)` in a worker; return an AsyncResult at once."""
-        call = _Call(func, 1, single=True)
+        call = _Call(func, 1, single=True, keywords=dict(kwds))
         call.sink = AsyncResult(self, call.id, callback, error_callback)
-        self._queue(call, [(tuple(args), dict(kwds))], 1)
+        self._queue(call, [tuple(args)], 1)
         return call.sink
 
     def apply(self, func: Callable, args: tuple = (), kwds: dict = {}) -> Any:
@@ -215,19 +216,19 @@ class Pool:
         Not in `multiprocessing.Pool` (the primer imagines it); it is what
         `ProcessPoolExecutor.submit` does. The future has the task's `id`.
         """
-        call = _Call(fn, 1, single=True)
+        call = _Call(fn, 1, single=True, keywords=kwargs)
         future = TaskFuture(self, call.id)
         call.sink = FutureSink([future])
-        self._queue(call, [(args, kwargs)], 1, [future])
+        self._queue(call, [args], 1, [future])
         return future
 
     def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
         """Like map(), but return a MapResult at once."""
-        return self._map_async(func, [((item,), {}) for item in iterable], chunksize, callback, error_callback)
+        return self._map_async(func, [(item,) for item in iterable], chunksize, callback, error_callback)
 
     def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
         """Like starmap(), but return a MapResult at once."""
-        return self._map_async(func, [(tuple(args), {}) for args in iterable], chunksize, callback, error_callback)
+        return self._map_async(func, [tuple(args) for args in iterable], chunksize, callback, error_callback)
 
     def map(self, func: Callable, iterable: Iterable, chunksize: int | None = None) -> list:
         """`[func(item) for item in iterable]`, computed by the workers, in order.
@@ -261,7 +262,7 @@ class Pool:
         return call.sink
 
     def _imap(self, func, iterable, chunksize: int, ordered: bool) -> IMapIterator:
-        arguments = [((item,), {}) for item in iterable]
+        arguments = [(item,) for item in iterable]
         call = _Call(func, len(arguments))
         call.sink = IMapIterator(self, call.id, len(arguments), ordered)
         self._queue(call, arguments, chunksize)
@@ -447,7 +448,7 @@ class Pool:
             try:
                 job.message = serialize.dumps(
                     Job(job.id, job.call.pickled_function(), job.call.first_task + job.start,
-                        arguments, bool(job.call.traces))
+                        arguments, job.call.keywords, bool(job.call.traces))
                 )  # fmt: skip
                 break
             except Exception as error:

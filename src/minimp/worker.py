@@ -65,7 +65,8 @@ class Job(NamedTuple):
     job_id: int
     function: bytes
     first_task: int  # the tasks' ids are first_task, first_task + 1, ...
-    arguments: list  # (args, kwargs) of each task; None: skip it (its future was cancelled)
+    arguments: list  # the args tuple of each task; None: skip it (its future was cancelled)
+    keywords: dict  # keyword arguments, the same for every task (only single tasks have any)
     timed: bool  # record when each task starts and finishes (a trace is active)
 
 
@@ -153,8 +154,7 @@ def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
         running[index] = job.first_task + position  # read by the pool if we die now
         started = time.monotonic() if times is not None else 0.0
         try:
-            args, kwargs = arguments
-            results.append(function(*args, **kwargs))
+            results.append(function(*arguments, **job.keywords))
         except BaseException as error:  # SystemExit too: a task cannot end its worker
             results.append(None)
             failures[position] = _sendable(error)
