@@ -49,7 +49,6 @@ from __future__ import annotations
 import collections
 import itertools
 import os
-import reprlib
 import select
 import signal
 import threading
@@ -86,7 +85,8 @@ class _Call:
     """One call of the API (an apply_async, a map): its function, where its
     results go (`sink`, a result object of results.py), the traces it feeds."""
 
-    def __init__(self, function: Callable, size: int, sink: Any = None, single: bool = False, keywords=None):
+    def __init__(self, function: Callable, size: int, sink: Any = None, single: bool = False, keywords=None,
+                 star: bool = True):
         if not callable(function):
             raise TypeError(f"func must be callable, not {type(function).__name__}")
         # Ids: the call's, then its tasks'; a single task's id is the call's.
@@ -96,6 +96,7 @@ class _Call:
         self.name = getattr(function, "__qualname__", repr(function))
         self.sink = sink
         self.keywords = keywords or {}  # apply_async's kwds, submit's kwargs: for its one task
+        self.star = star  # each task's arguments are an args tuple; False (map): one argument
         self.traces = tracing.active()
         self._pickled: bytes | None = None
 
@@ -114,11 +115,11 @@ class _Job:
 
     def __init__(self, job_id: int, call: _Call, start: int, arguments: list, futures: list | None):
         self.id, self.call, self.start = job_id, call, start
-        self.arguments = arguments  # the args tuple of each task, until packed
+        self.arguments = arguments  # each task's args tuple (or map's one argument), until packed
         self.size = len(arguments)
         self.futures = futures  # submit() and the executor: a Future per task
         self.skip: set[int] = set()  # positions not sent: cancelled, or failed already
-        self.args_reprs = [reprlib.repr(args) for args in arguments] if call.traces else None
+        self.traced_arguments = arguments if call.traces else None  # for the traces' repr of them
         self.submitted = time.monotonic()
         self.message: bytes | None = None
         self.args_size = 0
@@ -224,7 +225,7 @@ class Pool:
 
     def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
         """Like map(), but return a MapResult at once."""
-        return self._map_async(func, [(item,) for item in iterable], chunksize, callback, error_callback)
+        return self._map_async(func, list(iterable), chunksize, callback, error_callback, star=False)
 
     def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
         """Like starmap(), but return a MapResult at once."""
@@ -253,8 +254,8 @@ class Pool:
         """An iterator over `func(item)` for each item, in the order they finish."""
         return self._imap(func, iterable, chunksize, ordered=False)
 
-    def _map_async(self, func, arguments: list, chunksize, callback, error_callback) -> MapResult:
-        call = _Call(func, len(arguments))
+    def _map_async(self, func, arguments: list, chunksize, callback, error_callback, star=True) -> MapResult:
+        call = _Call(func, len(arguments), star=star)
         if chunksize is None:
             chunksize = max(1, -(-len(arguments) // (self._processes * CHUNKS_PER_WORKER)))
         call.sink = MapResult(self, call.id, len(arguments), callback, error_callback)
@@ -262,8 +263,8 @@ class Pool:
         return call.sink
 
     def _imap(self, func, iterable, chunksize: int, ordered: bool) -> IMapIterator:
-        arguments = [(item,) for item in iterable]
-        call = _Call(func, len(arguments))
+        arguments = list(iterable)
+        call = _Call(func, len(arguments), star=False)
         call.sink = IMapIterator(self, call.id, len(arguments), ordered)
         self._queue(call, arguments, chunksize)
         return call.sink
@@ -437,18 +438,17 @@ class Pool:
     def _pack(self, job: _Job) -> bool:
         """Pickle the job for the pipe. Tasks whose futures were cancelled are
         skipped; tasks whose arguments cannot be pickled fail. False: none left."""
-        arguments = job.arguments
         if job.futures:
             for position, future in enumerate(job.futures):
                 if not future.set_running_or_notify_cancel():
                     job.skip.add(position)
         while len(job.skip) < job.size:
-            if job.skip:
-                arguments = [None if p in job.skip else a for p, a in enumerate(job.arguments)]
+            # Skipped tasks travel as None: their arguments may be what failed to pickle.
+            arguments = [None if p in job.skip else a for p, a in enumerate(job.arguments)] if job.skip else job.arguments
             try:
                 job.message = serialize.dumps(
-                    Job(job.id, job.call.pickled_function(), job.call.first_task + job.start,
-                        arguments, job.call.keywords, bool(job.call.traces))
+                    Job(job.id, job.call.pickled_function(), job.call.first_task + job.start, arguments,
+                        job.call.star, job.call.keywords, frozenset(job.skip), bool(job.call.traces))
                 )  # fmt: skip
                 break
             except Exception as error:
@@ -612,23 +612,18 @@ class Pool:
         job.call.sink._deliver_many(job.start, results, failures, skip)
 
     def _record(self, job: _Job, failures: dict, status: str, worker, times, size, skip) -> None:
-        now, call = time.monotonic(), job.call
-        sent = job.size - len(skip)
-        for position in range(job.size):
-            if position in skip:
-                continue
-            error = failures.get(position)
-            started, finished = times[position] if times and times[position] else (None, now)
-            record = tracing.TaskRecord(
-                id=call.first_task + job.start + position, call=call.id, index=job.start + position,
-                function=call.name, args=job.args_reprs[position], submitted=job.submitted, started=started, finished=finished,
-                worker=worker.index if worker else None, pid=worker.process.pid if worker else None,
-                status="ok" if error is None else status,
-                error=None if error is None else f"{type(error).__name__}: {error}",
-                args_size=job.args_size, result_size=size // max(1, sent),
-            )  # fmt: skip
-            for trace in call.traces:
-                trace.tasks.append(record)
+        """Keep what the traces need about the job; its TaskRecords are made only
+        when someone reads `trace.tasks` (tracing.py), so recording costs little."""
+        call = job.call
+        entry = tracing.JobEntry(
+            call=call.id, function=call.name, first_task=call.first_task + job.start, start=job.start,
+            arguments=job.traced_arguments, star=call.star, skip=frozenset(skip), failures=failures,
+            status=status, submitted=job.submitted, times=times, ended=time.monotonic(),
+            worker=worker.index if worker else None, pid=worker.process.pid if worker else None,
+            args_size=job.args_size, result_size=size // max(1, job.size - len(skip)),
+        )  # fmt: skip
+        for trace in call.traces:
+            trace._add(entry)
 
     def _break(self, error: BaseException, crashed: _Job | None = None, worker: _Worker | None = None) -> None:
         """Stop the pool for good: every task not yet finished fails with `error`."""

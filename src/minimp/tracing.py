@@ -32,6 +32,7 @@ Read next: the widgets that draw a trace (next chapters).
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import os
@@ -41,11 +42,13 @@ import tempfile
 import time
 import traceback
 
+from typing import NamedTuple
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-__all__ = ["Trace", "TaskRecord", "WorkerRecord", "trace", "traced", "active"]
+__all__ = ["Trace", "TaskRecord", "WorkerRecord", "JobEntry", "trace", "traced", "active"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,15 +95,69 @@ class WorkerRecord:
     exitcode: int | None
 
 
+class JobEntry(NamedTuple):
+    """What a pool keeps about one finished job (pool.py); `task_records()`
+    turns it into TaskRecords when the trace is read, not while tasks run."""
+
+    call: int
+    function: str
+    first_task: int
+    start: int
+    arguments: list | None  # each task's arguments (a trace keeps them, for their repr)
+    star: bool  # arguments are args tuples (False: map's single arguments)
+    skip: frozenset  # positions this entry is not about
+    failures: dict  # position -> exception
+    status: str  # what a failure is called: "error", "crashed", "cancelled"
+    submitted: float
+    times: list | None  # (started, finished) per position, from the worker
+    ended: float  # when the pool learnt the outcome
+    worker: int | None
+    pid: int | None
+    args_size: int
+    result_size: int
+
+    def task_records(self) -> list[TaskRecord]:
+        records = []
+        for position in range(len(self.arguments) if self.arguments is not None else 0):
+            if position in self.skip:
+                continue
+            error = self.failures.get(position)
+            timing = self.times[position] if self.times else None
+            started, finished = timing if timing else (None, self.ended)
+            args = self.arguments[position]
+            records.append(
+                TaskRecord(
+                    id=self.first_task + position, call=self.call, index=self.start + position,
+                    function=self.function, args=reprlib.repr(args if self.star else (args,)),
+                    submitted=self.submitted, started=started, finished=finished,
+                    worker=self.worker, pid=self.pid, status="ok" if error is None else self.status,
+                    error=None if error is None else f"{type(error).__name__}: {error}",
+                    args_size=self.args_size, result_size=self.result_size,
+                )
+            )  # fmt: skip
+        return records
+
+
 class Trace:
     """The records of every task run by pools while it is active (see `trace()`)."""
 
     def __init__(self) -> None:
-        self.tasks: list[TaskRecord] = []
+        self._tasks: list[TaskRecord] = []
+        self._entries: collections.deque[JobEntry] = collections.deque()  # not yet made into records
         self.workers: list[WorkerRecord] = []
         self.started: float | None = None
         self.finished: float | None = None
         self._folder: str | None = None  # for traced() calls in the standard library's pools
+
+    @property
+    def tasks(self) -> list[TaskRecord]:
+        """One TaskRecord per task that has ended, in the order they ended."""
+        while self._entries:  # popleft: safe while a pool's thread appends
+            self._tasks.extend(self._entries.popleft().task_records())
+        return self._tasks
+
+    def _add(self, entry: JobEntry) -> None:
+        self._entries.append(entry)
 
     def __enter__(self) -> Trace:
         self.started = time.monotonic()

@@ -65,8 +65,10 @@ class Job(NamedTuple):
     job_id: int
     function: bytes
     first_task: int  # the tasks' ids are first_task, first_task + 1, ...
-    arguments: list  # the args tuple of each task; None: skip it (its future was cancelled)
+    arguments: list  # each task's args tuple, or (map) its one argument
+    star: bool  # True: function(*args, **keywords); False (map): function(argument)
     keywords: dict  # keyword arguments, the same for every task (only single tasks have any)
+    skip: frozenset  # positions not to run (cancelled, or failed already in the parent)
     timed: bool  # record when each task starts and finishes (a trace is active)
 
 
@@ -146,7 +148,7 @@ def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
     failures: dict = {}
     times: list | None = [] if job.timed else None
     for position, arguments in enumerate(job.arguments):
-        if arguments is None:
+        if position in job.skip:
             results.append(None)
             if times is not None:
                 times.append(None)
@@ -154,7 +156,7 @@ def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
         running[index] = job.first_task + position  # read by the pool if we die now
         started = time.monotonic() if times is not None else 0.0
         try:
-            results.append(function(*arguments, **job.keywords))
+            results.append(function(*arguments, **job.keywords) if job.star else function(arguments))
         except BaseException as error:  # SystemExit too: a task cannot end its worker
             results.append(None)
             failures[position] = _sendable(error)
