@@ -259,6 +259,18 @@ def test_a_map_whose_item_kills_its_worker_raises_instead_of_hanging(ctx):
     assert minimp.active_children() == []
 
 
+def test_a_crash_in_a_chunk_names_the_chunk_or_with_a_trace_the_task(ctx):
+    with minimp.Pool(2, context=ctx) as pool:
+        # Untraced, a chunk runs in C (worker.py): the pool can name only the chunk.
+        with pytest.raises(minimp.WorkerDiedError, match=r"while running one of tasks (\d+)-(\d+) \(square_or_exit\)"):
+            pool.map(square_or_exit, range(10), chunksize=5)
+        # Traced, the worker notes each task it starts: the task itself is named.
+        with minimp.trace() as trace, pytest.raises(minimp.WorkerDiedError, match=r"while running task \d+ "):
+            pool.map(square_or_exit, range(10), chunksize=5)
+    crashed = [record for record in trace.tasks if record.status == "crashed"]
+    assert [record.index for record in crashed] == list(range(5, 10))  # the whole chunk failed
+
+
 def test_imap_raises_for_the_crashed_item_only(ctx):
     with minimp.Pool(2, context=ctx) as pool:
         results = pool.imap(square_or_exit, range(10))

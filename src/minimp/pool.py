@@ -552,7 +552,11 @@ class Pool:
             worker.jobs.clear()
             running = self._running[worker.index]
             self._running[worker.index] = 0
-            task_name = f"task {running} ({crashed.call.name})" if running else f"a job of {crashed.call.name}"
+            if running:
+                task_name = f"task {running} ({crashed.call.name})"
+            else:  # a chunk run by map() in C (worker.py): one of its tasks
+                first = crashed.call.first_task + crashed.start
+                task_name = f"one of tasks {first}-{first + crashed.size - 1} ({crashed.call.name})"
             message = f"{how} while running {task_name}"
             if self._crash_breaks_pool:
                 self._break(self._broken_error(message), crashed, worker)

@@ -19,6 +19,8 @@ print one in a notebook to see what travels on the pipe.
 Besides the pipe, the worker writes the id of the task it is running into
 `running[index]`, a slot of shared memory (sharedctypes.py) that the pool
 reads if the worker dies: that is how the pool knows which task crashed it.
+(Except in a chunk of an untraced map, run by `map()` in C for speed: then
+the pool can only name the chunk.)
 
 Things a worker does not do:
 
@@ -35,6 +37,7 @@ Read next: `pool.py`, the other end of the pipe.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import threading
@@ -144,6 +147,8 @@ def worker_loop(
 
 def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
     """Run each task of the job; whatever happens, say how each one ended."""
+    if len(job.arguments) > 1 and not (job.timed or job.skip or job.keywords):
+        return _run_chunk(function, job)
     results: list = []
     failures: dict = {}
     times: list | None = [] if job.timed else None
@@ -164,6 +169,23 @@ def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
             times.append((started, time.monotonic()))
     running[index] = 0
     return Done(job.job_id, results, failures, times)
+
+
+def _run_chunk(function: Callable, job: Job) -> Done:
+    """A chunk of a map, untraced: the same, with the loop in C (`map`), not in
+    Python: several times faster for tiny tasks. The price: the `running`
+    slot is not updated, so a crash names the chunk, not the task."""
+    results: list = []
+    failures: dict = {}
+    remaining = iter(job.arguments)
+    calls = itertools.starmap(function, remaining) if job.star else map(function, remaining)
+    while True:
+        try:
+            results.extend(calls)  # keeps what it got before an exception
+            return Done(job.job_id, results, failures, None)
+        except BaseException as error:  # the task at len(results) failed; go on after it
+            failures[len(results)] = _sendable(error)
+            results.append(None)
 
 
 # -- the details ------------------------------------------------------------------------
