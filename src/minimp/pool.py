@@ -1,22 +1,22 @@
 """Pool: tasks in, results out, crashed workers replaced.
 
-A Pool starts `processes` workers (worker.py), each with its own duplex
-Pipe, and one helper thread, the *result loop*, that does all the work of
-the parent side. A task's path::
+A Pool starts `processes` workers (worker.py), each with its own task pipe
+and result pipe, and one helper thread, the *result loop*, that does all
+the work of the parent side. A task's path::
 
     pool.apply_async(f, (x,))          the caller's thread
-      │  a Task, in a Job, appended to the task_queue
+      │  a task, in a Job, appended to the task_queue
       ▼
-    result loop ── Job ──▶ pipe ──▶ worker_loop: f(x)
-      │                                  │
-      │ ◀── Done(outcomes) ◀── pipe ◀────┘
+    result loop ── Job ──▶ task pipe ──▶ worker_loop: f(x)
+      │                                      │
+      │ ◀── Done(results) ◀── result pipe ◀──┘
       ▼
     result._deliver(ok, value)  →  result.get() returns in the caller
 
-The result loop waits, with one `wait()` (connection.py), on every worker's
-pipe and every worker's sentinel (readable when the process has exited):
+The result loop waits, with one poll(2), on every worker's result pipe and
+every worker's sentinel (readable when the process has exited):
 
-- a pipe has a message: outcomes are delivered, the worker gets its next job;
+- a result pipe has a message: results are delivered, the worker gets its next job;
 - a sentinel fires: the worker died. If it was running a job, that job's
   tasks fail with a WorkerDiedError that names the worker, its pid, how it
   died and the task it was running (its id is in a slot of shared memory the
@@ -128,14 +128,15 @@ class _Job:
 class _Worker:
     """The pool's side of one worker: its process, its pipe, the jobs it has."""
 
-    def __init__(self, index: int, process: Any, pipe: Any):
-        self.index, self.process, self.pipe = index, process, pipe
+    def __init__(self, index: int, process: Any, task_pipe: Any, result_pipe: Any):
+        self.index, self.process = index, process
+        self.task_pipe, self.result_pipe = task_pipe, result_pipe  # our ends: we write, we read
         self.sentinel = process.sentinel
         self.jobs: collections.deque[_Job] = collections.deque()  # sent; the first is running
         self.jobs_sent = 0
         self.ready = False  # its initializer has run
         self.stopping = False  # told to exit (None sent)
-        self.pipe_open = True
+        self.pipe_open = True  # the result pipe: False once it reported EOF
         self.started = time.monotonic()
         self.ready_at: float | None = None
 
@@ -390,7 +391,7 @@ class Pool:
             self._watched = {self._wakeup_read: ("wakeup", None)}
             for worker in self._live_workers():
                 if worker.pipe_open:
-                    self._watched[worker.pipe.fileno()] = ("pipe", worker)
+                    self._watched[worker.result_pipe.fileno()] = ("pipe", worker)
                 self._watched[worker.sentinel] = ("exit", worker)
             self._poll = select.poll()
             for fd in self._watched:
@@ -478,9 +479,9 @@ class Pool:
         try:
             if message is None:
                 worker.stopping = True
-                worker.pipe.send(None)
+                worker.task_pipe.send(None)
             else:
-                worker.pipe.send_bytes(message)
+                worker.task_pipe.send_bytes(message)
             return True
         except OSError:  # it died; its sentinel tells the rest
             worker.pipe_open = False
@@ -488,7 +489,7 @@ class Pool:
 
     def _receive(self, worker: _Worker) -> None:
         try:
-            raw = worker.pipe.recv_bytes()
+            raw = worker.result_pipe.recv_bytes()
         except (EOFError, OSError):
             worker.pipe_open = False  # it exited; its sentinel tells the rest
             return
@@ -528,10 +529,11 @@ class Pool:
 
     def _worker_exited(self, worker: _Worker) -> None:
         """A worker's sentinel fired: collect it, and see what it leaves behind."""
-        while worker.pipe_open and worker.pipe.poll(0):
+        while worker.pipe_open and worker.result_pipe.poll(0):
             self._receive(worker)  # what it sent before exiting comes first
         worker.process.join()
-        worker.pipe.close()
+        worker.task_pipe.close()
+        worker.result_pipe.close()
         self._workers[worker.index] = None
         self._trace_worker(worker)
         if self._state == BROKEN:
@@ -569,19 +571,21 @@ class Pool:
     # -- workers ------------------------------------------------------------------------
 
     def _start_worker(self, index: int) -> _Worker:
-        pool_end, worker_end = Pipe()
+        task_reader, task_writer = Pipe(duplex=False)
+        result_reader, result_writer = Pipe(duplex=False)
         method = self._ctx.get_start_method().capitalize()
         process = self._ctx.Process(
             target=worker_loop,
-            args=(worker_end, index, self._running, self._initializer, self._initargs, self._max_jobs),
+            args=(task_reader, result_writer, index, self._running, self._initializer, self._initargs, self._max_jobs),
             name=f"{method}PoolWorker-{next(_worker_numbers)}",
             daemon=True,
         )
         try:
             process.start()
         finally:
-            worker_end.close()
-        return _Worker(index, process, pool_end)
+            task_reader.close()
+            result_writer.close()
+        return _Worker(index, process, task_writer, result_reader)
 
     def _kill_workers(self) -> None:
         """Terminate every worker, wait a moment, kill what is left; collect them all."""
@@ -595,7 +599,8 @@ class Pool:
             if worker.process.exitcode is None:
                 worker.process.kill()
                 worker.process.join()
-            worker.pipe.close()
+            worker.task_pipe.close()
+            worker.result_pipe.close()
             self._trace_worker(worker)
             with self._lock:  # its jobs wait with the others, for _fail_all
                 self._task_queue.extendleft(reversed(worker.jobs))

@@ -1,7 +1,10 @@
 """The worker loop: what every process of a Pool (and of a ProcessPoolExecutor) runs.
 
-A worker is a Process whose target is `worker_loop`. It has one duplex Pipe
-to the pool, and everything it does is a conversation over that pipe::
+A worker is a Process whose target is `worker_loop`. It has two one-way
+Pipes to the pool: the *task pipe* brings it jobs, the *result pipe* takes
+back what became of them (two pipes rather than one socket pair: a pipe is
+the cheaper of the two to write into). Everything it does is this
+conversation::
 
     pool (parent)                               worker
     ─────────────                               ──────
@@ -16,7 +19,7 @@ A job is one task (`apply_async`, `submit`) or a chunk of them (`map`).
 Every message the two sides exchange is one of the named tuples below:
 print one in a notebook to see what travels on the pipe.
 
-Besides the pipe, the worker writes the id of the task it is running into
+Besides the pipes, the worker writes the id of the task it is running into
 `running[index]`, a slot of shared memory (sharedctypes.py) that the pool
 reads if the worker dies: that is how the pool knows which task crashed it.
 (Except in a chunk of an untraced map, run by `map()` in C for speed: then
@@ -32,7 +35,7 @@ Things a worker does not do:
 - let a task end it. `sys.exit()` in a task, or any other exception, fails
   that task only; the worker goes on with the next one.
 
-Read next: `pool.py`, the other end of the pipe.
+Read next: `pool.py`, the other end of the pipes.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ if TYPE_CHECKING:
 __all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "worker_loop", "run_job"]
 
 
-# -- what travels on the pipe ---------------------------------------------------------
+# -- what travels on the pipes --------------------------------------------------------
 
 
 class Job(NamedTuple):
@@ -110,7 +113,8 @@ class Done(NamedTuple):
 
 
 def worker_loop(
-    pipe: Connection,
+    tasks: Connection,
+    results: Connection,
     index: int,
     running: Any,
     initializer: Callable | None,
@@ -124,24 +128,24 @@ def worker_loop(
         try:
             initializer(*initargs)
         except BaseException as error:
-            pipe.send(StartFailed(*_sendable(error)))
+            results.send(StartFailed(*_sendable(error)))
             return
-    pipe.send(Ready(os.getpid(), time.monotonic()))
+    results.send(Ready(os.getpid(), time.monotonic()))
 
     jobs_done = 0
     while max_jobs is None or jobs_done < max_jobs:
         try:
-            job = serialize.loads(pipe.recv_bytes())
+            job = serialize.loads(tasks.recv_bytes())
             function = _load_function(job.function) if job is not None else None
         except EOFError:  # the pool closed its end: nothing more will come
             break
         except Exception as error:
-            pipe.send(Unreadable(*_sendable(error)))
+            results.send(Unreadable(*_sendable(error)))
             jobs_done += 1  # the pool counts it as done, and failed
             continue
         if job is None:
             break
-        _send_done(pipe, run_job(function, job, running, index), job.first_task)
+        _send_done(results, run_job(function, job, running, index), job.first_task)
         jobs_done += 1
 
 
@@ -213,10 +217,10 @@ def _sendable(error: BaseException) -> tuple[BaseException, str]:
     return error.with_traceback(None), text  # its frames are in the text
 
 
-def _send_done(pipe: Connection, done: Done, first_task: int) -> None:
+def _send_done(results: Connection, done: Done, first_task: int) -> None:
     """Send `done`; a return value that cannot be pickled fails its task only."""
     try:
-        pipe.send(done)
+        results.send(done)
         return
     except Exception:
         pass  # find the culprits, one result at a time
@@ -228,7 +232,7 @@ def _send_done(pipe: Connection, done: Done, first_task: int) -> None:
             failure = type(error)(f"{reason}: {error}") if _rebuildable(error) else TypeError(f"{reason}: {error}")
             done.results[position] = None
             done.failures[position] = _sendable(failure)
-    pipe.send(done)
+    results.send(done)
 
 
 def _rebuildable(error: Exception) -> bool:
