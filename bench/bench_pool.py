@@ -19,7 +19,9 @@ clock runs; each measurement is the median of several interleaved rounds.
   the figure is the *speedup* over running them one after another in this
   process (2.0 would be perfect on 2 workers).
 - **tracing on**: minimp's map with `minimp.trace()` active, against minimp
-  without it; the ratio is the cost of tracing (0.95x: 5 % slower).
+  without it; the ratio is the cost of tracing (0.95x: 5 % slower). With
+  tiny tasks that is the whole cost per task; tasks of 0.1 ms show what it
+  costs a real workload.
 
 ratio = the other's median / minimp's median: above 1 means minimp is
 faster. For the CPU-bound row, the cells are speedups and the ratio is
@@ -72,6 +74,12 @@ def cpu_bound(pool, n):
         list(pool.map(_targets.spin, [n] * 8))
     else:
         pool.map(_targets.spin, [n] * 8, chunksize=1)
+    return time.perf_counter() - start
+
+
+def spin_map(pool, n, spin_n):
+    start = time.perf_counter()
+    pool.map(_targets.spin, [spin_n] * n)
     return time.perf_counter() - start
 
 
@@ -145,16 +153,24 @@ def main(argv=None) -> int:
         medians = measure(pools, cpu_bound, spin_n, max(3, rounds // 2))
         print_row("CPU-bound, 8 x 40 ms (speedup)", 1, {k: serial / v for k, v in medians.items()}, "{:.2f}", True)
 
-        ours = pools["minimp"]
+        # Tracing: tiny tasks show its whole cost per task; tasks of 0.1 ms,
+        # still small, show what it costs a real workload.
+        ours = {"minimp": pools["minimp"]}
+        spin_small = _targets.calibrate_spin(0.0001)
+        print()
+        for label, function, n in [
+            (f"map, {n_map} tiny, default chunks", map_default, n_map),
+            (f"map, {n_map} tiny, chunksize=1", map_chunksize_1, n_map),
+            ("map, 2000 x 0.1 ms, default chunks", lambda pool, n: spin_map(pool, n, spin_small), 2000),
+        ]:
 
-        def traced_map(pool, n):
-            with minimp.trace():
-                return map_chunksize_1(pool, n)
+            def traced(pool, n, function=function):
+                with minimp.trace():
+                    return function(pool, n)
 
-        plain = measure({"minimp": ours}, map_chunksize_1, n_map, rounds)["minimp"]
-        traced = measure({"minimp": ours}, traced_map, n_map, rounds)["minimp"]
-        print(f"\ntracing on, map chunksize=1: {traced * 1e3:.3g} ms vs {plain * 1e3:.3g} ms off: "
-              f"{plain / traced:.2f}x (1.00x: no cost)")  # fmt: skip
+            off = measure(ours, function, n, rounds)["minimp"]
+            on = measure(ours, traced, n, rounds)["minimp"]
+            print(f"tracing on, {label}: {on * 1e3:.3g} ms vs {off * 1e3:.3g} ms off: {off / on:.2f}x (1.00x: no cost)")
     finally:
         for pool in pools.values():
             if isinstance(pool, concurrent.futures.Executor):
