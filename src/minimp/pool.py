@@ -126,7 +126,7 @@ class _Job:
 
 
 class _Worker:
-    """The pool's side of one worker: its process, its pipe, the jobs it has."""
+    """The pool's side of one worker: its process, its two pipes, the jobs it has."""
 
     def __init__(self, index: int, process: Any, task_pipe: Any, result_pipe: Any):
         self.index, self.process = index, process
@@ -186,7 +186,7 @@ class Pool:
         self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes the result loop
         os.set_blocking(self._wakeup_write, False)
         # Closed when the pool is garbage, but not by finalize's own exit hook,
-        # which would run before _terminate_pools needs the pipe.
+        # which could run before _stop_pools_at_exit needs the pipe.
         weakref.finalize(self, _close_fds, self._wakeup_read, self._wakeup_write).atexit = False
         self._workers: list[_Worker | None] = [None] * processes
         try:
