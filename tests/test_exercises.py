@@ -7,6 +7,8 @@ leave nothing behind: the `no_leaks` fixture (conftest.py) fails any test
 after which a child process is still running, even one the "learner" forgot.
 """
 
+import math
+import os
 import signal
 import sys
 import time
@@ -310,3 +312,433 @@ def test_checker_given_a_value_instead_of_the_function(capsys):
     printed = verdict(capsys)
     assert "pass your function itself to the checker, without calling it" in printed
     assert "You passed -15 (of type int)." in printed
+
+
+# -- Chapter 5: pools ---------------------------------------------------------------
+#
+# Targets for the learners' pools, at module level like the ones above.
+
+
+def square(x):
+    return x * x
+
+
+def all_squares(numbers):
+    return [x * x for x in numbers]
+
+
+def slow_square(x):
+    time.sleep(0.3)
+    return x * x
+
+
+def fragile_square(x):
+    """The notebook's: the task of 13 ends its worker, as a crash would."""
+    if x == 13:
+        os._exit(1)
+    return x * x
+
+
+# -- Chapter 5, exercise 1: squares computed by a pool -----------------------------
+
+
+def test_pool_squares_right_answer_passes(ctx, capsys):
+    def pool_squares(numbers):
+        with ctx.Pool(2) as pool:
+            return pool.map(square, numbers)
+
+    exercises.check_pool_squares(pool_squares)
+    printed = verdict(capsys)
+    assert printed.startswith("✅ Correct — [1, 4, 9, 16, 25, 36, 49, 64]: each of the 8 numbers was a task")
+    assert "left" not in printed
+
+
+def test_pool_squares_computed_in_the_parent(capsys):
+    exercises.check_pool_squares(lambda numbers: [x * x for x in numbers])
+    assert "the right squares, but no task ran in a pool's worker" in verdict(capsys)
+
+
+def test_pool_squares_with_the_primers_list_of_functions(fork, capsys):
+    def pool_squares(numbers):
+        with fork.Pool([square]) as pool:  # the primer: "takes a list of callable functions"
+            return pool.map(square, numbers)
+
+    exercises.check_pool_squares(pool_squares)
+    printed = verdict(capsys)
+    assert "processes must be an int" in printed
+    assert "not a list of functions (the primer's mistake)" in printed
+
+
+def test_pool_squares_returning_the_map_result(fork, capsys):
+    def pool_squares(numbers):
+        with fork.Pool(2) as pool:
+            result = pool.map_async(square, numbers)
+            result.wait()
+            return result
+
+    exercises.check_pool_squares(pool_squares)
+    assert "your function returned MapResult" in verdict(capsys)
+
+
+def test_pool_squares_reading_imap_after_the_with_block(fork, capsys):
+    def pool_squares(numbers):
+        with fork.Pool(2) as pool:
+            results = pool.imap(slow_square, numbers)
+        return list(results)  # too late: leaving the block terminated the pool
+
+    exercises.check_pool_squares(pool_squares)
+    printed = verdict(capsys)
+    assert "your function raised PoolTerminatedError" in printed
+    assert "get the results (map, or .get()) inside the block" in printed
+
+
+def test_pool_squares_in_another_order(fork, capsys):
+    def pool_squares(numbers):
+        with fork.Pool(2) as pool:
+            return pool.map(square, numbers)[::-1]
+
+    exercises.check_pool_squares(pool_squares)
+    assert "the right squares in another order" in verdict(capsys)
+
+
+def test_pool_squares_all_in_one_task(fork, capsys):
+    def pool_squares(numbers):
+        with fork.Pool(2) as pool:
+            return pool.apply(all_squares, (numbers,))
+
+    exercises.check_pool_squares(pool_squares)
+    assert "the right squares, but one task computed all 8 of them" in verdict(capsys)
+
+
+def test_pool_squares_a_pool_left_running_is_terminated_and_named(fork, capsys):
+    def pool_squares(numbers):
+        pool = fork.Pool(2)  # never closed
+        return pool.map(square, numbers)
+
+    exercises.check_pool_squares(pool_squares)
+    printed = verdict(capsys)
+    assert printed.startswith("✅ Correct")
+    assert "Your function left a Pool running; the checker terminated it." in printed
+    assert "PoolWorker" not in printed  # its workers went with it, not as processes left running
+    assert minimp.active_children() == []
+
+
+def test_pool_squares_a_pool_that_never_answers_is_stopped(fork, capsys):
+    def pool_squares(numbers):
+        pool = fork.Pool(2)
+        return pool.map(time.sleep, [60] * 2)  # waits for a minute
+
+    started = time.monotonic()
+    exercises.check_pool_squares(pool_squares, timeout=1)
+    assert time.monotonic() - started < 5
+    printed = verdict(capsys)
+    assert "your function was still running after 1 s" in printed
+    assert "background" not in printed  # terminating the pool released the learner's map()
+    assert minimp.active_children() == []
+
+
+# -- Chapter 5, exercise 2: map's default chunksize ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "default_chunksize",
+    [
+        lambda items, processes: math.ceil(items / (processes * 4)),
+        lambda items, processes: -(-items // (processes * 4)),
+        lambda items, processes: max(1, math.ceil(items / (4 * processes))),
+    ],
+    ids=["ceil", "negative floor division", "max 1"],
+)
+def test_chunksize_right_answers_pass(default_chunksize, capsys):
+    exercises.check_default_chunksize(default_chunksize)
+    assert verdict(capsys).startswith("✅ Correct — for 100 items on 2 workers, chunks of 13 make 8 chunks, 4 per worker")
+
+
+def test_chunksize_agrees_with_the_standard_librarys_formula():
+    # multiprocessing/pool.py, Pool._map_async
+    def stdlib(items, processes):
+        chunksize, extra = divmod(items, processes * 4)
+        return chunksize + 1 if extra else chunksize
+
+    for items in range(1, 300):
+        for processes in range(1, 9):
+            assert exercises.pool_default_chunksize(items, processes) == stdlib(items, processes)
+
+
+def test_chunksize_stub_asks_for_a_return(capsys):
+    def default_chunksize(items, processes):
+        pass
+
+    exercises.check_default_chunksize(default_chunksize)
+    assert "your function returned None: compute the chunksize, and `return` it." in verdict(capsys)
+
+
+def test_chunksize_rounded_down(capsys):
+    exercises.check_default_chunksize(lambda items, processes: items // (processes * 4))
+    assert "you rounded down" in verdict(capsys)
+
+
+def test_chunksize_as_a_float(capsys):
+    exercises.check_default_chunksize(lambda items, processes: items / (processes * 4))
+    assert "a chunksize is a number of items, a whole number: return an int" in verdict(capsys)
+
+
+def test_chunksize_one_chunk_per_worker(capsys):
+    exercises.check_default_chunksize(lambda items, processes: math.ceil(items / processes))
+    assert "that is one chunk per worker" in verdict(capsys)
+
+
+def test_chunksize_four_chunks_in_all(capsys):
+    exercises.check_default_chunksize(lambda items, processes: math.ceil(items / 4))
+    assert "that is 4 chunks in all, whatever the number of workers" in verdict(capsys)
+
+
+def test_chunksize_another_mistake_lists_the_wrong_cases(capsys):
+    exercises.check_default_chunksize(lambda items, processes: math.ceil(items / (processes * 2)))
+    printed = verdict(capsys)
+    assert "of 8 right" in printed
+    assert "100 items on 2 workers: you said 25, the pool uses 13" in printed
+
+
+# -- Chapter 5, exercise 3: squares despite a crash -----------------------------------
+
+
+def test_squares_or_none_right_answer_passes(ctx, capsys):
+    def squares_or_none(numbers):
+        squares = []
+        with ctx.Pool(2) as pool:
+            results = pool.imap(fragile_square, numbers)
+            for _ in numbers:
+                try:
+                    squares.append(next(results))
+                except minimp.WorkerDiedError:
+                    squares.append(None)
+        return squares
+
+    exercises.check_squares_or_none(squares_or_none)
+    assert verdict(capsys).startswith("✅ Correct — [100, 121, 144, None, 196, 225]: only the task of 13 failed")
+
+
+def test_squares_or_none_with_map(fork, capsys):
+    def squares_or_none(numbers):
+        with fork.Pool(2) as pool:
+            return pool.map(fragile_square, numbers)
+
+    exercises.check_squares_or_none(squares_or_none)
+    printed = verdict(capsys)
+    assert "your function raised WorkerDiedError" in printed
+    assert "Use imap()" in printed
+
+
+def test_squares_or_none_stopping_at_the_crash(fork, capsys):
+    def squares_or_none(numbers):
+        squares = []
+        with fork.Pool(2) as pool:
+            try:
+                for square in pool.imap(fragile_square, numbers):
+                    squares.append(square)
+            except minimp.WorkerDiedError:
+                squares.append(None)
+        return squares[:-1]  # the None, then the loop is over
+
+    exercises.check_squares_or_none(squares_or_none)
+    assert "your list stops where the crash happened" in verdict(capsys)
+
+
+def test_squares_or_none_with_chunks_of_two(fork, capsys):
+    def squares_or_none(numbers):
+        squares = []
+        with fork.Pool(2) as pool:
+            results = pool.imap(fragile_square, numbers, chunksize=2)
+            for _ in numbers:
+                try:
+                    squares.append(next(results))
+                except minimp.WorkerDiedError:
+                    squares.append(None)
+        return squares
+
+    exercises.check_squares_or_none(squares_or_none)
+    printed = verdict(capsys)
+    assert "[100, 121, None, None, 196, 225]: more numbers than 13 lost their squares" in printed
+    assert "keep imap's default chunksize of 1" in printed
+
+
+def test_squares_or_none_with_the_exception_in_the_list(fork, capsys):
+    def squares_or_none(numbers):
+        squares = []
+        with fork.Pool(2) as pool:
+            results = pool.imap(fragile_square, numbers)
+            for _ in numbers:
+                try:
+                    squares.append(next(results))
+                except minimp.WorkerDiedError as error:
+                    squares.append(error)
+        return squares
+
+    exercises.check_squares_or_none(squares_or_none)
+    assert "you put the exception (WorkerDiedError); put None there instead" in verdict(capsys)
+
+
+def test_squares_or_none_stub_gets_a_start(fork, capsys):
+    def squares_or_none(numbers):
+        squares = []
+        with fork.Pool(2) as pool:  # noqa: F841 - the stub does not use it yet
+            pass
+        return squares
+
+    exercises.check_squares_or_none(squares_or_none)
+    assert "your function returned an empty list. Inside the `with` block, make the iterator" in verdict(capsys)
+
+
+# -- Chapter 6, exercise 1: an answer, or "late" --------------------------------------
+
+
+def slow_answer(delay):
+    time.sleep(delay)
+    return 42
+
+
+@pytest.fixture
+def quicker_slow_task(monkeypatch):
+    """The slow task takes 1.5 s instead of 3: enough to tell a wait from a timeout."""
+    monkeypatch.setattr(exercises, "SLOW", 1.5)
+
+
+def test_answer_or_late_right_answer_passes(ctx, capsys):
+    def answer_or_late(delay):
+        with ctx.Pool(1) as pool:
+            result = pool.apply_async(slow_answer, (delay,))
+            try:
+                return result.get(timeout=1)
+            except minimp.TimeoutError:
+                return "late"
+
+    started = time.monotonic()
+    exercises.check_answer_or_late(answer_or_late)
+    assert time.monotonic() - started < 2.9  # it did not wait for the 3-second task
+    assert verdict(capsys).startswith("✅ Correct — the quick task answered 42 in time")
+
+
+def test_answer_or_late_catching_the_builtin_timeout_error(fork, capsys):
+    def answer_or_late(delay):
+        with fork.Pool(1) as pool:
+            result = pool.apply_async(slow_answer, (delay,))
+            try:
+                return result.get(timeout=1)
+            except TimeoutError:  # the mistake: the built-in one
+                return "late"
+
+    exercises.check_answer_or_late(answer_or_late)
+    printed = verdict(capsys)
+    assert "your function raised minimp.errors.TimeoutError: no result from task" in printed
+    assert "which is not the built-in TimeoutError: catch it with `except mp.TimeoutError:`" in printed
+
+
+def test_answer_or_late_without_a_timeout_waits(fork, quicker_slow_task, capsys):
+    def answer_or_late(delay):
+        with fork.Pool(1) as pool:
+            return pool.apply_async(slow_answer, (delay,)).get()
+
+    exercises.check_answer_or_late(answer_or_late)
+    printed = verdict(capsys)
+    assert "for a task that takes 1.5 s you waited" in printed
+    assert "get(timeout=1) raises mp.TimeoutError" in printed
+
+
+def test_answer_or_late_asking_ready_without_waiting(fork, quicker_slow_task, capsys):
+    def answer_or_late(delay):
+        with fork.Pool(1) as pool:
+            result = pool.apply_async(slow_answer, (delay,))
+            return result.get() if result.ready() else "late"
+
+    exercises.check_answer_or_late(answer_or_late)
+    assert "ready() answers at once, it does not wait" in verdict(capsys)
+
+
+def test_answer_or_late_returning_the_async_result(fork, quicker_slow_task, capsys):
+    def answer_or_late(delay):
+        with fork.Pool(1) as pool:
+            return pool.apply_async(slow_answer, (delay,))
+
+    exercises.check_answer_or_late(answer_or_late)
+    assert "your function returned the AsyncResult itself" in verdict(capsys)
+
+
+# -- Chapter 6, exercise 2: results and exceptions, in order ---------------------------
+
+
+def test_outcomes_right_answer_passes(ctx, capsys):
+    def outcomes(numbers):
+        with minimp.ProcessPoolExecutor(max_workers=2, mp_context=ctx) as executor:
+            futures = [executor.submit(math.sqrt, x) for x in numbers]
+            return [future.exception() or future.result() for future in futures]
+
+    exercises.check_outcomes(outcomes)
+    printed = verdict(capsys)
+    assert printed.startswith("✅ Correct — [2.0, ValueError('math domain error'), 3.0, 0.5]")
+    assert "Its __cause__ holds the worker's traceback." in printed
+
+
+def test_outcomes_with_try_except_pass(fork, capsys):
+    def outcomes(numbers):
+        results = []
+        with minimp.ProcessPoolExecutor(max_workers=2, mp_context=fork) as executor:
+            for future in [executor.submit(math.sqrt, x) for x in numbers]:
+                try:
+                    results.append(future.result())
+                except ValueError as error:
+                    results.append(error)
+        return results
+
+    exercises.check_outcomes(outcomes)
+    assert verdict(capsys).startswith("✅ Correct")
+
+
+@pytest.mark.parametrize("how", ["result", "map"])
+def test_outcomes_without_catching_the_exception(fork, how, capsys):
+    def outcomes(numbers):
+        with minimp.ProcessPoolExecutor(max_workers=2, mp_context=fork) as executor:
+            if how == "map":
+                return list(executor.map(math.sqrt, numbers))
+            return [future.result() for future in [executor.submit(math.sqrt, x) for x in numbers]]
+
+    exercises.check_outcomes(outcomes)
+    printed = verdict(capsys)
+    assert "your function raised ValueError: math domain error" in printed
+    assert "future.result() raises the call's exception again" in printed
+
+
+def test_outcomes_in_another_order(fork, capsys):
+    def outcomes(numbers):
+        with minimp.ProcessPoolExecutor(max_workers=2, mp_context=fork) as executor:
+            futures = [executor.submit(math.sqrt, x) for x in numbers]
+            return [future.exception() or future.result() for future in reversed(futures)]
+
+    exercises.check_outcomes(outcomes)
+    assert "the right outcomes in another order" in verdict(capsys)
+
+
+def test_outcomes_with_the_message_instead_of_the_exception(fork, capsys):
+    def outcomes(numbers):
+        results = []
+        with minimp.ProcessPoolExecutor(max_workers=2, mp_context=fork) as executor:
+            for future in [executor.submit(math.sqrt, x) for x in numbers]:
+                try:
+                    results.append(future.result())
+                except ValueError as error:
+                    results.append(str(error))
+        return results
+
+    exercises.check_outcomes(outcomes)
+    assert "for -1 you put 'math domain error'; put the exception object itself there" in verdict(capsys)
+
+
+def test_outcomes_returning_the_futures(fork, capsys):
+    def outcomes(numbers):
+        with minimp.ProcessPoolExecutor(max_workers=2, mp_context=fork) as executor:
+            futures = [executor.submit(math.sqrt, x) for x in numbers]
+        return futures
+
+    exercises.check_outcomes(outcomes)
+    assert "your list holds the futures themselves" in verdict(capsys)
+

@@ -16,12 +16,14 @@ notebook next to the stub, and so that nbval, which compares a notebook's
 stored outputs with fresh ones, checks the hints as well as the solutions.
 
 The learner's code can be wrong in ways that would spoil the notebook: a
-join() on a child that never ends, a child left running. So a checker runs
-the learner's function in a helper thread and waits at most `timeout`
-seconds for it (`_run_learner_code`), then stops every child process that
-the function left running, with terminate() and, if that is not enough,
-kill(). The helper thread carries the cell's `contextvars` context, so what
-the function prints still appears in the cell that called the checker.
+join() on a child that never ends, a child left running, a Pool never
+closed. So a checker runs the learner's function in a helper thread and
+waits at most `timeout` seconds for it (`_run_learner_code`), then
+terminates every minimp Pool or ProcessPoolExecutor the function left
+running, and stops every child process it left running, with terminate()
+and, if that is not enough, kill(). The helper thread carries the cell's
+`contextvars` context, so what the function prints still appears in the
+cell that called the checker.
 
 Limits: a function stuck in a loop of its own (not waiting for a child)
 cannot be stopped from outside; the checker reports it and leaves the
@@ -34,21 +36,30 @@ Read next: the notebooks; this module is where they come to check.
 
 from __future__ import annotations
 
+import concurrent.futures as concurrent_futures
 import contextvars
+import math
 import multiprocessing
+import os
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import process
+from . import errors, process, tracing
 from .connection import wait
 
 __all__ = [
     "check_exit_code_predictions",
     "check_exit_codes_in_start_order",
     "check_terminated_exit_code",
+    "check_pool_squares",
+    "check_default_chunksize",
+    "check_squares_or_none",
+    "check_answer_or_late",
+    "check_outcomes",
 ]
 
 TIMEOUT = 20.0  # seconds a learner's function may take before a checker gives up
@@ -78,6 +89,7 @@ class LearnerRun:
     timed_out: bool = False  # still running when the time limit was reached
     abandoned: bool = False  # still running even after its children were stopped
     left_running: list[str] = field(default_factory=list)  # children it left alive
+    pools_left: int = 0  # minimp pools and executors it left running (the checker terminated them)
 
 
 def _running_children() -> list:
@@ -85,18 +97,29 @@ def _running_children() -> list:
     return process.active_children() + multiprocessing.active_children()
 
 
+def _running_pools() -> list:
+    """minimp's pools (an executor has one too) of this process that are not stopped yet."""
+    pool_module = sys.modules.get("minimp.pool")  # none if no pool was ever made
+    return list(pool_module._pools) if pool_module is not None else []
+
+
 def _run_learner_code(function: Callable[[], Any], timeout: float) -> LearnerRun:
     """Call `function()` in a helper thread; stop it from hanging or leaking.
 
-    Waits at most `timeout` seconds, then stops every child process started
-    meanwhile that is still running. Stopping a child also releases a
-    learner's join() that waits for it, so the helper thread can finish.
+    Waits at most `timeout` seconds, then terminates every minimp pool made
+    meanwhile and still running (a pool would replace the workers stopped
+    below), then stops every child process started meanwhile that is still
+    running. Stopping a child, or terminating its pool, also releases a
+    learner's join() or get() that waits for it, so the helper thread can
+    finish.
     """
     run = LearnerRun()
     if not callable(function):
         run.error = _NotAFunction(function)
         return run
     already_running = {id(p) for p in _running_children()}
+    pools_before = _running_pools()  # held, so that their ids stay theirs
+    known_pools = {id(pool) for pool in pools_before}
 
     def call() -> None:
         try:
@@ -113,6 +136,10 @@ def _run_learner_code(function: Callable[[], Any], timeout: float) -> LearnerRun
         helper.join(timeout)
         run.timed_out = helper.is_alive()
     finally:
+        pools_left = [pool for pool in _running_pools() if id(pool) not in known_pools]
+        run.pools_left = len(pools_left)
+        for pool in pools_left:
+            pool.terminate()  # kills and collects its workers; fails what waits on it
         leftovers = [p for p in _running_children() if id(p) not in already_running]
         run.left_running = [p.name for p in leftovers]
         _stop(leftovers)
@@ -180,13 +207,22 @@ def _trouble(run: LearnerRun, timeout: float) -> Verdict | None:
 
 
 def _left_running_note(run: LearnerRun) -> str:
-    if not run.left_running:
-        return ""
-    them = "it" if len(run.left_running) == 1 else "them"
-    return (
-        f" (Your function left {', '.join(run.left_running)} running; the checker "
-        f"stopped {them}. join() every process you start.)"
-    )
+    note = ""
+    if run.pools_left:
+        pools = "a Pool" if run.pools_left == 1 else f"{run.pools_left} Pools"
+        them = "it" if run.pools_left == 1 else "them"
+        note += (
+            f" (Your function left {pools} running; the checker terminated {them}. Use "
+            f"`with ctx.Pool(...) as pool:` (or `with ProcessPoolExecutor(...)`), which stops "
+            f"the pool when the block ends, or call close() and join().)"
+        )
+    if run.left_running:
+        them = "it" if len(run.left_running) == 1 else "them"
+        note += (
+            f" (Your function left {', '.join(run.left_running)} running; the checker "
+            f"stopped {them}. join() every process you start.)"
+        )
+    return note
 
 
 def _report(verdict: Verdict) -> None:
@@ -375,3 +411,401 @@ def _judge_terminated_exit_code(run: LearnerRun) -> Verdict:
     if not isinstance(code, int):
         return Verdict(False, f"return the process's exitcode (an int), got {type(code).__name__}: {code!r}" + note)
     return Verdict(False, f"expected the exit code of a terminated process, got {code!r}." + note)
+
+
+# -- Chapter 5: Pools --------------------------------------------------------------
+
+POOL_SQUARES_INPUT = [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def check_pool_squares(function: Callable[[list], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 5: `function(numbers)` returns `[x * x for x in numbers]`,
+    computed by the workers of a Pool with `map`, in order.
+
+    The checker calls it with POOL_SQUARES_INPUT inside a `trace()`, whose
+    records show whether the squares were computed by a pool's workers.
+    """
+    with tracing.trace() as trace:
+        run = _run_learner_code(lambda: function(list(POOL_SQUARES_INPUT)), timeout)
+    if run.error is not None and not run.timed_out:
+        _report(Verdict(False, _pool_error_hint(run.error) + _left_running_note(run)))
+        return
+    _report(_trouble(run, timeout) or _judge_pool_squares(run, trace.tasks))
+
+
+def _pool_error_hint(error: BaseException) -> str:
+    """What to tell a learner whose pool code raised `error`: the usual mistakes first."""
+    message = str(error)
+    if isinstance(error, TypeError) and (
+        "processes must be an int" in message or "not supported between instances of 'list'" in message
+    ):
+        return (
+            f"your function raised TypeError: {message}. Pool's first argument is the number "
+            f"of worker processes, not a list of functions (the primer's mistake). Create the "
+            f"pool with ctx.Pool(2), and give the function to each call: pool.map(square, numbers)."
+        )
+    if isinstance(error, AttributeError) and "Can't get attribute" in message:
+        return (
+            f"your function raised AttributeError: {message}. A spawned worker of the standard "
+            f"library cannot find a function defined in the notebook; use minimp's pool: ctx.Pool(2)."
+        )
+    if isinstance(error, errors.PoolTerminatedError):
+        return (
+            f"your function raised PoolTerminatedError: {message}. Leaving a `with ctx.Pool(...)` "
+            f"block terminates the pool: get the results (map, or .get()) inside the block."
+        )
+    return _error_hint(error)
+
+
+def _judge_pool_squares(run: LearnerRun, tasks: list) -> Verdict:
+    value = run.value
+    note = _left_running_note(run)
+    expected = [x * x for x in POOL_SQUARES_INPUT]
+    if value is None:
+        return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
+    if hasattr(value, "get") and hasattr(value, "ready"):
+        return Verdict(
+            False,
+            f"your function returned {type(value).__name__}, which map_async() (or apply_async()) "
+            f"returns at once, before the work is done. Return its .get(), called inside the "
+            f"`with` block; or call pool.map(), which waits and returns the list." + note,
+        )
+    if not isinstance(value, (list, tuple)):
+        if hasattr(value, "__next__"):
+            return Verdict(
+                False,
+                f"your function returned an iterator ({type(value).__name__}), not a list. "
+                f"pool.map() returns the list; with imap(), make the list inside the `with` "
+                f"block: list(pool.imap(...))." + note,
+            )
+        return Verdict(False, f"return a list of squares, got {type(value).__name__}: {value!r:.80}" + note)
+    value = list(value)
+    if value != expected:
+        if sorted(value) == expected:
+            return Verdict(
+                False,
+                f"the right squares in another order: {value!r}. imap_unordered() gives results as "
+                f"they finish; map() (and imap()) give them in the order of the numbers." + note,
+            )
+        return Verdict(False, f"expected {expected!r} for the numbers {POOL_SQUARES_INPUT!r}, got {value!r}." + note)
+    in_workers = [record for record in tasks if record.pid is not None and record.pid != os.getpid()]
+    if not in_workers:
+        return Verdict(
+            False,
+            "the right squares, but no task ran in a pool's worker: they were computed here, in "
+            "the notebook's own process. Create a pool with `with ctx.Pool(2) as pool:` and let "
+            "it compute them: pool.map(square, numbers)." + note,
+        )
+    if len(in_workers) < len(POOL_SQUARES_INPUT):
+        return Verdict(
+            False,
+            f"the right squares, but {'one task' if len(in_workers) == 1 else f'{len(in_workers)} tasks'} "
+            f"computed all {len(POOL_SQUARES_INPUT)} of them, so the workers could not share "
+            f"the work. Give the pool one task per number: pool.map(square, numbers)." + note,
+        )
+    return Verdict(
+        True,
+        f"{value!r}: each of the {len(POOL_SQUARES_INPUT)} numbers was a task that a worker of "
+        f"the pool computed, and map() returned their results in order." + note,
+    )
+
+
+# (number of items, processes) for the chunksize exercise; chosen so that each
+# usual mistake gets at least one of them wrong.
+CHUNKSIZE_CASES = [(100, 2), (16, 2), (17, 2), (3, 2), (1000, 4), (10, 4), (1, 8), (25, 3)]
+
+
+def pool_default_chunksize(items: int, processes: int) -> int:
+    """map's default chunksize, as pool.py computes it (the standard library's is the same)."""
+    from .pool import CHUNKS_PER_WORKER  # here: importing pool.py costs a spawned child
+
+    return max(1, math.ceil(items / (processes * CHUNKS_PER_WORKER)))
+
+
+def check_default_chunksize(function: Callable[[int, int], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 5: `function(items, processes)` returns the chunksize that
+    `Pool.map` uses by default for `items` items on `processes` workers."""
+    run = _run_learner_code(lambda: [function(n, p) for n, p in CHUNKSIZE_CASES], timeout)
+    _report(_trouble(run, timeout) or _judge_default_chunksize(run.value))
+
+
+def _judge_default_chunksize(answers: list) -> Verdict:
+    right = [pool_default_chunksize(n, p) for n, p in CHUNKSIZE_CASES]
+    if all(answer is None for answer in answers):
+        return Verdict(False, "your function returned None: compute the chunksize, and `return` it.")
+    if answers == right and all(isinstance(a, int) and not isinstance(a, bool) for a in answers):
+        n, p = CHUNKSIZE_CASES[0]
+        size = right[0]
+        chunks = math.ceil(n / size)
+        return Verdict(
+            True,
+            f"for {n} items on {p} workers, chunks of {size} make {chunks} chunks, "
+            f"{chunks // p} per worker.",
+        )
+    if any(isinstance(a, float) for a in answers):
+        return Verdict(
+            False,
+            "a chunksize is a number of items, a whole number: return an int. Round the "
+            "division up, with math.ceil(a / b) or -(-a // b).",
+        )
+
+    def same_as(formula: Callable[[int, int], int]) -> bool:
+        return answers == [formula(n, p) for n, p in CHUNKSIZE_CASES]
+
+    if same_as(lambda n, p: n // (p * 4)) or same_as(lambda n, p: max(1, n // (p * 4))):
+        return Verdict(
+            False,
+            "you rounded down. 100 items on 2 workers is 100 / 8 = 12.5 items per chunk; chunks "
+            "of 12 would make 9 chunks, the last one of 4 items, so the pool rounds up, to 13. "
+            "(And rounded down, 3 items on 2 workers would make chunks of 0 items.)",
+        )
+    if same_as(lambda n, p: math.ceil(n / p)) or same_as(lambda n, p: n // p):
+        return Verdict(
+            False,
+            "that is one chunk per worker. map cuts the work into about 4 chunks per worker, "
+            "so that a worker that finishes early can take another chunk instead of waiting "
+            "for the slowest one: divide by processes * 4.",
+        )
+    if same_as(lambda n, p: math.ceil(n / 4)) or same_as(lambda n, p: max(1, n // 4)):
+        return Verdict(
+            False,
+            "that is 4 chunks in all, whatever the number of workers. The pool makes 4 chunks "
+            "per worker: divide by processes * 4.",
+        )
+    wrong = [
+        f"  • {n} items on {p} workers: you said {answer!r}, the pool uses {expected}"
+        for (n, p), answer, expected in zip(CHUNKSIZE_CASES, answers, right)
+        if answer != expected
+    ]
+    return Verdict(False, f"{len(CHUNKSIZE_CASES) - len(wrong)} of {len(CHUNKSIZE_CASES)} right.\n" + "\n".join(wrong))
+
+
+# The numbers for the "survive a crash" exercise; the notebook's
+# fragile_square(x) ends its worker with os._exit(1) when x is 13.
+FRAGILE_INPUT = [10, 11, 12, 13, 14, 15]
+FRAGILE_NUMBER = 13
+
+
+def check_squares_or_none(function: Callable[[list], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 5: `function(numbers)` returns the square of each number, computed
+    by the notebook's `fragile_square` in a pool, with None for the number
+    whose task crashed its worker: [100, 121, 144, None, 196, 225]."""
+    run = _run_learner_code(lambda: function(list(FRAGILE_INPUT)), timeout)
+    if run.error is not None and not run.timed_out:
+        if isinstance(run.error, errors.WorkerDiedError):
+            message = (
+                f"your function raised WorkerDiedError: {run.error}. pool.map() fails as a "
+                f"whole when one of its tasks fails. Use imap(), whose iterator raises a task's "
+                f"error in that task's place: call next() on it once per number, with a "
+                f"try/except around each call."
+            )
+        else:
+            message = _pool_error_hint(run.error)
+        _report(Verdict(False, message + _left_running_note(run)))
+        return
+    _report(_trouble(run, timeout) or _judge_squares_or_none(run))
+
+
+def _judge_squares_or_none(run: LearnerRun) -> Verdict:
+    value = run.value
+    note = _left_running_note(run)
+    expected = [None if x == FRAGILE_NUMBER else x * x for x in FRAGILE_INPUT]
+    crashed = FRAGILE_INPUT.index(FRAGILE_NUMBER)
+    if value is None:
+        return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
+    if not isinstance(value, (list, tuple)):
+        return Verdict(False, f"return a list, got {type(value).__name__}: {value!r:.80}" + note)
+    value = list(value)
+    if not value:
+        return Verdict(
+            False,
+            "your function returned an empty list. Inside the `with` block, make the iterator "
+            "results = pool.imap(fragile_square, numbers), and for each number append "
+            "next(results) to the list, or None when next() raises WorkerDiedError." + note,
+        )
+    if value == expected:
+        return Verdict(
+            True,
+            f"{value!r}: only the task of {FRAGILE_NUMBER} failed (its worker died, and the pool "
+            f"started a new one); imap() gave every other result in its place." + note,
+        )
+    if value == expected[:crashed]:
+        return Verdict(
+            False,
+            f"your list stops where the crash happened: {value!r}. An exception that next() "
+            f"raises inside a `for` loop ends the loop. Call next() yourself, once per number, "
+            f"with the try/except inside the loop, and append None when it fails." + note,
+        )
+    if len(value) == len(expected) and isinstance(value[crashed], BaseException):
+        return Verdict(
+            False,
+            f"in the place of {FRAGILE_NUMBER} you put the exception "
+            f"({type(value[crashed]).__name__}); put None there instead." + note,
+        )
+    if len(value) == len(expected) and value[crashed] is None and value.count(None) > 1:
+        return Verdict(
+            False,
+            f"{value!r}: more numbers than {FRAGILE_NUMBER} lost their squares. When a worker "
+            f"dies, every task of the chunk it was running fails with it: keep imap's default "
+            f"chunksize of 1, so that a chunk is one task." + note,
+        )
+    if sorted(value, key=lambda v: (v is None, v or 0)) == sorted(expected, key=lambda v: (v is None, v or 0)):
+        return Verdict(
+            False,
+            f"the right values in another order: {value!r}. imap_unordered() gives results as "
+            f"they finish; imap() gives them in the order of the numbers." + note,
+        )
+    return Verdict(False, f"expected {expected!r}, got {value!r}." + note)
+
+
+# -- Chapter 6: Results and futures ------------------------------------------------
+
+ANSWER = 42  # what the notebook's slow_answer(delay) returns after sleeping `delay` seconds
+QUICK, SLOW = 0.1, 3.0  # the delays the checker asks for
+
+
+def check_answer_or_late(function: Callable[[float], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 6: `function(delay)` runs `slow_answer(delay)` in a pool with
+    apply_async and returns its result if it comes within 1 second, else "late".
+
+    The checker calls it twice: with a quick delay (it must return 42) and
+    with a slow one (it must return "late", without waiting for the answer).
+    """
+
+    def both() -> list:
+        outcomes = []
+        for delay in (QUICK, SLOW):
+            began = time.monotonic()
+            outcomes.append((function(delay), time.monotonic() - began))
+        return outcomes
+
+    run = _run_learner_code(both, timeout)
+    if run.error is not None and not run.timed_out:
+        if isinstance(run.error, (errors.TimeoutError, multiprocessing.TimeoutError)):
+            message = (
+                f"your function raised {type(run.error).__module__}.TimeoutError: {run.error}. "
+                f"A pool's get(timeout) raises multiprocessing.TimeoutError (mp.TimeoutError in "
+                f"minimp), which is not the built-in TimeoutError: catch it with "
+                f"`except mp.TimeoutError:`."
+            )
+        else:
+            message = _error_hint(run.error)
+        _report(Verdict(False, message + _left_running_note(run)))
+        return
+    _report(_trouble(run, timeout) or _judge_answer_or_late(run))
+
+
+def _judge_answer_or_late(run: LearnerRun) -> Verdict:
+    (quick, _), (slow, slow_took) = run.value
+    note = _left_running_note(run)
+    for value in (quick, slow):
+        if hasattr(value, "get") and hasattr(value, "ready"):
+            return Verdict(
+                False,
+                f"your function returned the {type(value).__name__} itself. apply_async() returns "
+                f"it at once; return what its get(timeout=1) gives, or \"late\"." + note,
+            )
+    if quick is None and slow is None:
+        return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
+    if quick == ANSWER and slow == "late":
+        return Verdict(
+            True,
+            f"the quick task answered {ANSWER} in time; for the slow one, get(timeout=1) gave up "
+            f"after a second, and you said \"late\" without waiting the {SLOW:g} s." + note,
+        )
+    if quick == ANSWER and slow == ANSWER:
+        return Verdict(
+            False,
+            f"for a task that takes {SLOW:g} s you waited {slow_took:.1f} s and returned its "
+            f"answer. Wait at most 1 second: get(timeout=1) raises mp.TimeoutError when the "
+            f"time is up; catch it and return \"late\"." + note,
+        )
+    if quick == "late":
+        return Verdict(
+            False,
+            f"you said \"late\" even for a task that takes {QUICK:g} s. ready() answers at once, "
+            f"it does not wait: use get(timeout=1), or wait(1) before ready()." + note,
+        )
+    return Verdict(
+        False,
+        f"expected {ANSWER} for the quick task and \"late\" for the slow one, got {quick!r} "
+        f"and {slow!r}." + note,
+    )
+
+
+OUTCOMES_INPUT = [4, -1, 9, 0.25]  # math.sqrt(-1) raises ValueError: math domain error
+
+
+def check_outcomes(function: Callable[[list], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 6: `function(numbers)` submits math.sqrt(x) for each number to an
+    executor and returns, in the order of the numbers, each call's result, or
+    the exception it raised: [2.0, ValueError('math domain error'), 3.0, 0.5]."""
+    run = _run_learner_code(lambda: function(list(OUTCOMES_INPUT)), timeout)
+    if run.error is not None and not run.timed_out and isinstance(run.error, ValueError):
+        _report(
+            Verdict(
+                False,
+                f"your function raised ValueError: {run.error}. That is the error of sqrt(-1): "
+                f"future.result() raises the call's exception again, here, and so does "
+                f"executor.map(). Catch it (try/except around result()), or ask "
+                f"future.exception(), which returns it (None if the call succeeded)."
+                + _left_running_note(run),
+            )
+        )
+        return
+    _report(_trouble(run, timeout) or _judge_outcomes(run))
+
+
+def _judge_outcomes(run: LearnerRun) -> Verdict:
+    value = run.value
+    note = _left_running_note(run)
+    failing = OUTCOMES_INPUT.index(-1)
+    if value is None:
+        return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
+    if not isinstance(value, (list, tuple)):
+        return Verdict(False, f"return a list, got {type(value).__name__}: {value!r:.80}" + note)
+    value = list(value)
+    if any(isinstance(v, concurrent_futures.Future) for v in value):
+        return Verdict(
+            False,
+            "your list holds the futures themselves; return what became of each call: "
+            "future.result(), or the exception it raised." + note,
+        )
+    if len(value) != len(OUTCOMES_INPUT):
+        return Verdict(
+            False, f"expected {len(OUTCOMES_INPUT)} outcomes, one per number, got {len(value)}: {value!r}" + note
+        )
+    results = [v for i, v in enumerate(value) if i != failing]
+    error = value[failing]
+    expected_results = [math.sqrt(x) for i, x in enumerate(OUTCOMES_INPUT) if i != failing]
+    if isinstance(error, ValueError) and results == expected_results:
+        where = ""
+        if type(error.__cause__).__name__ in ("RemoteTraceback", "_RemoteTraceback"):  # minimp's, the stdlib's
+            where = " Its __cause__ holds the worker's traceback."
+        return Verdict(
+            True,
+            f"{value!r}: each future gave its result, and the failed one its exception, "
+            f"ValueError('{error}'), raised in the worker and sent back.{where}" + note,
+        )
+    raised = [v for v in value if isinstance(v, ValueError)]
+    returned = [v for v in value if not isinstance(v, BaseException)]
+    if len(raised) == 1 and sorted(returned) == sorted(expected_results):
+        return Verdict(
+            False,
+            f"the right outcomes in another order: {value!r}. as_completed() yields futures as "
+            f"they finish; keep your list of futures in the order you submitted them and go "
+            f"through that." + note,
+        )
+    if results == expected_results and error is None:
+        return Verdict(
+            False,
+            "for -1 you put None. Put the exception itself there: future.exception() returns "
+            "it." + note,
+        )
+    if results == expected_results:
+        return Verdict(
+            False,
+            f"for -1 you put {error!r}; put the exception object itself there (the one "
+            f"future.exception() returns, or the one you catch)." + note,
+        )
+    return Verdict(False, f"got {value!r}; expected [2.0, ValueError('math domain error'), 3.0, 0.5]." + note)
