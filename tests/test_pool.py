@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import types
 from functools import partial
 from pathlib import Path
@@ -234,6 +235,20 @@ def test_map_async_of_nothing_is_ready_at_once_without_calling_back(lib):
         pool.close()
         pool.join()
     assert got == []
+
+
+def nap(task):
+    name, seconds = task
+    time.sleep(seconds)
+    return name
+
+
+def test_a_free_worker_takes_the_next_task_rather_than_it_waiting_behind_a_long_one(lib):
+    # Worker 0 takes A (long), worker 1 takes B; C must go to worker 1 once
+    # B is done, not wait behind A (minimp sends ahead only short jobs).
+    with lib.Pool(2) as pool:
+        order = list(pool.imap_unordered(nap, [("A", 1.0), ("B", 0.1), ("C", 0.1)]))
+    assert order == ["B", "C", "A"]
 
 
 def test_starmap_unpacks_each_tuple_of_arguments(lib):

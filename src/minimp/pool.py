@@ -30,10 +30,13 @@ cause; a result or argument that cannot be pickled fails its own task. A
 worker that fails while starting (its initializer raised) stops the pool
 with a WorkerStartError instead of being respawned in a loop.
 
-Each worker has at most two jobs: the one it runs and, if it is small, the
-next one, so it never waits for the parent between jobs. (A large job goes
-only to an idle worker: two processes each blocked writing into a full pipe
-the other does not read would wait for ever.)
+A busy worker gets its next job before it has finished the one it runs if
+that job is short (the last job of the same function took under 10 ms), so
+that it never waits for the parent between jobs. Otherwise jobs go one at a
+time, to free workers: sent ahead, a job could wait behind a long one while
+another worker sits idle. (And a large
+job, over 64 KiB, goes only to an idle worker: two processes each blocked
+writing into a full pipe the other does not read would wait for ever.)
 
 Limits: a Pool belongs to the process that created it; use it from any
 thread of that process, but do not pass it to a child. `imap` reads its
@@ -71,7 +74,8 @@ if TYPE_CHECKING:
 __all__ = ["Pool"]
 
 CHUNKS_PER_WORKER = 4  # map's default chunksize cuts the work into this many chunks per worker
-SEND_AHEAD_LIMIT = 64 << 10  # a job is sent to a busy worker only if it is this small
+SEND_AHEAD_LIMIT = 64 << 10  # a job is sent to a busy worker only if it is this small,
+SEND_AHEAD_BELOW = 0.01  # and only if the last job of its function took less than this (seconds)
 MAX_START_FAILURES = 3  # workers killed while starting, in a row, before the pool gives up
 RUN, CLOSE, TERMINATE, BROKEN = "running", "closed", "terminated", "broken"
 
@@ -139,6 +143,7 @@ class _Worker:
         self.pipe_open = True  # the result pipe: False once it reported EOF
         self.started = time.monotonic()
         self.ready_at: float | None = None
+        self.head_since = 0.0  # when its first job reached it (it runs that one now)
 
 
 class Pool:
@@ -182,6 +187,7 @@ class Pool:
         self._error: BaseException | None = None  # why the pool broke
         self._start_failures = 0  # workers that died before they were ready
         self._watched_key: tuple | None = None  # see _poller()
+        self._job_seconds: dict[str, float] = {}  # function name -> how long its last job took
         self._job_ids = itertools.count(1)
         self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes the result loop
         os.set_blocking(self._wakeup_write, False)
@@ -403,7 +409,7 @@ class Pool:
         return [worker for worker in self._workers if worker is not None]
 
     def _send_jobs(self) -> None:
-        """Give every idle worker a job; then each busy one a second, if it is small."""
+        """Give every idle worker a job; then each busy one a second, if it is short."""
         for depth in (1, 2):
             if depth == 2 and not all(worker.ready for worker in self._live_workers()):
                 return  # a worker still starting will want a job soon: keep it for it
@@ -412,19 +418,35 @@ class Pool:
                     continue
                 if self._max_jobs is not None and worker.jobs_sent >= self._max_jobs:
                     continue  # it will exit after these; a new worker replaces it
+                if depth == 2 and not self._short_next_job():
+                    return
                 job = self._next_job()
                 if job is None:
                     return
-                if worker.jobs and len(job.message) > SEND_AHEAD_LIMIT:
+                if depth == 2 and len(job.message) > SEND_AHEAD_LIMIT:
                     with self._lock:
-                        self._task_queue.appendleft(job)
+                        self._task_queue.appendleft(job)  # for the next free worker
                     return
+                if not worker.jobs:
+                    worker.head_since = time.monotonic()
                 worker.jobs.append(job)
                 worker.jobs_sent += 1
                 if not self._send(worker, job.message):
                     worker.jobs.pop()
                     with self._lock:
                         self._task_queue.appendleft(job)
+
+    def _short_next_job(self) -> bool:
+        """May the next job go to a busy worker, to wait in its task pipe? Only if
+        the last job of the same function was short: then it will not wait long,
+        and the worker will not have to wait for us. (Asked before the job is
+        packed: packing marks its futures as running.)"""
+        with self._lock:
+            if not self._task_queue:
+                return False
+            name = self._task_queue[0].call.name
+        recent = self._job_seconds.get(name)
+        return recent is not None and recent < SEND_AHEAD_BELOW
 
     def _next_job(self) -> _Job | None:
         """The next job of the task_queue, packed; None if there is none."""
@@ -500,6 +522,9 @@ class Pool:
             return
         if isinstance(message, Done):
             job = worker.jobs.popleft()
+            now = time.monotonic()
+            self._job_seconds[job.call.name] = now - worker.head_since  # see _short_next_job
+            worker.head_since = now
             failures = {p: _with_remote_traceback(*failure) for p, failure in message.failures.items()}
             self._finish(job, message.results, failures, "error", worker, message.times, len(raw))
         elif isinstance(message, Ready):
