@@ -109,7 +109,7 @@ class JobEntry(NamedTuple):
     failures: dict  # position -> exception
     status: str  # what a failure is called: "error", "crashed", "cancelled"
     submitted: float
-    times: list | None  # (started, finished) per position, from the worker
+    times: list | None  # from the worker: task i ran from times[i] to times[i + 1]
     ended: float  # when the pool learnt the outcome
     worker: int | None
     pid: int | None
@@ -122,8 +122,10 @@ class JobEntry(NamedTuple):
             if position in self.skip:
                 continue
             error = self.failures.get(position)
-            timing = self.times[position] if self.times else None
-            started, finished = timing if timing else (None, self.ended)
+            if self.times:  # task i ran from times[i] to times[i + 1]
+                started, finished = self.times[position], self.times[position + 1]
+            else:
+                started, finished = None, self.ended
             args = self.arguments[position]
             records.append(
                 TaskRecord(

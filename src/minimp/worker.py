@@ -106,7 +106,7 @@ class Done(NamedTuple):
     job_id: int
     results: list  # the return values (None where a task failed or was skipped)
     failures: dict  # position in the job -> (exception, its traceback as text)
-    times: list | None  # (started, finished) of each task, by time.monotonic(), if timed
+    times: list | None  # if timed: task i ran from times[i] to times[i + 1] (time.monotonic())
 
 
 # -- the loop -------------------------------------------------------------------------
@@ -155,24 +155,22 @@ def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
         return _run_chunk(function, job)
     results: list = []
     failures: dict = {}
-    times: list | None = [] if job.timed else None
+    clock = time.monotonic
+    stamps = [clock()] if job.timed else None  # task i ran from stamps[i] to stamps[i + 1]
     for position, arguments in enumerate(job.arguments):
         if position in job.skip:
             results.append(None)
-            if times is not None:
-                times.append(None)
-            continue
-        running[index] = job.first_task + position  # read by the pool if we die now
-        started = time.monotonic() if times is not None else 0.0
-        try:
-            results.append(function(*arguments, **job.keywords) if job.star else function(arguments))
-        except BaseException as error:  # SystemExit too: a task cannot end its worker
-            results.append(None)
-            failures[position] = _sendable(error)
-        if times is not None:
-            times.append((started, time.monotonic()))
+        else:
+            running[index] = job.first_task + position  # read by the pool if we die now
+            try:
+                results.append(function(*arguments, **job.keywords) if job.star else function(arguments))
+            except BaseException as error:  # SystemExit too: a task cannot end its worker
+                results.append(None)
+                failures[position] = _sendable(error)
+        if stamps is not None:
+            stamps.append(clock())
     running[index] = 0
-    return Done(job.job_id, results, failures, times)
+    return Done(job.job_id, results, failures, stamps)
 
 
 def _run_chunk(function: Callable, job: Job) -> Done:
