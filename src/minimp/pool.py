@@ -350,7 +350,7 @@ class Pool:
         self.terminate()
 
     def _wake(self) -> None:
-        """Tell the result loop something changed (it may be waiting in wait())."""
+        """Tell the result loop something changed (it may be waiting in poll())."""
         try:
             os.write(self._wakeup_write, b"!")
         except OSError:
@@ -392,6 +392,7 @@ class Pool:
     def _poller(self) -> select.poll:
         """A poll object watching the wakeup pipe, each worker's pipe and each
         worker's sentinel; made again only when the workers change."""
+        # (ids stay unique: self._watched holds on to the workers it watches)
         key = tuple((id(worker), worker.pipe_open) for worker in self._live_workers())
         if key != self._watched_key:
             self._watched = {self._wakeup_read: ("wakeup", None)}
