@@ -22,16 +22,14 @@ import concurrent.futures
 import multiprocessing
 import os
 import signal
-import subprocess
-import sys
 import types
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from pathlib import Path
 
 import pytest
 
 import minimp
+from programs import run_program
 
 SQUARES = [n * n for n in range(10)]
 
@@ -303,20 +301,6 @@ def test_a_program_ends_only_when_its_pending_calls_are_done(library, ending, tm
     ended = run_program(PROGRAM_THAT_DOES_NOT_WAIT.format(executor=executor, ending=ending), tmp_path)
     assert ended == (0, "", "")
     assert (tmp_path / "done.txt").exists()
-
-
-def run_program(source: str, directory: Path, timeout: float = 5.0) -> tuple:
-    """Run `source` as a program; its (exit code, stdout, stderr), or "hung" after `timeout` s."""
-    (directory / "program.py").write_text(source)
-    src = Path(__file__).resolve().parent.parent / "src"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    try:
-        run = subprocess.run(
-            [sys.executable, "program.py"], cwd=directory, env=env, capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        return "hung"  # subprocess.run killed it; its workers exit with it (worker.py's watchdog)
-    return run.returncode, run.stdout, run.stderr
 
 
 # -- a broken executor ---------------------------------------------------------------

@@ -28,17 +28,16 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 import types
 from functools import partial
-from pathlib import Path
 
 import pytest
 
 import minimp
+from programs import run_program
 
 SQUARES = [n * n for n in range(10)]
 
@@ -464,20 +463,6 @@ def test_a_program_ends_even_if_it_does_not_join_its_pool(library, ending, tmp_p
         source = source.replace("import multiprocessing", "import minimp as multiprocessing")
     ended = run_program(source, tmp_path)
     assert ended == (0, "[0, 1, 4, 9]\n", "")
-
-
-def run_program(source: str, directory: Path, timeout: float = 5.0) -> tuple:
-    """Run `source` as a program; its (exit code, stdout, stderr), or "hung" after `timeout` s."""
-    (directory / "program.py").write_text(source)
-    src = Path(__file__).resolve().parent.parent / "src"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    try:
-        run = subprocess.run(
-            [sys.executable, "program.py"], cwd=directory, env=env, capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        return "hung"  # subprocess.run killed it; its workers exit with it (worker.py's watchdog)
-    return run.returncode, run.stdout, run.stderr
 
 
 # -- minimp only, both start methods ---------------------------------------------------

@@ -35,7 +35,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 
 from .pool import BROKEN, TERMINATE, Pool, _Call
-from .results import FutureSink, TaskFuture
+from .results import TaskFuture
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,20 +49,17 @@ class _ExecutorPool(Pool):
 
     _crash_breaks_pool = True
 
-    def _broken_error(self, message: str) -> BaseException:
-        return BrokenProcessPool(f"{message}; the executor is broken and takes no more work")
-
     def _at_exit(self) -> None:
         # As concurrent.futures does: a program ends once its pending calls are done.
         self.close()
         self.join()
 
     def _break(self, error: BaseException, crashed=None, worker=None) -> None:
-        if not isinstance(error, BrokenProcessPool):  # an initializer failed, say
-            broken = BrokenProcessPool(f"{error}; the executor is broken and takes no more work")
-            broken.__cause__ = error
-            error = broken
-        super()._break(error, crashed, worker)
+        # A worker died, or failed to start: every pending call fails with
+        # BrokenProcessPool, which says why and has the cause attached.
+        broken = BrokenProcessPool(f"{error}; the executor is broken and takes no more work")
+        broken.__cause__ = error
+        super()._break(broken, crashed, worker)
 
 
 class ProcessPoolExecutor(concurrent.futures.Executor):
@@ -107,11 +104,8 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
             raise ValueError(f"chunksize must be >= 1, not {chunksize!r}")
         deadline = None if timeout is None else time.monotonic() + timeout
         arguments = list(zip(*iterables))
-        call = _Call(fn, len(arguments))
-        futures = [TaskFuture(self._pool, call.first_task + index) for index in range(len(arguments))]
-        call.sink = FutureSink(futures)
-        self._pool._queue(call, arguments, chunksize, futures)
-        return _results_in_order(list(futures), deadline)
+        futures = self._pool._futures(_Call(fn, len(arguments)), arguments, chunksize)
+        return _results_in_order(futures, deadline)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """No more submits; with `wait`, wait for the work and the workers to finish.
@@ -121,11 +115,7 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         self._shutdown = True
         pool = self._pool
         if cancel_futures:
-            with pool._lock:
-                jobs = list(pool._task_queue)
-            for job in jobs:
-                for future in job.futures or ():
-                    future.cancel()
+            pool._cancel_queued()
         pool.close()
         if wait:
             pool.join()
@@ -140,11 +130,11 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
 
 
 def _results_in_order(futures: list, deadline: float | None) -> Iterator:
+    pending = futures[::-1]  # pop() from the end: each result is dropped once yielded
     try:
-        futures.reverse()  # pop() from the end: each result is dropped once yielded
-        while futures:
+        while pending:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-            yield futures.pop().result(timeout)
+            yield pending.pop().result(timeout)
     finally:
-        for future in futures:
+        for future in pending:
             future.cancel()

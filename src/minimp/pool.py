@@ -65,7 +65,8 @@ from .cpus import cpu_count
 from .errors import PoolTerminatedError, RemoteTraceback, WorkerDiedError, WorkerStartError
 from .results import AsyncResult, FutureSink, IMapIterator, MapResult, TaskFuture
 from .sharedctypes import RawArray
-from .worker import Done, Job, Ready, StartFailed, Unreadable, worker_loop
+from .synchronize import _close
+from .worker import Done, Job, Ready, StartFailed, Unreadable, _with_message, worker_loop
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ class Pool:
         os.set_blocking(self._wakeup_write, False)
         # Closed when the pool is garbage, but not by finalize's own exit hook,
         # which could run before _stop_pools_at_exit needs the pipe.
-        weakref.finalize(self, _close_fds, self._wakeup_read, self._wakeup_write).atexit = False
+        weakref.finalize(self, _close, self._wakeup_read, self._wakeup_write).atexit = False
         self._workers: list[_Worker | None] = [None] * processes
         try:
             for index in range(processes):
@@ -224,10 +225,7 @@ class Pool:
         Not in `multiprocessing.Pool` (the primer imagines it); it is what
         `ProcessPoolExecutor.submit` does. The future has the task's `id`.
         """
-        call = _Call(fn, 1, single=True, keywords=kwargs)
-        future = TaskFuture(self, call.id)
-        call.sink = FutureSink([future])
-        self._queue(call, [args], 1, [future])
+        [future] = self._futures(_Call(fn, 1, single=True, keywords=kwargs), [args], 1)
         return future
 
     def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
@@ -275,6 +273,21 @@ class Pool:
         call.sink = IMapIterator(self, call.id, len(arguments), ordered)
         self._queue(call, arguments, chunksize)
         return call.sink
+
+    def _futures(self, call: _Call, arguments: list, chunksize: int) -> list[TaskFuture]:
+        """Queue the call's tasks, a Future for each (submit, and the executor's map)."""
+        futures = [TaskFuture(self, call.first_task + index) for index in range(len(arguments))]
+        call.sink = FutureSink(futures)
+        self._queue(call, arguments, chunksize, futures)
+        return futures
+
+    def _cancel_queued(self) -> None:
+        """Cancel the futures of the tasks no worker has been sent yet."""
+        with self._lock:
+            jobs = list(self._task_queue)
+        for job in jobs:
+            for future in job.futures or ():
+                future.cancel()
 
     def _queue(self, call: _Call, arguments: list, chunksize: int, futures: list | None = None) -> None:
         """Cut the call's tasks into jobs of `chunksize` and queue them for the workers."""
@@ -585,11 +598,10 @@ class Pool:
             else:  # a chunk run by map() in C (worker.py): one of its tasks
                 first = crashed.call.first_task + crashed.start
                 task_name = f"one of tasks {first}-{first + crashed.size - 1} ({crashed.call.name})"
-            message = f"{how} while running {task_name}"
+            error = WorkerDiedError(f"{how} while running {task_name}")
             if self._crash_breaks_pool:
-                self._break(self._broken_error(message), crashed, worker)
+                self._break(error, crashed, worker)
                 return
-            error = WorkerDiedError(message)
             self._finish(crashed, [None] * crashed.size, dict.fromkeys(range(crashed.size), error), "crashed", worker)
         if self._state == RUN or self._task_queue:
             self._workers[worker.index] = self._start_worker(worker.index)
@@ -680,9 +692,6 @@ class Pool:
         for job in jobs:
             self._finish(job, [None] * job.size, dict.fromkeys(range(job.size), error), "cancelled")
 
-    def _broken_error(self, message: str) -> BaseException:
-        return WorkerDiedError(message)
-
     def _trace_worker(self, worker: _Worker) -> None:
         for trace in tracing.active():
             trace.workers.append(
@@ -724,25 +733,12 @@ def _with_remote_traceback(error: BaseException, text: str) -> BaseException:
     return error
 
 
-def _close_fds(*fds: int) -> None:
-    for fd in fds:
-        os.close(fd)
-
-
 def _picklable(obj: Any) -> bool:
     try:
         serialize.dumps(obj)
         return True
     except Exception:
         return False
-
-
-def _with_message(error: Exception, message: str) -> Exception:
-    """An exception of the same type as `error` with a clearer message, if it can be made."""
-    try:
-        return type(error)(message)
-    except Exception:
-        return TypeError(message)
 
 
 def _stop_pools_at_exit() -> None:

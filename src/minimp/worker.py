@@ -227,18 +227,18 @@ def _send_done(results: Connection, done: Done, first_task: int) -> None:
             serialize.dumps(result)
         except Exception as error:
             reason = f"the result of task {first_task + position} could not be pickled"
-            failure = type(error)(f"{reason}: {error}") if _rebuildable(error) else TypeError(f"{reason}: {error}")
+            failure = _with_message(error, f"{reason}: {error}")
             done.results[position] = None
             done.failures[position] = _sendable(failure)
     results.send(done)
 
 
-def _rebuildable(error: Exception) -> bool:
+def _with_message(error: Exception, message: str) -> Exception:
+    """An exception of the same type as `error` with a clearer message, if it can be made."""
     try:
-        type(error)("message")
-        return True
+        return type(error)(message)
     except Exception:
-        return False
+        return TypeError(message)
 
 
 _functions: dict[bytes, Callable] = {}  # the functions of recent jobs, unpickled once
