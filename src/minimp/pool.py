@@ -301,6 +301,8 @@ class Pool:
         with self._lock:
             self._check_running()
             self._task_queue.extend(jobs)
+        for trace in call.traces:
+            trace._watch(self)  # a live view asks us what runs now: _in_flight()
         self._wake()
 
     def _check_running(self) -> None:
@@ -691,6 +693,30 @@ class Pool:
                 worker.jobs.clear()
         for job in jobs:
             self._finish(job, [None] * job.size, dict.fromkeys(range(job.size), error), "cancelled")
+
+    def _in_flight(self, trace: tracing.Trace) -> tuple[list, list, int]:
+        """For a live view of `trace`: the jobs of its calls that workers run
+        now, the workers alive now, and how many of its tasks wait in the queue.
+
+        Called from another thread while the result loop changes these lists,
+        so it reads each one once (a copy) and takes what it sees."""
+        running, workers = [], []
+        for worker in list(self._workers):
+            if worker is None:
+                continue
+            pid = worker.process.pid
+            workers.append(tracing.WorkerRecord(worker.index, pid, worker.started, worker.ready_at, None, None))
+            jobs = list(worker.jobs)
+            if jobs and trace in jobs[0].call.traces:
+                job = jobs[0]
+                running.append(tracing.RunningJob(
+                    worker=worker.index, pid=pid, function=job.call.name,
+                    first_task=job.call.first_task + job.start, size=job.size, since=worker.head_since,
+                    task=self._running[worker.index] or None,
+                ))  # fmt: skip
+        with self._lock:
+            queued = sum(job.size - len(job.skip) for job in self._task_queue if trace in job.call.traces)
+        return running, workers, queued
 
     def _trace_worker(self, worker: _Worker) -> None:
         for trace in tracing.active():

@@ -39,8 +39,10 @@ import os
 import reprlib
 import shutil
 import tempfile
+import threading
 import time
 import traceback
+import weakref
 
 from typing import NamedTuple
 
@@ -48,7 +50,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-__all__ = ["Trace", "TaskRecord", "WorkerRecord", "JobEntry", "trace", "traced", "active"]
+__all__ = ["Trace", "TaskRecord", "WorkerRecord", "RunningJob", "Snapshot", "JobEntry", "trace", "traced", "active"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,8 +93,31 @@ class WorkerRecord:
     pid: int | None
     started: float
     ready: float | None
-    exited: float
+    exited: float | None  # None: alive (in a Snapshot)
     exitcode: int | None
+
+
+class RunningJob(NamedTuple):
+    """A job a worker runs now: tasks first_task ... first_task + size - 1."""
+
+    worker: int
+    pid: int | None
+    function: str
+    first_task: int
+    size: int
+    since: float  # when the worker began it (or was sent it, if idle)
+    task: int | None  # the task it runs now, if known (traced jobs say; worker.py)
+
+
+class Snapshot(NamedTuple):
+    """A trace as it is at `now`: what ended, what runs, what waits (for live views)."""
+
+    tasks: list[TaskRecord]
+    workers: list[WorkerRecord]  # those that exited, then those alive (exited None)
+    running: list[RunningJob]
+    queued: int  # tasks waiting for a worker
+    started: float | None  # when the trace began
+    now: float
 
 
 class JobEntry(NamedTuple):
@@ -150,16 +175,56 @@ class Trace:
         self.started: float | None = None
         self.finished: float | None = None
         self._folder: str | None = None  # for traced() calls in the standard library's pools
+        self._traced_calls: list[dict] = []  # read so far from that folder's file
+        self._traced_read = 0  # bytes of the file read so far
+        self._pools: weakref.WeakSet = weakref.WeakSet()  # pools that ran our calls (pool.py)
+        self._lock = threading.RLock()  # snapshot() may run in a live view's thread
 
     @property
     def tasks(self) -> list[TaskRecord]:
         """One TaskRecord per task that has ended, in the order they ended."""
-        while self._entries:  # popleft: safe while a pool's thread appends
-            self._tasks.extend(self._entries.popleft().task_records())
+        with self._lock:  # a pool's thread may append meanwhile: popleft is safe
+            while self._entries:
+                self._tasks.extend(self._entries.popleft().task_records())
         return self._tasks
 
     def _add(self, entry: JobEntry) -> None:
         self._entries.append(entry)
+
+    def _watch(self, pool: Any) -> None:
+        self._pools.add(pool)
+
+    def snapshot(self) -> Snapshot:
+        """What has ended, what runs and what waits, now: a live view draws this.
+
+        Tasks of the standard library's pools (traced()) appear as their calls
+        end; minimp's pools also tell which jobs their workers run."""
+        with self._lock:
+            now = time.monotonic()
+            running, alive, queued = [], [], 0
+            for pool in list(self._pools):
+                jobs, workers, waiting = pool._in_flight(self)
+                running += jobs
+                alive += workers
+                queued += waiting
+            tasks = list(self.tasks)
+            if self._folder is not None:
+                self._read_new_traced()
+                tasks += _traced_records(self._traced_calls)
+            return Snapshot(tasks, list(self.workers) + alive, running, queued, self.started, now)
+
+    def _read_new_traced(self) -> None:
+        """Read the lines traced() calls appended since the last time; a line
+        is written by one write(2), but we may see one half-written: wait for it."""
+        try:
+            with open(os.path.join(self._folder, "tasks.jsonl"), "rb") as lines:
+                lines.seek(self._traced_read)
+                text = lines.read()
+        except FileNotFoundError:
+            return
+        complete = text[: text.rfind(b"\n") + 1]
+        self._traced_read += len(complete)
+        self._traced_calls += [json.loads(line) for line in complete.splitlines()]
 
     def __enter__(self) -> Trace:
         self.started = time.monotonic()
@@ -169,10 +234,12 @@ class Trace:
     def __exit__(self, *exc_info) -> None:
         _active.remove(self)
         self.finished = time.monotonic()
-        if self._folder is not None:
-            self.tasks.extend(_read_traced(os.path.join(self._folder, "tasks.jsonl")))
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        with self._lock:
+            if self._folder is not None:
+                self._read_new_traced()
+                self.tasks.extend(_traced_records(self._traced_calls))
+                shutil.rmtree(self._folder, ignore_errors=True)
+                self._folder = None
 
     def _records_file(self) -> str:
         if self._folder is None:
@@ -240,7 +307,7 @@ class _Traced:
         finally:
             line = json.dumps({
                 "function": getattr(self.function, "__qualname__", repr(self.function)),
-                "args": reprlib.repr(args), "pid": os.getpid(), "started": started,
+                "args": reprlib.repr(args), "pid": os.getpid(), "thread": threading.get_ident(), "started": started,
                 "finished": time.monotonic(), "status": status, "error": error,
             })  # fmt: skip
             # One write(2) in append mode: lines of several processes never mix.
@@ -251,21 +318,18 @@ class _Traced:
                 os.close(fd)
 
 
-def _read_traced(path: str) -> list[TaskRecord]:
-    try:
-        with open(path) as lines:
-            calls = sorted((json.loads(line) for line in lines), key=lambda c: c["started"])
-    except FileNotFoundError:
-        return []
-    lanes: dict[int, int] = {}  # pid -> worker index, in the order workers first started a task
+def _traced_records(calls: list[dict]) -> list[TaskRecord]:
+    """TaskRecords of traced() calls: ids in the order they started, and a
+    lane (worker) per process, or per thread for a pool of threads."""
+    lanes: dict[tuple, int] = {}  # (pid, thread) -> lane, in the order they first started a task
     return [
         TaskRecord(
             id=number, call=0, index=number - 1, function=c["function"], args=c["args"],
             submitted=None, started=c["started"], finished=c["finished"],
-            worker=lanes.setdefault(c["pid"], len(lanes)), pid=c["pid"],
+            worker=lanes.setdefault((c["pid"], c.get("thread")), len(lanes)), pid=c["pid"],
             status=c["status"], error=c["error"],
         )  # fmt: skip
-        for number, c in enumerate(calls, start=1)
+        for number, c in enumerate(sorted(calls, key=lambda c: c["started"]), start=1)
     ]
 
 
