@@ -246,6 +246,19 @@ class Trace:
             self._folder = tempfile.mkdtemp(prefix="minimp-trace-")  # mode 0700: yours alone
         return os.path.join(self._folder, "tasks.jsonl")
 
+    def plot(self, ax: Any = None, **options: Any) -> Any:
+        """Draw the worker timeline with matplotlib and return the axes (plot.py):
+        `t.plot();` in a notebook, `t.plot(color_by="function", window=(0, 0.5))`."""
+        from .plot import plot
+
+        return plot(self, ax, **options)
+
+    def timeline(self, **options: Any) -> Any:
+        """The worker timeline as a widget, to explore in a notebook (widgets/timeline.py)."""
+        from .widgets.timeline import TimelineView
+
+        return TimelineView(self, **options)
+
     def table(self) -> str:
         """The task records as a plain text table, in the order tasks started."""
         origin = self.started or 0.0
@@ -258,6 +271,14 @@ class Trace:
                 f"{r.id:>6} {worker:>6} {r.pid or '':>7} {r.function[:16]:<16} {start:>9} {run:>8}  {r.status}"
             )
         return "\n".join(lines)
+
+    def to_perfetto(self, path: str | os.PathLike) -> str:
+        """Write the trace to the file `path` as Chrome Trace Event JSON, one track
+        per worker and one bar per task, and return the path: open it at
+        ui.perfetto.dev or chrome://tracing. (perfetto.py explains the format.)"""
+        from . import perfetto  # imported when used: most traces are never exported
+
+        return perfetto.to_perfetto(self, path)
 
     def __repr__(self) -> str:
         return f"<Trace: {len(self.tasks)} tasks, {len(self.workers)} worker exits>"

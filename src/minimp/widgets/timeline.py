@@ -1,0 +1,263 @@
+"""The worker timeline as a widget: watch a pool work, then explore what it did.
+
+    with minimp.live_timeline() as view:       # shows an empty timeline ...
+        with minimp.Pool(2) as pool:
+            pool.map(work, range(40))          # ... that fills as tasks run
+
+    trace.timeline()                           # the same widget for a finished trace
+    minimp.widgets.compare({"multiprocessing": t1, "minimp": t2})
+
+The widget is made of ipywidgets' own parts, so it needs no front-end code:
+an HTML widget shows the picture (SVG text from svg.py), and sliders,
+buttons and a play button drive it:
+
+- **colour by** status (ok, error, crashed, cancelled) or by function;
+- **zoom**: the seconds to show;
+- **replay**: play the run again, bar by bar, from its start;
+- **task**: pick a task (in the order they started) to see where and
+  when it ran, its arguments and its error; the mouse on a bar names it too.
+
+Live, a thread of the widget's own (`refresh`) redraws the picture a few
+times a second from `trace.snapshot()`. It never waits for the pool, and it
+rests between redraws at least 20 times as long as the last redraw took, so
+it takes at most about 5 % of the notebook process's time from the pool's
+result loop (bench/bench_widgets.py measures this). When the `with` block
+ends, the final picture stays, and a PNG of it goes into the notebook file,
+which is what GitHub and nbviewer show.
+
+Read next: processes.py, views of processes and queues for the early chapters.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import threading
+import time
+from html import escape
+
+import ipywidgets as widgets
+
+from .. import layout as timeline
+from .. import plot
+from ..tracing import Trace, trace as new_trace
+from .svg import svg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["TimelineView", "CompareView", "live_timeline", "compare"]
+
+WIDTH = 860  # pixels: a notebook's width
+STEPS = 200  # replay and zoom positions between the start and the end
+PLAIN = "minimp worker timeline (run the notebook to use the widget; the picture is stored as PNG)"
+
+
+class _Picture(widgets.VBox):
+    """What both views share: the mime bundle that leaves a PNG in the notebook."""
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = PLAIN  # the same at every redraw: nbval compares it
+        bundle["image/png"] = base64.b64encode(self._png()).decode()
+        return bundle
+
+    def _png(self) -> bytes:
+        raise NotImplementedError
+
+
+class TimelineView(_Picture):
+    """One trace's worker timeline, with its controls (see the module docstring)."""
+
+    def __init__(self, trace: Trace, *, color_by: str = "status", width: int = WIDTH):
+        if not isinstance(trace, Trace):
+            raise TypeError(f"TimelineView(trace=...) needs a minimp trace, not {type(trace).__name__}")
+        if color_by not in plot.COLOR_BY:
+            raise ValueError(f"TimelineView(color_by={color_by!r}): color_by must be one of {plot.COLOR_BY}")
+        self.trace, self.width = trace, width
+        self.view = timeline.layout(trace)
+        self._order: list[int] = []  # task ids in the order they started: the task slider's steps
+        self.header = widgets.HTML()
+        self.picture = widgets.HTML()
+        self.details = widgets.HTML()
+        self.color_by = widgets.ToggleButtons(options=plot.COLOR_BY, value=color_by, description="colour by")
+        self.zoom = widgets.FloatRangeSlider(description="zoom (s)", min=0.0, max=1.0, value=(0.0, 1.0),
+                                             step=0.005, readout_format=".3f", continuous_update=False,
+                                             layout=widgets.Layout(width="420px"))  # fmt: skip
+        self.replay = widgets.IntSlider(description="replay", min=0, max=STEPS, value=STEPS, readout=False)
+        self.play = widgets.Play(min=0, max=STEPS, step=2, interval=60, value=STEPS)
+        widgets.jslink((self.play, "value"), (self.replay, "value"))
+        self.task = widgets.IntSlider(description="task", min=0, max=0, value=0,
+                                      layout=widgets.Layout(width="420px"))  # fmt: skip
+        for control in (self.color_by, self.zoom, self.replay, self.task):
+            control.observe(self._changed, names="value")
+        self._lock = threading.RLock()  # one redraw at a time: the refresh thread and the controls
+        self._quiet = False  # True while _new_layout moves the controls itself
+        self._stop: threading.Event | None = None
+        self._thread: threading.Thread | None = None
+        super().__init__([
+            self.header, self.picture,
+            widgets.HBox([self.color_by, self.zoom]),
+            widgets.HBox([self.play, self.replay, self.task]),
+            self.details,
+        ])  # fmt: skip
+        self._new_layout(self.view)
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        """Read the trace again and draw it (the live thread calls this)."""
+        self._new_layout(timeline.layout(self.trace))
+
+    def _new_layout(self, view: timeline.Layout) -> None:
+        with self._lock:
+            followed = self.zoom.value[1] >= self.zoom.max - 1e-9  # the zoom showed up to the end: keep so
+            self.view = view
+            end = max(view.end, 1e-3)
+            self._order = [bar.task for bar in sorted(view.bars, key=lambda b: b.start)
+                           if bar.task is not None and bar.task in view.tasks and bar.kind != "wait"]  # fmt: skip
+            self._quiet = True
+            try:
+                start = min(self.zoom.value[0], end)
+                self.zoom.max = end
+                self.zoom.step = end / STEPS
+                self.zoom.value = (start, end if followed else min(self.zoom.value[1], end))
+                self.task.max = len(self._order)
+            finally:
+                self._quiet = False
+            self._draw()
+
+    def _changed(self, change) -> None:
+        with self._lock:
+            if not self._quiet:
+                self._draw()
+
+    def _draw(self) -> None:
+        view = self.view
+        moment = None
+        if self.replay.value < STEPS:  # replaying: the run as it was then
+            moment = view.end * self.replay.value / STEPS
+            view = timeline.until(view, moment)
+        selected = self._order[self.task.value - 1] if 0 < self.task.value <= len(self._order) else None
+        start, end = self.zoom.value
+        if end <= start:
+            start, end = 0.0, max(view.end, 1e-3)
+        self.header.value = f"<b>{escape(view.summary.header())}</b>" + (
+            f" · replay at {moment:.3f} s" if moment is not None else "")
+        self.picture.value = svg(view, width=self.width, start=start, end=end, color_by=self.color_by.value,
+                                 selected=selected, cursor=moment)  # fmt: skip
+        self.details.value = _describe(view.tasks.get(selected), view.origin) if selected else (
+            "<i>Move the task slider to see one task; rest the mouse on a bar to name it.</i>")
+
+    def _png(self) -> bytes:
+        return plot.png(self.view, color_by=self.color_by.value)
+
+    # -- live ------------------------------------------------------------------------------
+
+    def start(self, interval: float = 0.25) -> None:
+        """Redraw every `interval` seconds (or less often, see the module docstring) until stop()."""
+        if self._thread is not None:
+            raise RuntimeError("this timeline is live already")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._refresh, args=(interval,), name="minimp-timeline", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop redrawing, then draw the final picture."""
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._thread = None
+        self.redraw()
+
+    def _refresh(self, interval: float) -> None:
+        """The refresh thread: redraw, then rest; never touches the pool's locks."""
+        while True:
+            began = time.perf_counter()
+            self.redraw()
+            took = time.perf_counter() - began
+            if self._stop.wait(max(interval, 20 * took)):
+                return
+
+
+def _describe(task, origin: float) -> str:
+    if task is None:
+        return ""
+
+    def ms(moment):
+        return "–" if moment is None else f"{(moment - origin) * 1e3:.1f} ms"
+
+    rows = [
+        ("task", f"{task.id} (call {task.call}, item {task.index})"),
+        ("function", task.function), ("arguments", task.args),
+        ("worker", f"{task.worker} (pid {task.pid})"), ("status", task.status),
+        ("submitted", ms(task.submitted)), ("started", ms(task.started)), ("ended", ms(task.finished)),
+        ("waited", "–" if task.waited is None else f"{task.waited * 1e3:.1f} ms"),
+        ("ran", "–" if task.duration is None else f"{task.duration * 1e3:.1f} ms"),
+    ]  # fmt: skip
+    if task.error:
+        rows.append(("error", task.error))
+    cells = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{name}</th><td>{escape(str(value))}</td></tr>"
+                    for name, value in rows)  # fmt: skip
+    return f"<table style='font-size:12px'>{cells}</table>"
+
+
+@contextlib.contextmanager
+def live_timeline(interval: float = 0.25, *, color_by: str = "status") -> Iterator[TimelineView]:
+    """Trace what pools do inside the `with` block, and show it live (see the module docstring).
+
+    Outside a notebook it only traces: `view.trace` holds the records.
+    """
+    from IPython import get_ipython
+    from IPython.display import display
+
+    if not (isinstance(interval, (int, float)) and interval > 0):
+        raise ValueError(f"live_timeline(interval={interval!r}): interval must be a positive number of seconds")
+    in_notebook = get_ipython() is not None and hasattr(get_ipython(), "kernel")
+    with new_trace() as recording:
+        view = TimelineView(recording, color_by=color_by)
+        handle = display(view, display_id=True) if in_notebook else None
+        if in_notebook:
+            view.start(interval)
+        try:
+            yield view
+        finally:
+            view.stop() if in_notebook else None
+    view.redraw()  # the trace has ended: the standard library's traced() calls are in now
+    if handle is not None:
+        handle.update(view)  # the same widget, now with the final PNG for the notebook file
+
+
+class CompareView(_Picture):
+    """Several traces, one above the other, on one time axis."""
+
+    def __init__(self, traces: dict[str, Trace] | list[Trace], *, color_by: str = "status", width: int = WIDTH):
+        self.traces = plot._named(traces)
+        self.views = {name: timeline.layout(trace) for name, trace in self.traces.items()}
+        self.width = width
+        end = max([view.end for view in self.views.values()] + [1e-3])
+        self.color_by = widgets.ToggleButtons(options=plot.COLOR_BY, value=color_by, description="colour by")
+        self.zoom = widgets.FloatRangeSlider(description="zoom (s)", min=0.0, max=end, value=(0.0, end),
+                                             step=end / STEPS, readout_format=".3f", continuous_update=False,
+                                             layout=widgets.Layout(width="420px"))  # fmt: skip
+        self.panels = {name: widgets.HTML() for name in self.views}
+        for control in (self.color_by, self.zoom):
+            control.observe(lambda change: self._draw(), names="value")
+        super().__init__([*self.panels.values(), widgets.HBox([self.color_by, self.zoom])])
+        self._draw()
+
+    def _draw(self) -> None:
+        start, end = self.zoom.value
+        for name, view in self.views.items():
+            self.panels[name].value = f"<b>{escape(name)}</b>: {escape(view.summary.header())}<br>" + svg(
+                view, width=self.width, start=start, end=end, color_by=self.color_by.value)
+
+    def _png(self) -> bytes:
+        return plot.png(plot.compare(self.traces, color_by=self.color_by.value))
+
+
+def compare(traces: dict[str, Trace] | list[Trace], *, color_by: str = "status") -> CompareView:
+    """Two or more traces side by side on one time axis:
+    `compare({"multiprocessing.Pool": t1, "minimp.Pool": t2})`."""
+    return CompareView(traces, color_by=color_by)
