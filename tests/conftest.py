@@ -7,6 +7,7 @@ notices last.
 """
 
 import gc
+import io
 import multiprocessing
 import os
 import signal
@@ -56,6 +57,15 @@ def _wait_for(condition, timeout=3.0):
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.01)
     return condition()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fonts_loaded():
+    """matplotlib opens its font file the first time it draws text, and keeps
+    it open for good: draw once before any test counts file descriptors."""
+    from matplotlib.figure import Figure
+
+    Figure().text(0, 0, "minimp").figure.savefig(io.BytesIO(), format="png")
 
 
 @pytest.fixture(autouse=True)

@@ -35,6 +35,7 @@ _where = {
     "cpu_count": "cpus",
     "Pool": "pool", "ProcessPoolExecutor": "futures",
     "trace": "tracing", "traced": "tracing",
+    "live_timeline": "widgets.timeline", "widgets": "widgets",
     "ProcessError": "errors", "BufferTooShort": "errors",
     "TimeoutError": "errors", "AuthenticationError": "errors",
     "RemoteTraceback": "errors", "TaskExitError": "errors", "WorkerDiedError": "errors",

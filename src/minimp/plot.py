@@ -78,15 +78,15 @@ def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: flo
         if kind == "wait":  # a thin line under the lane's bars
             ax.broken_barh(spans, (lane + 0.36, 0.06), facecolors=fill, linewidth=0)
         else:
-            outline = "#000000" if kind in ("error", "crashed") else "none"
-            ax.broken_barh(spans, (lane - 0.32, 0.64), facecolors=fill, edgecolors=outline, linewidth=0.6,
+            outline = "#000000" if kind in ("error", "crashed") else "#FFFFFF"  # white: tasks end to end stay apart
+            ax.broken_barh(spans, (lane - 0.32, 0.64), facecolors=fill, edgecolors=outline, linewidth=0.5,
                            hatch="//" if kind == "start-up" else None)  # fmt: skip
     crashes = [bar for bar in bars if bar.kind == "crashed"]
     if crashes:
         ax.plot([bar.end for bar in crashes], [bar.lane for bar in crashes], "x", color="#D55E00",
                 markersize=9, markeredgewidth=2.5)  # fmt: skip
     ax.set_xlim(start, end + (end - start) * 0.01)
-    ax.set_ylim(len(view.lanes) - 0.5, -0.5)  # lane 0 on top
+    ax.set_ylim(max(1, len(view.lanes)) - 0.5, -0.5)  # lane 0 on top
     ax.set_yticks(range(len(view.lanes)), [lane.label for lane in view.lanes], fontsize=9)
     ax.set_xlabel("seconds since the trace began")
     ax.grid(axis="x", alpha=0.3)

@@ -67,7 +67,8 @@ def _bar(bar: timeline.Bar, x, fill: str, selected: bool, view: timeline.Layout,
         dash = ' stroke-dasharray="4 2" stroke-width="2"' if selected else ""
         return (f'<line x1="{left:.1f}" x2="{max(right, left + 1):.1f}" y1="{top + 23}" y2="{top + 23}" '
                 f'stroke="{fill}"{dash} class="wait"/>')  # fmt: skip
-    outline = ' stroke="#000" stroke-width="1"' if bar.kind in ("error", "crashed") else ""
+    outline = ' stroke="#000" stroke-width="1"' if bar.kind in ("error", "crashed") else ' stroke="#FFF" stroke-width="0.5"'
+
     if selected:
         outline = ' stroke="#CC79A7" stroke-width="3"'
     title = f"<title>{escape(_tooltip(bar, view))}</title>" if tooltips else ""

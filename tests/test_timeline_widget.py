@@ -1,0 +1,132 @@
+"""The timeline widget (widgets/timeline.py): its models' state, as the notebook would show it."""
+
+import base64
+import threading
+import time
+
+import pytest
+
+import minimp
+from minimp.tracing import Trace
+from minimp.widgets import CompareView, TimelineView, compare, live_timeline
+from minimp.widgets.timeline import PLAIN
+
+from traces import T0, task, worker
+
+
+def a_trace(tasks=(), workers=()):
+    t = Trace()
+    t.started, t._tasks, t.workers = T0, list(tasks), list(workers)
+    return t
+
+
+def four_tasks():
+    return a_trace(
+        [task(2, 0, T0 + 0.00, T0 + 0.10), task(3, 1, T0 + 0.00, T0 + 0.10),
+         task(4, 0, T0 + 0.10, T0 + 0.20, status="error"), task(5, 1, T0 + 0.10, T0 + 0.30, function="slow")],
+        [worker(0), worker(1)],
+    )  # fmt: skip
+
+
+def bars(view, kind):
+    return view.picture.value.count(f'class="bar {kind}"')
+
+
+def test_the_picture_has_a_lane_per_worker_a_bar_per_task_and_the_header():
+    view = TimelineView(four_tasks())
+    assert view.picture.value.count('class="lane"') == 2
+    assert "worker 0 · pid 100" in view.picture.value
+    assert (bars(view, "ok"), bars(view, "error")) == (3, 1)
+    assert "4/4 tasks (1 failed)" in view.header.value
+    assert view.zoom.max == pytest.approx(0.3)
+
+
+def test_the_task_slider_shows_one_tasks_details():
+    view = TimelineView(four_tasks())
+    assert view.task.max == 4
+    view.task.value = 3  # the third to start: task 4, which raised
+    assert "ValueError: bad" in view.details.value and "(4,)" in view.details.value
+    assert 'stroke="#CC79A7" stroke-width="3"' in view.picture.value  # outlined
+    view.task.value = 0
+    assert "Move the task slider" in view.details.value
+
+
+def test_replay_shows_the_run_as_it_was_then():
+    view = TimelineView(four_tasks())
+    view.replay.value = view.replay.max // 2  # 0.15 s
+    assert "replay at 0.150 s" in view.header.value
+    assert "2/4 tasks" in view.header.value
+    assert (bars(view, "ok"), bars(view, "running")) == (2, 2)
+    view.replay.value = view.replay.max
+    assert bars(view, "running") == 0
+
+
+def test_zoom_and_colour_change_the_picture():
+    view = TimelineView(four_tasks())
+    whole = view.picture.value
+    view.zoom.value = (0.2, 0.3)
+    assert bars(view, "ok") == 1  # only the slow task reaches past 0.2 s
+    view.zoom.value = (0.0, 0.3)
+    assert view.picture.value == whole
+    view.color_by.value = "function"
+    assert view.picture.value != whole
+
+
+def test_the_notebook_keeps_a_png_and_a_text_that_never_changes():
+    view = TimelineView(four_tasks())
+    bundle = view._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert bundle["text/plain"] == PLAIN
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_compare_draws_each_trace_on_one_time_axis():
+    view = compare({"one": four_tasks(), "two": a_trace([task(2, 0, T0, T0 + 0.6)], [worker(0)])})
+    assert isinstance(view, CompareView) and list(view.panels) == ["one", "two"]
+    assert view.zoom.max == pytest.approx(0.6)  # the longer run sets the axis for both
+    assert "<b>one</b>: 4/4 tasks" in view.panels["one"].value
+    assert base64.b64decode(view._repr_mimebundle_()["image/png"]).startswith(b"\x89PNG")
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(TypeError, match=r"TimelineView\(trace=...\) needs a minimp trace, not list"):
+        TimelineView([])
+    with pytest.raises(ValueError, match=r"color_by='size'"):
+        TimelineView(four_tasks(), color_by="size")
+    with pytest.raises(ValueError, match=r"live_timeline\(interval=0\): interval must be a positive number"):
+        with live_timeline(interval=0):
+            pass
+
+
+def sleepy(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.timeout(30)
+def test_a_live_view_draws_running_tasks_then_the_final_picture(ctx):
+    with minimp.trace() as t:
+        view = TimelineView(t)
+        view.start(interval=0.02)
+        seen_running = False
+        with ctx.Pool(2) as pool:
+            result = pool.map_async(sleepy, [0.3] * 4, chunksize=1)
+            deadline = time.monotonic() + 10
+            while not seen_running and time.monotonic() < deadline:
+                seen_running = bars(view, "running") > 0
+                time.sleep(0.01)
+            result.get(timeout=10)
+        view.stop()
+    assert seen_running
+    assert not [thread for thread in threading.enumerate() if thread.name == "minimp-timeline"]
+    assert bars(view, "running") == 0
+    assert bars(view, "ok") == 4 and "4/4 tasks" in view.header.value
+
+
+@pytest.mark.timeout(30)
+def test_live_timeline_outside_a_notebook_only_traces(ctx):
+    with live_timeline() as view:
+        with ctx.Pool(2) as pool:
+            pool.map(abs, [-1, -2, -3])
+    assert sorted(record.args for record in view.trace.tasks) == ["(-1,)", "(-2,)", "(-3,)"]
+    assert "3/3 tasks" in view.header.value
