@@ -17,6 +17,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_pool.py
+	$(BIN)/python bench/bench_widgets.py
 
 # Re-install only when the project's metadata changes.
 $(VENV)/.installed: pyproject.toml

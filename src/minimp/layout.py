@@ -264,14 +264,16 @@ def merge(bars: list[Bar], resolution: float, keep: int | None = None) -> list[B
     """Join a bar narrower than a few pixels to the one before it in its lane
     (same kind and function), if they lie closer than `resolution` seconds
     (about a pixel): 10,000 tasks become at most a few hundred rectangles per
-    lane, which draw fast and look the same. Wide bars stay apart; the bar
-    of task `keep` (a selected one) stays on its own."""
+    lane, which draw fast and look the same. Wide bars stay apart, but for
+    the wait lines, which overlap; the bar of task `keep` (a selected one)
+    stays on its own."""
     merged: list[Bar] = []
     last: dict[tuple, int] = {}  # (lane, kind, group) -> index in merged of its latest bar
     for bar in sorted(bars, key=lambda b: b.start):
         key = (bar.lane, bar.kind, bar.group)
         at = last.get(key)
-        near = at is not None and bar.start - merged[at].end <= resolution and bar.end - bar.start < 3 * resolution
+        narrow = bar.end - bar.start < 3 * resolution or bar.kind == "wait"  # waits overlap: one line is enough
+        near = at is not None and narrow and bar.start - merged[at].end <= resolution
         if near and (keep is None or keep not in (bar.task, merged[at].task)):
             joined = merged[at]
             merged[at] = joined._replace(end=max(joined.end, bar.end), task=None, count=joined.count + bar.count)
