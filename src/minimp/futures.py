@@ -91,20 +91,28 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         return self._pool.submit(fn, *args, **kwargs)
 
     def map(
-        self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1
+        self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1,
+        progress: bool | str = False,
     ) -> Iterator:
         """Like `map(fn, *iterables)`, the calls run in the workers, `chunksize` per message.
 
         Returns an iterator of the results in order. Its `next()` raises the
         call's exception, or TimeoutError once `timeout` seconds have passed
         since map() was called; the calls not yet run are then cancelled.
+
+        Unlike `concurrent.futures`, `progress=True` shows a progress bar of
+        the calls that ended (cancelled ones too), named after `fn`, and
+        `progress="a description"` names it (progress.py).
         """
         self._check_open()
         if not isinstance(chunksize, int) or chunksize < 1:
             raise ValueError(f"chunksize must be >= 1, not {chunksize!r}")
         deadline = None if timeout is None else time.monotonic() + timeout
         arguments = list(zip(*iterables))
-        futures = self._pool._futures(_Call(fn, len(arguments)), arguments, chunksize)
+        call = _Call(fn, len(arguments), progress=progress)
+        futures = self._pool._futures(call, arguments, chunksize)
+        if call.progress:
+            call.progress.show()
         return _results_in_order(futures, deadline)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:

@@ -44,7 +44,8 @@ whole iterable first. Callbacks run in the result loop's thread: a slow
 callback delays every result.
 
 Read next: `results.py`, what `apply_async` and `map_async` return;
-`futures.py`, the same workers behind `concurrent.futures`.
+`progress.py`, the bar of `map(..., progress=True)`; `futures.py`, the
+same workers behind `concurrent.futures`.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from .connection import Pipe, wait
 from .context import get_context
 from .cpus import cpu_count
 from .errors import PoolTerminatedError, RemoteTraceback, WorkerDiedError, WorkerStartError
+from .progress import progress_bar
 from .results import AsyncResult, FutureSink, IMapIterator, MapResult, TaskFuture
 from .sharedctypes import RawArray
 from .synchronize import _close
@@ -88,10 +90,11 @@ _pools: weakref.WeakSet = weakref.WeakSet()  # terminated when the program exits
 
 class _Call:
     """One call of the API (an apply_async, a map): its function, where its
-    results go (`sink`, a result object of results.py), the traces it feeds."""
+    results go (`sink`, a result object of results.py), the traces it feeds,
+    its progress bar (progress.py) if it was asked for one."""
 
     def __init__(self, function: Callable, size: int, sink: Any = None, single: bool = False, keywords=None,
-                 star: bool = True):
+                 star: bool = True, progress: Any = False):
         if not callable(function):
             raise TypeError(f"func must be callable, not {type(function).__name__}")
         # Ids: the call's, then its tasks'; a single task's id is the call's.
@@ -103,6 +106,7 @@ class _Call:
         self.keywords = keywords or {}  # apply_async's kwds, submit's kwargs: for its one task
         self.star = star  # each task's arguments are an args tuple; False (map): one argument
         self.traces = tracing.active()
+        self.progress = progress_bar(progress, size, self.name)  # moved on by _finish (and _pack)
         self._pickled: bytes | None = None
 
     def pickled_function(self) -> bytes:
@@ -228,15 +232,19 @@ class Pool:
         [future] = self._futures(_Call(fn, 1, single=True, keywords=kwargs), [args], 1)
         return future
 
-    def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
+    def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None, *,
+                  progress: bool | str = False) -> MapResult:
         """Like map(), but return a MapResult at once."""
-        return self._map_async(func, list(iterable), chunksize, callback, error_callback, star=False)
+        return self._map_async(func, list(iterable), chunksize, callback, error_callback, progress, star=False)
 
-    def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None) -> MapResult:
+    def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None, *,
+                      progress: bool | str = False) -> MapResult:
         """Like starmap(), but return a MapResult at once."""
-        return self._map_async(func, [tuple(args) for args in iterable], chunksize, callback, error_callback)
+        arguments = [tuple(args) for args in iterable]
+        return self._map_async(func, arguments, chunksize, callback, error_callback, progress)
 
-    def map(self, func: Callable, iterable: Iterable, chunksize: int | None = None) -> list:
+    def map(self, func: Callable, iterable: Iterable, chunksize: int | None = None, *,
+            progress: bool | str = False) -> list:
         """`[func(item) for item in iterable]`, computed by the workers, in order.
 
         The items travel in chunks of `chunksize`. By default the work is cut
@@ -244,34 +252,46 @@ class Pool:
         a system call or two), yet enough chunks that a worker who finishes
         early can take another instead of waiting for a slow one (chapter 08
         measures it).
+
+        Unlike `multiprocessing.Pool`, `progress=True` shows a progress bar
+        (tasks ended, rate, time left; see progress.py) named after `func`,
+        and `progress="a description"` names it; so do the other maps.
         """
-        return self.map_async(func, iterable, chunksize).get()
+        return self.map_async(func, iterable, chunksize, progress=progress).get()
 
-    def starmap(self, func: Callable, iterable: Iterable, chunksize: int | None = None) -> list:
+    def starmap(self, func: Callable, iterable: Iterable, chunksize: int | None = None, *,
+                progress: bool | str = False) -> list:
         """`[func(*args) for args in iterable]`, computed by the workers, in order."""
-        return self.starmap_async(func, iterable, chunksize).get()
+        return self.starmap_async(func, iterable, chunksize, progress=progress).get()
 
-    def imap(self, func: Callable, iterable: Iterable, chunksize: int = 1) -> IMapIterator:
+    def imap(self, func: Callable, iterable: Iterable, chunksize: int = 1, *,
+             progress: bool | str = False) -> IMapIterator:
         """An iterator over `func(item)` for each item, in order, as results arrive."""
-        return self._imap(func, iterable, chunksize, ordered=True)
+        return self._imap(func, iterable, chunksize, progress, ordered=True)
 
-    def imap_unordered(self, func: Callable, iterable: Iterable, chunksize: int = 1) -> IMapIterator:
+    def imap_unordered(self, func: Callable, iterable: Iterable, chunksize: int = 1, *,
+                       progress: bool | str = False) -> IMapIterator:
         """An iterator over `func(item)` for each item, in the order they finish."""
-        return self._imap(func, iterable, chunksize, ordered=False)
+        return self._imap(func, iterable, chunksize, progress, ordered=False)
 
-    def _map_async(self, func, arguments: list, chunksize, callback, error_callback, star=True) -> MapResult:
-        call = _Call(func, len(arguments), star=star)
+    def _map_async(self, func, arguments: list, chunksize, callback, error_callback, progress,
+                   star=True) -> MapResult:
+        call = _Call(func, len(arguments), star=star, progress=progress)
         if chunksize is None:
             chunksize = max(1, -(-len(arguments) // (self._processes * CHUNKS_PER_WORKER)))
         call.sink = MapResult(self, call.id, len(arguments), callback, error_callback)
         self._queue(call, arguments, chunksize)
+        if call.progress:
+            call.progress.show()  # only now: a call refused by _queue() leaves no bar behind
         return call.sink
 
-    def _imap(self, func, iterable, chunksize: int, ordered: bool) -> IMapIterator:
+    def _imap(self, func, iterable, chunksize: int, progress, ordered: bool) -> IMapIterator:
         arguments = list(iterable)
-        call = _Call(func, len(arguments), star=False)
+        call = _Call(func, len(arguments), star=False, progress=progress)
         call.sink = IMapIterator(self, call.id, len(arguments), ordered)
         self._queue(call, arguments, chunksize)
+        if call.progress:
+            call.progress.show()
         return call.sink
 
     def _futures(self, call: _Call, arguments: list, chunksize: int) -> list[TaskFuture]:
@@ -481,6 +501,8 @@ class Pool:
             for position, future in enumerate(job.futures):
                 if not future.set_running_or_notify_cancel():
                     job.skip.add(position)
+            if job.call.progress and job.skip:  # (all cancelled ones) they end here, never delivered
+                job.call.progress.ended(len(job.skip))
         while len(job.skip) < job.size:
             # Skipped tasks travel as None: their arguments may be what failed to pickle.
             arguments = [None if p in job.skip else a for p, a in enumerate(job.arguments)] if job.skip else job.arguments
@@ -658,6 +680,8 @@ class Pool:
         skip = job.skip if skip is None else skip  # positions this delivery is not about
         if job.call.traces:
             self._record(job, failures, status, worker, times, size, skip)
+        if job.call.progress:  # before the results: once the caller has the last one, the bar is closed
+            job.call.progress.ended(job.size - len(skip))
         job.call.sink._deliver_many(job.start, results, failures, skip)
 
     def _record(self, job: _Job, failures: dict, status: str, worker, times, size, skip) -> None:

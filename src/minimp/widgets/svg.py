@@ -52,7 +52,8 @@ def svg(view: timeline.Layout, *, width: int = 860, start: float = 0.0, end: flo
     groups: dict[str, int] = {}
     tooltips = len(bars) <= MOST_TOOLTIPS
     for bar in bars:
-        parts.append(_bar(bar, x, timeline.colour(bar, color_by, groups), bar.task == selected, view, tooltips))
+        chosen = selected is not None and bar.task == selected
+        parts.append(_bar(bar, x, timeline.colour(bar, color_by, groups), chosen, view, tooltips))
     if cursor is not None:
         parts.append(f'<line x1="{x(cursor):.1f}" x2="{x(cursor):.1f}" y1="0" y2="{height - AXIS}" '
                      f'stroke="#CC79A7" stroke-width="2"/>')  # fmt: skip

@@ -215,9 +215,10 @@ def live_timeline(interval: float = 0.25, *, color_by: str = "status") -> Iterat
     if not (isinstance(interval, (int, float)) and interval > 0):
         raise ValueError(f"live_timeline(interval={interval!r}): interval must be a positive number of seconds")
     in_notebook = get_ipython() is not None and hasattr(get_ipython(), "kernel")
-    with new_trace() as recording:
-        view = TimelineView(recording, color_by=color_by)
-        handle = display(view, display_id=True) if in_notebook else None
+    recording = new_trace()
+    view = TimelineView(recording, color_by=color_by)  # drawn before the trace begins: not part of it
+    handle = display(view, display_id=True) if in_notebook else None
+    with recording:
         if in_notebook:
             view.start(interval)
         try:

@@ -1,0 +1,104 @@
+"""Progress bars: how far a map has got, while it runs.
+
+    pool.map(square, range(1000), progress=True)
+    square: 100%|██████████| 1000/1000 [00:02<00:00, 480.17task/s]
+
+`Pool.map`, `starmap`, `imap` (and their `_async` forms) and
+`ProcessPoolExecutor.map` take `progress=True` (a bar named after the
+function) or `progress="a description"`. The bar is tqdm's (`tqdm.auto`):
+a widget in Jupyter, a line of text on stderr in a terminal. Drawing bars
+is not the lesson, so minimp borrows a well-kept library for it; what is
+minimp's is *when* the bar moves::
+
+    caller's thread                       the pool's result loop (pool.py)
+    pool.map(f, xs, progress=True)
+      progress_bar(...)  checks the argument
+      _queue(...)        queues the jobs ──▶ a job ends: _finish(job)
+      bar.show()         the bar appears       1. bar.ended(its tasks);
+      result.get() ... waits ...                  the last one closes the bar
+                                       ◀────── 2. its results are delivered
+
+The bar moves a job (a chunk of tasks) at a time, by the number of tasks
+that ended, failed ones included: they are over too. A task whose worker
+crashed, or that the pool's end (`terminate()`, a broken executor) failed,
+ends the same way; a future cancelled before it ran ends when the result
+loop comes to it and skips it (`Pool._pack`). So the bar always closes,
+exactly once, when the call's last task has ended, and before the caller
+gets the last result. A call of no tasks shows a bar that is closed at once.
+
+For futures from `submit()` there is no `progress=`: each one ends on its
+own, so wrap the loop that waits for them instead, as the chapter does::
+
+    futures = [executor.submit(square, n) for n in range(100)]
+    for future in tqdm(as_completed(futures), total=len(futures)):
+        ...
+
+Limits: tqdm is imported only when a bar is asked for (spawned children
+import minimp; they should not pay for tqdm); its first bar starts tqdm's
+own monitor thread. The bar counts tasks that ended, not results you have
+read: an `imap` bar can be full while you are still iterating.
+
+Read next: `futures.py`, the same workers behind `concurrent.futures`.
+"""
+
+from __future__ import annotations
+
+import threading
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["ProgressBar", "progress_bar"]
+
+
+def progress_bar(progress: Any, total: int, name: str) -> ProgressBar | None:
+    """The bar for a call of `total` tasks of the function `name`, or None.
+
+    `progress` is what the user passed: False or None (no bar), True (a bar
+    named `name`) or a string (the bar's description). Called in the
+    caller's thread, before any task is queued, so a bad value is refused
+    before any work starts.
+    """
+    if progress is None or progress is False:
+        return None
+    if progress is not True and not isinstance(progress, str):
+        raise TypeError(f"progress must be True, False or a description string, not {progress!r}")
+    from tqdm.auto import tqdm  # here, not at the top: see "Limits" above
+
+    return ProgressBar(tqdm, total, name if progress is True else progress)
+
+
+class ProgressBar:
+    """The bar of one call: moved on as its tasks end, closed when the last has.
+
+    It is shown from the caller's thread once the call's tasks are queued
+    (in Jupyter, a widget appears in the cell that displays it), so a call
+    the pool refuses shows no bar. Tasks may end before that (the result
+    loop starts on them at once): `ended()` counts them, and `show()` starts
+    the bar where the call already is. A lock guards the count and the bar:
+    the result loop calls `ended()` while the caller calls `show()` (and
+    `terminate()` may end the last tasks from the caller's thread).
+    """
+
+    def __init__(self, tqdm: type, total: int, description: str):
+        self._tqdm, self._description = tqdm, description
+        self.total, self.done = total, 0
+        self.bar: Any = None  # the tqdm bar, once shown
+        self._lock = threading.Lock()
+
+    def show(self) -> None:
+        """Show the bar, with the tasks that have already ended."""
+        with self._lock:
+            self.bar = self._tqdm(total=self.total, initial=self.done, desc=self._description, unit="task")
+            if self.done == self.total:
+                self.bar.close()
+
+    def ended(self, count: int) -> None:
+        """`count` more of the call's tasks have ended (returned, raised, crashed, were cancelled)."""
+        with self._lock:
+            self.done += count
+            if self.bar is not None:
+                self.bar.update(count)
+                if self.done == self.total:
+                    self.bar.close()
