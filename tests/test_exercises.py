@@ -46,6 +46,69 @@ def fork():
     return minimp.get_context("fork")
 
 
+# -- Chapter 0: the setup check, parallelism, naps on threads ---------------------
+
+
+def test_the_setup_check_says_ready_on_this_machine(capsys):
+    exercises.check_setup()
+    printed = capsys.readouterr().out
+    assert "✅ start methods fork and spawn" in printed and printed.endswith("widgets work too.\n")
+    assert "❌" not in printed
+
+
+def right_parallelism(tasks):
+    ran = sum(task.finished - task.started for task in tasks)
+    return ran / (max(task.finished for task in tasks) - min(task.started for task in tasks))
+
+
+def test_parallelism_right(capsys):
+    exercises.check_parallelism(right_parallelism)
+    assert verdict(capsys).startswith("✅ Correct — 5 traces, 5 right answers")
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda tasks: sum(t.finished - t.started for t in tasks) / max(t.finished for t in tasks),
+         "the wall time runs from the first start, not from 0"),
+        (lambda tasks: sum(t.finished - t.started for t in tasks) / len(tasks), "divided by the number of tasks"),
+        (lambda tasks: 1 / right_parallelism(tasks), "upside down"),
+        (lambda tasks: None, "Did you forget the `return`?"),
+        (lambda tasks: 2.0, "for tasks running 100-101, 101-102 your function returned 2.0: expected 2 s"),
+    ],
+)  # fmt: skip
+def test_parallelism_mistakes_get_their_hint(capsys, answer, hint):
+    exercises.check_parallelism(answer)
+    printed = verdict(capsys)
+    assert printed.startswith("❌ Not yet: ") and hint in printed
+
+
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+def test_naps_on_threads_right(capsys):
+    import concurrent.futures
+
+    def nap_all(naps):
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(naps)) as executor:
+            return list(executor.map(nap, naps))
+
+    exercises.check_naps_in_threads(nap_all)
+    assert verdict(capsys).startswith("✅ Correct — 4 naps of 0.3 s")
+
+
+def test_naps_one_after_another_are_too_slow(capsys):
+    exercises.check_naps_in_threads(lambda naps: [nap(seconds) for seconds in naps])
+    assert "Give each nap a thread of its own" in verdict(capsys)
+
+
+def test_naps_returned_as_an_iterator_get_their_hint(capsys):
+    exercises.check_naps_in_threads(lambda naps: iter(naps))
+    assert "returned an iterator" in verdict(capsys)
+
+
 # -- Chapter 1, exercise 1: predict the exit codes -------------------------------
 
 RIGHT_PREDICTIONS = {

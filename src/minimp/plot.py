@@ -68,12 +68,13 @@ def _height(view: timeline.Layout, lanes: int | None = None) -> float:
 
 
 def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: float) -> None:
-    bars = timeline.merge(timeline.window(view.bars, start, end), (end - start) / PIXELS)
+    pixel = (end - start) / PIXELS
+    bars = timeline.merge(timeline.window(view.bars, start, end), pixel)
     groups: dict[str, int] = {}
     fills: dict[tuple[int, str, str], list] = {}  # (lane, kind, colour) -> [(x, width)]
     for bar in bars:
         fill = timeline.colour(bar, color_by, groups)
-        fills.setdefault((bar.lane, bar.kind, fill), []).append((bar.start, max(bar.end - bar.start, 0.0)))
+        fills.setdefault((bar.lane, bar.kind, fill), []).append((bar.start, max(bar.end - bar.start, pixel)))  # seen
     for (lane, kind, fill), spans in fills.items():
         if kind == "wait":  # a thin line under the lane's bars
             ax.broken_barh(spans, (lane + 0.36, 0.06), facecolors=fill, linewidth=0)
