@@ -62,6 +62,22 @@ def test_replay_shows_the_run_as_it_was_then():
     assert bars(view, "running") == 0
 
 
+def test_the_replay_button_plays_the_run_from_its_start_and_can_be_stopped():
+    view = TimelineView(four_tasks())
+    seen = []
+    view.replay.observe(lambda change: seen.append(change["new"]), names="value")
+    view.play.click()
+    replay = [thread for thread in threading.enumerate() if thread.name == "minimp-timeline-replay"]
+    assert len(replay) == 1 and view.play.description == "■ stop"
+    replay[0].join(timeout=10)
+    assert seen[0] == 0 and seen[-1] == view.replay.max and seen == sorted(seen) and len(seen) > 40
+    assert view.play.description == "▶ replay" and "replay at" not in view.header.value
+    view.play.click()  # again, and stop it at once
+    view.play.click()
+    [thread.join(timeout=10) for thread in threading.enumerate() if thread.name == "minimp-timeline-replay"]
+    assert view.replay.value < view.replay.max and "replay at" in view.header.value
+
+
 def test_zoom_and_colour_change_the_picture():
     view = TimelineView(four_tasks())
     whole = view.picture.value

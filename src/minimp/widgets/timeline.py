@@ -13,7 +13,8 @@ buttons and a play button drive it:
 
 - **colour by** status (ok, error, crashed, cancelled) or by function;
 - **zoom**: the seconds to show;
-- **replay**: play the run again, bar by bar, from its start;
+- **replay**: play the run again, bar by bar, from its start (the ▶ button),
+  or drag the replay slider to any moment;
 - **task**: pick a task (in the order they started) to see where and
   when it ran, its arguments and its error; the mouse on a bar names it too.
 
@@ -51,6 +52,7 @@ __all__ = ["TimelineView", "CompareView", "live_timeline", "compare"]
 
 WIDTH = 860  # pixels: a notebook's width
 STEPS = 200  # replay and zoom positions between the start and the end
+FRAME = 0.08  # seconds between two pictures of a replay: 50 of them, 4 s in all
 PLAIN = "minimp worker timeline (run the notebook to use the widget; the picture is stored as PNG)"
 
 
@@ -86,8 +88,13 @@ class TimelineView(_Picture):
                                              step=0.005, readout_format=".3f", continuous_update=False,
                                              layout=widgets.Layout(width="420px"))  # fmt: skip
         self.replay = widgets.IntSlider(description="replay", min=0, max=STEPS, value=STEPS, readout=False)
-        self.play = widgets.Play(min=0, max=STEPS, step=2, interval=60, value=STEPS)
-        widgets.jslink((self.play, "value"), (self.replay, "value"))
+        # A Button and a thread of ours, not ipywidgets' Play: JupyterLab keeps
+        # the Play's first view listening after the live view's final redisplay,
+        # and the two views stop each other's playing at once.
+        self.play = widgets.Button(description="▶ replay", tooltip="play the run again from its start",
+                                   layout=widgets.Layout(width="110px"))  # fmt: skip
+        self.play.on_click(self._toggle_replay)
+        self._replay_stop: threading.Event | None = None
         self.task = widgets.IntSlider(description="task", min=0, max=0, value=0,
                                       layout=widgets.Layout(width="420px"))  # fmt: skip
         for control in (self.color_by, self.zoom, self.replay, self.task):
@@ -102,6 +109,7 @@ class TimelineView(_Picture):
             widgets.HBox([self.play, self.replay, self.task]),
             self.details,
         ])  # fmt: skip
+        self.add_class("minimp-timeline-view")  # for the browser tests, and for styling
         self._new_layout(self.view)
 
     # -- drawing ---------------------------------------------------------------------------
@@ -152,6 +160,30 @@ class TimelineView(_Picture):
 
     def _png(self) -> bytes:
         return plot.png(self.view, color_by=self.color_by.value)
+
+    # -- replay ----------------------------------------------------------------------------
+
+    def _toggle_replay(self, _button=None) -> None:
+        """The ▶ button: start a replay, or stop the one that runs."""
+        if self._replay_stop is not None:
+            self._replay_stop.set()
+            return
+        self._replay_stop = threading.Event()
+        self.play.description = "■ stop"
+        threading.Thread(target=self._replay, args=(self._replay_stop,), name="minimp-timeline-replay",
+                         daemon=True).start()  # fmt: skip
+
+    def _replay(self, stop: threading.Event) -> None:
+        """The replay thread: moves the replay slider from the start to the end,
+        a step per FRAME, so the picture redraws the run as it was at each step."""
+        try:
+            for step in range(0, STEPS + 1, 4):
+                self.replay.value = step
+                if stop.wait(FRAME):
+                    break  # stopped: the picture stays at that moment
+        finally:
+            self.play.description = "▶ replay"
+            self._replay_stop = None
 
     # -- live ------------------------------------------------------------------------------
 
