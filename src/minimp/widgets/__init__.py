@@ -10,6 +10,8 @@ its picture where widgets do not run (GitHub, nbviewer).
 Read next: timeline.py.
 """
 
+from .processes import Lifetime, ProcessTable, QueueDepth, exit_meaning, watch_processes, watch_queue
 from .timeline import CompareView, TimelineView, compare, live_timeline
 
-__all__ = ["TimelineView", "CompareView", "live_timeline", "compare"]
+__all__ = ["TimelineView", "CompareView", "live_timeline", "compare",
+           "ProcessTable", "QueueDepth", "Lifetime", "watch_processes", "watch_queue", "exit_meaning"]  # fmt: skip
