@@ -103,7 +103,7 @@ def test_a_replaced_worker_shares_its_lane_with_its_replacement():
     assert timeline == [
         ("X", "start-up", 0.0),
         ("X", "square", 500000.0),
-        ("i", "killed by signal SIGKILL", 1e6),
+        ("i", "exited: killed by SIGKILL", 1e6),
         ("X", "start-up", 1e6),
         ("X", "square", 2e6),
     ]  # no mark for the SIGTERM: that is how a pool stops its workers
@@ -118,7 +118,7 @@ def test_a_worker_that_exits_with_a_code_or_never_gets_ready_says_so():
     ]
     t = a_trace(workers=workers)
     marks = [(e["tid"], e["name"]) for e in events(t, "i")]
-    assert marks == [(3, "exited (code 1)"), (2, "exited (code 3)")]  # in time order: 100.5 s, then 101 s
+    assert marks == [(3, "exited: an exception (or exit(1))"), (2, "exited: exit(3)")]  # in time order: 100.5 s, then 101 s
     never_ready = [e for e in events(t, "X") if e["tid"] == 3]
     assert [(e["name"], e["dur"]) for e in never_ready] == [("start-up (never ready)", 500000.0)]
 

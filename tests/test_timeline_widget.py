@@ -110,7 +110,7 @@ def test_bad_arguments_are_named():
         TimelineView([])
     with pytest.raises(ValueError, match=r"color_by='size'"):
         TimelineView(four_tasks(), color_by="size")
-    with pytest.raises(ValueError, match=r"live_timeline\(interval=0\): interval must be a positive number"):
+    with pytest.raises(ValueError, match=r"live_timeline\(interval=0\): interval must be a number of seconds above 0"):
         with live_timeline(interval=0):
             pass
 
@@ -123,8 +123,8 @@ def sleepy(seconds):
 @pytest.mark.timeout(30)
 def test_a_live_view_draws_running_tasks_then_the_final_picture(ctx):
     with minimp.trace() as t:
-        view = TimelineView(t)
-        view.start(interval=0.02)
+        view = TimelineView(t, interval=0.02)
+        view.start()
         seen_running = False
         with ctx.Pool(2) as pool:
             result = pool.map_async(sleepy, [0.3] * 4, chunksize=1)

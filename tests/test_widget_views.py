@@ -1,4 +1,4 @@
-"""The process table and the queue-depth view (widgets/processes.py): what a
+"""The process table and the queue-depth view (widgets/processes.py, queues.py): what a
 learner would see, for minimp's processes and queues and the standard library's."""
 
 import base64
@@ -11,7 +11,7 @@ import pytest
 
 import minimp
 from minimp.widgets import ProcessTable, QueueDepth, exit_meaning, watch_processes, watch_queue
-from minimp.widgets.processes import _depth_svg
+from minimp.widgets.queues import _depth_svg
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

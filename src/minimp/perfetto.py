@@ -24,7 +24,7 @@ thread is a worker's lane (the worker's real pids are in the lane's name):
       worker 0 (pid 4242)             thread_name             tid 1
         [start-up][square][square]    X events
       worker 1 (pids 4243, 4250)      its first worker crashed and was replaced
-        [start-up][square] ! killed by signal SIGKILL [start-up][square]
+        [start-up][square] ! exited: killed by SIGKILL [start-up][square]
       not run                         tasks that never reached a worker
         ! square                      i events
     standard library pool (traced())  tasks recorded by traced()  pid 2
@@ -37,8 +37,8 @@ a few microseconds apart.
 Limits: the records do not say which pool a worker belonged to, so two
 minimp pools in one trace share lanes 0, 1, ...; a trace exported inside
 its `with` block has only what has ended so far (a Snapshot works too, and
-adds the live workers); and as every pool terminates its workers when it
-closes, most workers' lanes end with "killed by signal SIGTERM".
+adds the live workers). A worker's exit is marked only if it was not
+SIGTERM, which is how every pool stops its workers when it closes.
 
 Read next: the "Trace Event Format" document that Perfetto's docs link to,
 for the phases not used here (counters, flows, async events).
@@ -49,6 +49,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+
+from .process import exit_meaning
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -103,7 +105,7 @@ def trace_events(trace: Trace | Snapshot) -> dict:
         # the end of a `with Pool()` block): neither is worth a mark.
         if worker.exited is not None and worker.exitcode not in (None, 0, -signal.SIGTERM):
             when = {"ph": "i", "s": "t", "ts": at(worker.exited)}
-            events.append({**when, "name": _ending(worker.exitcode), **track, "args": {"pid": worker.pid}})
+            events.append({**when, "name": f"exited: {exit_meaning(worker.exitcode)}", **track, "args": {"pid": worker.pid}})
     events.sort(key=lambda event: event["ts"])
     return {"traceEvents": _names(lanes, not_run) + events, "displayTimeUnit": "ms"}
 
@@ -120,15 +122,6 @@ def _about(task: TaskRecord) -> dict:
     if task.waited is not None:
         about["waited ms"] = round(max(0.0, task.waited) * 1e3, 3)
     return about
-
-
-def _ending(exitcode: int) -> str:
-    if exitcode > 0:
-        return f"exited (code {exitcode})"
-    try:
-        return f"killed by signal {signal.Signals(-exitcode).name}"
-    except ValueError:
-        return f"killed by signal {-exitcode}"
 
 
 def _origin(trace: Trace | Snapshot) -> float:

@@ -354,6 +354,26 @@ _counter = itertools.count(1)  # numbers the children: Process-1, Process-2, ...
 _SIGNAL_NAMES = {-s.value: f"-{s.name}" for s in signal.Signals}
 
 
+def exit_meaning(exitcode: int | None) -> str:
+    """What an exit code says about how a process ended (the table above).
+
+    >>> exit_meaning(0), exit_meaning(3), exit_meaning(-9)
+    ('ok', 'exit(3)', 'killed by SIGKILL')
+    """
+    if exitcode is None:
+        return ""
+    if exitcode == 0:
+        return "ok"
+    if exitcode == 1:
+        return "an exception (or exit(1))"
+    if exitcode > 0:
+        return f"exit({exitcode})"
+    try:  # the operating system reports "killed by signal N"; Python says -N
+        return f"killed by {signal.Signals(-exitcode).name}"
+    except ValueError:  # a number with no name on this system
+        return f"killed by signal {-exitcode}"
+
+
 def current_process() -> Process:
     """The Process object of the running process (in the main process: 'MainProcess')."""
     return _current

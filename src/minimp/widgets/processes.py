@@ -1,4 +1,4 @@
-"""Views for the early chapters: a live table of processes, a queue's depth over time.
+"""A live table of processes: their pids, states and exit codes, as they run.
 
     workers = [minimp.Process(target=work, args=(n,)) for n in range(4)]
     with minimp.widgets.watch_processes(workers) as table:   # a table below the cell ...
@@ -7,13 +7,9 @@
         for worker in workers:
             worker.join()                                      # ... that changes as they run
 
-    with minimp.widgets.watch_queue(tasks) as depth:           # a step line of tasks.qsize()
-        ...                                                    # producers put, consumers get
-    depth.samples                                              # [(seconds, depth), ...]
-
 **ProcessTable** has a row per process: its name, pid, state, exit code
-and what the code means, and whether it is a daemon. The state is what the
-table saw the last time it looked:
+and what the code means (process.py's `exit_meaning`), and whether it is a
+daemon. The state is what the table saw the last time it looked:
 
     ========  ==========================================================
     state     what the table saw
@@ -29,57 +25,31 @@ It remembers when it first saw each state (`table.lifetimes`), and its
 picture for the notebook file draws them: one lane per process, from its
 start to its exit, coloured by how it ended.
 
-**QueueDepth** asks a queue its `qsize()` every `interval` seconds and
-draws the answers as a step line: how many items wait between producers
-and consumers. A queue that keeps growing has producers faster than its
-consumers; one that stays at 0 has consumers waiting for work.
+The table only looks, and the program runs as it would unwatched: it
+reads `process.pid`, and asks the operating system whether the child has
+ended with waitid(WNOWAIT), which tells how a child ended without
+collecting it. A child that has exited stays a zombie until the program's
+join() collects it and gets its exit code, as it would if nobody watched.
+It works for minimp's processes and for the standard library's, whose
+public API is the same. What it shows is sampled: a change is seen at the
+first look after it happened, up to `interval` seconds late.
 
-How they look: each view has one thread of its own, started when the
-`with` block begins and joined when it ends, even if the block raises.
-It only looks, and the program runs as it would unwatched: the queue's
-view calls `qsize()`, never get() or put(); the table reads `process.pid`,
-and asks the operating system whether the child has ended with
-waitid(WNOWAIT), which tells how a child ended without collecting it. A
-child that has exited stays a zombie until the program's join() collects
-it and gets its exit code, as it would if nobody watched. Both views work
-for minimp's objects and for the standard library's, whose public API is
-the same.
-
-What a view shows is sampled: a change is seen at the first look after
-it happened (up to `interval` seconds late), and a queue that fills and
-empties between two looks shows nothing.
-
-In a notebook the view shows below the cell and stays, with its final
-state, after the block; a PNG of that final state also goes into the
-notebook file, where GitHub and nbviewer show it. Outside a notebook (a
-script, pytest) the views still look and record, and show nothing.
-
-When the block ends the view lets go of what it watched and keeps only its
-record (`lifetimes`, `samples`): a widget lives as long as the notebook's
-kernel, and a Process or Queue it held would keep its file descriptors
-open as long.
+When the block ends the table lets go of the processes and keeps only its
+record (`lifetimes`): a widget lives as long as the notebook's kernel, and
+a Process it held would keep its file descriptors open as long.
 
 Limits: the processes must be children of this process (as for
 `is_alive()`). On macOS before Python 3.13, which lacks waitid(), the table
 reads `process.exitcode` instead, which collects an ended child, as
-`is_alive()` would. `multiprocessing.Queue.qsize()` raises
-NotImplementedError on macOS, which cannot read a semaphore's value; the
-view says so and draws nothing (minimp's Queue counts its items itself,
-and works there).
+`is_alive()` would.
 
-Read next: ../pool.py, where worker processes take their tasks from a
-queue; timeline.py watches a pool the way these views watch processes.
+Read next: queues.py, a queue's depth over time.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import io
 import multiprocessing.process
 import os
-import signal
-import threading
 import time
 from dataclasses import dataclass
 from html import escape
@@ -87,100 +57,20 @@ from html import escape
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
 
-from .. import layout
-from ..process import Process
+from .. import layout, plot
+from ..process import Process, exit_meaning
+from .view import LiveView, checked_interval, watching
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
     from contextlib import AbstractContextManager
     from typing import Any
 
-__all__ = ["ProcessTable", "QueueDepth", "Lifetime", "watch_processes", "watch_queue", "exit_meaning"]
+__all__ = ["ProcessTable", "Lifetime", "watch_processes"]
 
-WIDTH = 860  # pixels: a notebook's width
-HEIGHT = 180  # pixels: the queue's picture
-REDRAW = 0.2  # seconds: the queue's picture is redrawn at most this often
 PROCESS_TYPES = (Process, multiprocessing.process.BaseProcess)  # minimp's and the standard library's
-
-
-def exit_meaning(exitcode: int | None) -> str:
-    """What an exit code says about how a process ended (the table in process.py).
-
-    >>> exit_meaning(0), exit_meaning(3), exit_meaning(-9)
-    ('ok', 'exit(3)', 'killed by SIGKILL')
-    """
-    if exitcode is None:
-        return ""
-    if exitcode == 0:
-        return "ok"
-    if exitcode == 1:
-        return "an exception (or exit(1))"
-    if exitcode > 0:
-        return f"exit({exitcode})"
-    try:  # the operating system reports "killed by signal N"; Python says -N
-        return f"killed by {signal.Signals(-exitcode).name}"
-    except ValueError:  # a number with no name on this system
-        return f"killed by signal {-exitcode}"
-
-
-class _View(widgets.VBox):
-    """What both views share: a thread of their own between start() and stop(),
-    and a mime bundle that leaves a PNG in the notebook file."""
-
-    PLAIN = ""  # text/plain of the view: the same at every redraw, because nbval compares it
-    THREAD = ""  # the name of the view's thread, as threading.enumerate() lists it
-
-    def __init__(self, children: list) -> None:
-        super().__init__(children)
-        self._lock = threading.RLock()  # one look or redraw at a time: the view's thread and yours
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.stopped = False  # True once stop() has let go of what the view watched
-
-    def start(self) -> None:
-        """Look once now, then start the view's thread: it looks every `interval` seconds until stop()."""
-        if self._thread is not None or self.stopped:
-            raise RuntimeError(f"{type(self).__name__}.start(): a view watches once; it has been started already")
-        self.origin = time.monotonic()  # 0 seconds in the picture: when watching began
-        self.refresh()  # the first look, before the block runs
-        self._thread = threading.Thread(target=self._watch, name=self.THREAD, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Join the view's thread, take a last look, and let go of what it watched."""
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-        with self._lock:
-            if not self.stopped:
-                self.refresh()
-                self._let_go()
-                self.stopped = True
-
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.PLAIN
-        bundle["image/png"] = base64.b64encode(self.png()).decode()
-        return bundle
-
-    # Each view says how it looks, what it draws, and what it lets go.
-    def _watch(self) -> None:
-        raise NotImplementedError
-
-    def refresh(self) -> None:
-        raise NotImplementedError
-
-    def _let_go(self) -> None:
-        raise NotImplementedError
-
-    def png(self) -> bytes:
-        raise NotImplementedError
-
-
-# -- processes ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -216,7 +106,7 @@ class Lifetime:
         return f"{self.name} ({self.pid})" if self.pid is not None else f"{self.name} (not started)"
 
 
-class ProcessTable(_View):
+class ProcessTable(LiveView):
     """A table of processes, one row each, that a thread of its own keeps up to date.
 
     `processes` are minimp or multiprocessing Process objects, started or
@@ -229,12 +119,12 @@ class ProcessTable(_View):
 
     def __init__(self, processes: Iterable = (), interval: float = 0.2):
         processes = _checked_processes(processes, "ProcessTable")
-        self.interval = _checked_interval(interval, "ProcessTable")
         self.origin = time.monotonic()  # 0 seconds in the picture; start() moves it to its own moment
         self.lifetimes: list[Lifetime] = []
+        self.stopped = False  # True once stop() has let go of the processes
         self.header = widgets.HTML()
         self.table = widgets.HTML()
-        super().__init__([self.header, self.table])
+        super().__init__([self.header, self.table], checked_interval(interval, "ProcessTable"))
         for process in processes:
             self._remember(process)
         self.refresh()
@@ -280,25 +170,20 @@ class ProcessTable(_View):
                          if state in counts)  # fmt: skip
         return f"{len(self.lifetimes)} process{'es' if len(self.lifetimes) != 1 else ''}{states}"
 
-    def _watch(self) -> None:
-        """The table's own thread, "minimp-process-table": rest `interval`
-        seconds (or 20 times as long as the last look took, if that is
-        longer, so that watching costs the notebook at most about 5 % of its
-        time), then look at every process (its pid and whether it has ended;
-        neither waits for it) and redraw the table, until stop(). It never
-        joins or collects a process: that stays the program's job."""
-        took = 0.0
-        while not self._stop.wait(max(self.interval, 20 * took)):
-            # The thread's own CPU time, not the clock's: a look that waited
-            # for the GIL while the main thread forked a child cost nothing,
-            # and must not make the table rest (and miss a state) for longer.
-            began = time.thread_time()
-            self.refresh()
-            took = time.thread_time() - began
+    def start(self) -> None:
+        """Start watching; 0 seconds in the picture is now (view.py)."""
+        if self.stopped:
+            raise RuntimeError("ProcessTable.start(): a table watches once; make a new one")
+        self.origin = time.monotonic()
+        super().start()
 
-    def _let_go(self) -> None:
-        for row in self.lifetimes:
-            row.process = None
+    def stop(self) -> None:
+        """Stop watching, take a last look, and let go of the processes (see the module docstring)."""
+        super().stop()
+        with self._lock:
+            for row in self.lifetimes:
+                row.process = None
+            self.stopped = True
 
     # -- the picture for the notebook file: process lifetimes --------------------------------
 
@@ -335,7 +220,7 @@ class ProcessTable(_View):
         labels = [label for kind, label in LIFETIME_LABELS.items() if kind in kinds]
         if handles:
             ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-        return _png_bytes(figure)
+        return plot.png(figure)
 
 
 # How a process's lane is coloured, in layout.py's colour-blind-safe palette.
@@ -404,149 +289,6 @@ def _table(rows: list[Lifetime]) -> str:
     return f"<table style='font-size:13px'><tr>{head}</tr>{''.join(body)}</table>"
 
 
-# -- a queue's depth ------------------------------------------------------------------------
-
-
-class QueueDepth(_View):
-    """A queue's qsize() over time, as a step line; `samples` holds the numbers.
-
-    Works with minimp's Queue and JoinableQueue, multiprocessing.Queue, and
-    anything else that has a qsize() (queue.Queue, between threads).
-    """
-
-    PLAIN = "minimp queue depth (run the notebook to use the widget; the picture is stored as PNG)"
-    THREAD = "minimp-queue-depth"
-
-    def __init__(self, queue: Any, interval: float = 0.05):
-        self.queue = _checked_queue(queue, "QueueDepth")
-        self.interval = _checked_interval(interval, "QueueDepth")
-        self.kind = type(queue).__name__
-        self.origin = time.monotonic()  # 0 seconds in the picture; start() moves it to its own moment
-        self.samples: list[tuple[float, int]] = []  # (seconds since origin, qsize()), oldest first
-        self.problem: str | None = None  # why there are no samples, if qsize() cannot answer
-        self.header = widgets.HTML()
-        self.picture = widgets.HTML()
-        super().__init__([self.header, self.picture])
-        self._draw()
-
-    def sample(self) -> None:
-        """Ask the queue its size once, and note (seconds, depth)."""
-        with self._lock:
-            if self.problem is not None or self.queue is None:
-                return
-            try:
-                depth = self.queue.qsize()
-            except NotImplementedError:
-                self.problem = (f"{self.kind}.qsize() is not available on this system (on macOS the standard "
-                                f"library's queue cannot count its items): nothing to draw. minimp.Queue's "
-                                f"qsize() works everywhere.")  # fmt: skip
-                return
-            self.samples.append((time.monotonic() - self.origin, depth))
-
-    def refresh(self) -> None:
-        """Take a sample and redraw."""
-        self.sample()
-        self._draw()
-
-    def summary(self) -> str:
-        """One line: the depth now, the most it has been, how many samples."""
-        if self.problem is not None:
-            return self.problem
-        if not self.samples:
-            return f"{self.kind}: no samples yet"
-        most = max(depth for _, depth in self.samples)
-        return (f"{self.kind}: depth now {self.samples[-1][1]} · max {most} · "
-                f"{len(self.samples)} samples over {self.samples[-1][0]:.2f} s")  # fmt: skip
-
-    def _watch(self) -> None:
-        """The view's own thread, "minimp-queue-depth": every `interval` seconds
-        it asks the queue its qsize() and notes (seconds, depth); at most every
-        REDRAW seconds (or 20 times as long as a redraw took) it redraws the
-        picture. qsize() takes no lock in minimp or in the standard library,
-        so producers and consumers never wait for the view."""
-        drawn, rest = time.monotonic(), REDRAW
-        while not self._stop.wait(self.interval):
-            self.sample()
-            if time.monotonic() - drawn >= rest:
-                drawn, began = time.monotonic(), time.thread_time()
-                self._draw()
-                rest = max(REDRAW, 20 * (time.thread_time() - began))  # CPU time, as in ProcessTable._watch
-
-    def _let_go(self) -> None:
-        self.queue = None
-
-    def _draw(self) -> None:
-        with self._lock:
-            samples = list(self.samples)
-        self.header.value = f"<b>{escape(self.summary())}</b>"
-        self.picture.value = "" if self.problem else _depth_svg(samples)
-
-    def png(self) -> bytes:
-        """The depth over time as a PNG: a step line."""
-        with self._lock:
-            samples = list(self.samples)
-        figure = Figure(figsize=(8.6, 2.4), layout="constrained")
-        ax = figure.subplots()
-        if samples:
-            ax.step([s for s, _ in samples], [d for _, d in samples], where="post", color=layout.COLOURS["ok"])
-        ax.set_xlim(0, max(samples[-1][0] if samples else 0.0, 1e-3))
-        ax.set_ylim(0, max([d for _, d in samples] + [1]) * 1.08)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("seconds since the view began watching")
-        ax.set_ylabel("items in the queue")
-        ax.grid(alpha=0.3)
-        ax.set_title(self.summary(), loc="left", fontsize=10, wrap=True)
-        return _png_bytes(figure)
-
-
-def _steps(samples: list[tuple[float, int]]) -> list[tuple[float, int]]:
-    """Only the samples where the depth changed (and the last one): a step
-    line through them is the same line, with far fewer points."""
-    kept = [sample for number, sample in enumerate(samples) if number == 0 or sample[1] != samples[number - 1][1]]
-    if samples and kept[-1] is not samples[-1]:
-        kept.append(samples[-1])
-    return kept
-
-
-def _depth_svg(samples: list[tuple[float, int]], width: int = WIDTH, height: int = HEIGHT) -> str:
-    """A step line of depth over seconds, as SVG text (widgets/svg.py explains why SVG)."""
-    left, right, top, bottom = 44, 12, 8, 30  # margins, in pixels
-    end = max(samples[-1][0] if samples else 0.0, 1e-3)
-    most = max([depth for _, depth in samples] + [1])
-    plot_width, plot_height = width - left - right, height - top - bottom
-
-    def x(seconds: float) -> float:
-        return left + seconds / end * plot_width
-
-    def y(depth: float) -> float:
-        return top + (1 - depth / most) * plot_height
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'font-family="sans-serif" font-size="12" class="minimp-queue-depth">']  # fmt: skip
-    for tick in layout.ticks(0.0, end):
-        parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{top + plot_height}" stroke="#DDD"/>')
-        parts.append(f'<text x="{x(tick):.1f}" y="{height - bottom + 16}" text-anchor="middle">{tick:g}</text>')
-    for tick in [t for t in layout.ticks(0.0, most, most=4) if float(t).is_integer()]:
-        parts.append(f'<line x1="{left}" x2="{left + plot_width}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-                     f'stroke="#DDD"/>')  # fmt: skip
-        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g}</text>')
-    parts.append(f'<text x="{left + plot_width}" y="{height - 1}" text-anchor="end" fill="#555">seconds</text>')
-    points, previous = [], None
-    for seconds, depth in _steps(samples):
-        if previous is not None:  # along at the previous depth, then up or down to this one
-            points.append(f"{x(seconds):.1f},{y(previous):.1f}")
-        points.append(f"{x(seconds):.1f},{y(depth):.1f}")
-        previous = depth
-    if points:
-        parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{layout.COLOURS["ok"]}" '
-                     f'stroke-width="2"/>')  # fmt: skip
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-# -- watching inside a with block -----------------------------------------------------------
-
-
 def watch_processes(processes: Iterable = (), interval: float = 0.2) -> AbstractContextManager[ProcessTable]:
     """Show a ProcessTable of `processes`, live while the `with` block runs:
 
@@ -559,39 +301,7 @@ def watch_processes(processes: Iterable = (), interval: float = 0.2) -> Abstract
     the table saw.
     """
     processes = _checked_processes(processes, "watch_processes")
-    return _live(ProcessTable(processes, interval=_checked_interval(interval, "watch_processes")))
-
-
-def watch_queue(queue: Any, interval: float = 0.05) -> AbstractContextManager[QueueDepth]:
-    """Show a QueueDepth of `queue`, sampled every `interval` seconds while the `with` block runs:
-
-        with minimp.widgets.watch_queue(tasks) as depth:
-            ...
-        depth.samples   # [(seconds, depth), ...]
-    """
-    _checked_queue(queue, "watch_queue")
-    return _live(QueueDepth(queue, interval=_checked_interval(interval, "watch_queue")))
-
-
-@contextlib.contextmanager
-def _live(view: _View) -> Iterator:
-    """Show `view` below the cell (in a notebook), keep it looking while the
-    block runs, and leave its final state, with a PNG for the notebook file."""
-    from IPython import get_ipython
-    from IPython.display import display
-
-    shell = get_ipython()
-    handle = display(view, display_id=True) if shell is not None and hasattr(shell, "kernel") else None
-    view.start()
-    try:
-        yield view
-    finally:
-        view.stop()  # joins the view's thread, even when the block raised
-        if handle is not None:
-            handle.update(view)  # the same widget, now with the final PNG
-
-
-# -- checks at the entry --------------------------------------------------------------------
+    return watching(ProcessTable(processes, interval=checked_interval(interval, "watch_processes")))
 
 
 def _checked_processes(processes: Any, caller: str) -> list:
@@ -608,26 +318,3 @@ def _checked_processes(processes: Any, caller: str) -> list:
             raise TypeError(f"{caller}(processes=...): item {number} is {process!r}, a {type(process).__name__}; "
                             f"expected a minimp.Process or multiprocessing.Process")  # fmt: skip
     return processes
-
-
-def _checked_interval(interval: Any, caller: str) -> float:
-    if isinstance(interval, bool) or not isinstance(interval, (int, float)):
-        raise TypeError(f"{caller}(interval={interval!r}): interval must be a number of seconds, "
-                        f"not {type(interval).__name__}")  # fmt: skip
-    if not 0 < interval < float("inf"):
-        raise ValueError(f"{caller}(interval={interval!r}): interval must be a number of seconds above 0")
-    return interval
-
-
-def _checked_queue(queue: Any, caller: str) -> Any:
-    if not callable(getattr(queue, "qsize", None)):
-        why = "; a SimpleQueue cannot say its size" if "SimpleQueue" in type(queue).__name__ else ""
-        raise TypeError(f"{caller}(queue={queue!r}): expected a queue with a qsize() method (minimp.Queue, "
-                        f"JoinableQueue, multiprocessing.Queue), not {type(queue).__name__}{why}")  # fmt: skip
-    return queue
-
-
-def _png_bytes(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()

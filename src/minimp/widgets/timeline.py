@@ -18,23 +18,21 @@ buttons and a play button drive it:
 - **task**: pick a task (in the order they started) to see where and
   when it ran, its arguments and its error; the mouse on a bar names it too.
 
-Live, a thread of the widget's own (`refresh`) redraws the picture a few
-times a second from `trace.snapshot()`. It never waits for the pool, and it
-rests between redraws at least 20 times as long as the last redraw took, so
-it takes at most about 5 % of the notebook process's time from the pool's
-result loop (bench/bench_widgets.py measures this). When the `with` block
-ends, the final picture stays, and a PNG of it goes into the notebook file,
-which is what GitHub and nbviewer show.
+Live, the view's thread (view.py) redraws the picture a few times a second
+from `trace.snapshot()`. It never waits for the pool, and it rests between
+redraws at least 20 times as long as the last redraw took, so it takes at
+most about 5 % of the notebook process's time from the pool's result loop
+(bench/bench_widgets.py measures it). When the `with` block ends, the final
+picture stays, and a PNG of it goes into the notebook file, which is what
+GitHub and nbviewer show.
 
-Read next: processes.py, views of processes and queues for the early chapters.
+Read next: processes.py and queues.py, views for the early chapters.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import threading
-import time
 from html import escape
 
 import ipywidgets as widgets
@@ -43,6 +41,7 @@ from .. import layout as timeline
 from .. import plot
 from ..tracing import Trace, trace as new_trace
 from .svg import svg
+from .view import LiveView, checked_interval, watching
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -56,23 +55,16 @@ FRAME = 0.08  # seconds between two pictures of a replay: 50 of them, 4 s in all
 PLAIN = "minimp worker timeline (run the notebook to use the widget; the picture is stored as PNG)"
 
 
-class _Picture(widgets.VBox):
-    """What both views share: the mime bundle that leaves a PNG in the notebook."""
+class TimelineView(LiveView):
+    """One trace's worker timeline, with its controls (see the module docstring).
 
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = PLAIN  # the same at every redraw: nbval compares it
-        bundle["image/png"] = base64.b64encode(self._png()).decode()
-        return bundle
+    `start()` redraws it every `interval` seconds (or less often, view.py)
+    from the trace as it grows, until `stop()`; live_timeline() does both."""
 
-    def _png(self) -> bytes:
-        raise NotImplementedError
+    PLAIN = PLAIN
+    THREAD = "minimp-timeline"
 
-
-class TimelineView(_Picture):
-    """One trace's worker timeline, with its controls (see the module docstring)."""
-
-    def __init__(self, trace: Trace, *, color_by: str = "status", width: int = WIDTH):
+    def __init__(self, trace: Trace, *, color_by: str = "status", width: int = WIDTH, interval: float = 0.25):
         if not isinstance(trace, Trace):
             raise TypeError(f"TimelineView(trace=...) needs a minimp trace, not {type(trace).__name__}")
         if color_by not in plot.COLOR_BY:
@@ -99,23 +91,20 @@ class TimelineView(_Picture):
                                       layout=widgets.Layout(width="420px"))  # fmt: skip
         for control in (self.color_by, self.zoom, self.replay, self.task):
             control.observe(self._changed, names="value")
-        self._lock = threading.RLock()  # one redraw at a time: the refresh thread and the controls
         self._quiet = False  # True while _new_layout moves the controls itself
-        self._stop: threading.Event | None = None
-        self._thread: threading.Thread | None = None
         super().__init__([
             self.header, self.picture,
             widgets.HBox([self.color_by, self.zoom]),
             widgets.HBox([self.play, self.replay, self.task]),
             self.details,
-        ])  # fmt: skip
+        ], checked_interval(interval, "TimelineView"))  # fmt: skip
         self.add_class("minimp-timeline-view")  # for the browser tests, and for styling
         self._new_layout(self.view)
 
     # -- drawing ---------------------------------------------------------------------------
 
-    def redraw(self) -> None:
-        """Read the trace again and draw it (the live thread calls this)."""
+    def refresh(self) -> None:
+        """Read the trace again and draw it (the view's thread calls this)."""
         self._new_layout(timeline.layout(self.trace))
 
     def _new_layout(self, view: timeline.Layout) -> None:
@@ -158,7 +147,7 @@ class TimelineView(_Picture):
         self.details.value = _describe(view.tasks.get(selected), view.origin) if selected else (
             "<i>Move the task slider to see one task; rest the mouse on a bar to name it.</i>")
 
-    def _png(self) -> bytes:
+    def png(self) -> bytes:
         return plot.png(self.view, color_by=self.color_by.value)
 
     # -- replay ----------------------------------------------------------------------------
@@ -184,34 +173,6 @@ class TimelineView(_Picture):
         finally:
             self.play.description = "▶ replay"
             self._replay_stop = None
-
-    # -- live ------------------------------------------------------------------------------
-
-    def start(self, interval: float = 0.25) -> None:
-        """Redraw every `interval` seconds (or less often, see the module docstring) until stop()."""
-        if self._thread is not None:
-            raise RuntimeError("this timeline is live already")
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._refresh, args=(interval,), name="minimp-timeline", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop redrawing, then draw the final picture."""
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-            self._thread = None
-        self.redraw()
-
-    def _refresh(self, interval: float) -> None:
-        """The refresh thread: redraw, then rest; never touches the pool's locks."""
-        while True:
-            began = time.perf_counter()
-            self.redraw()
-            took = time.perf_counter() - began
-            if self._stop.wait(max(interval, 20 * took)):
-                return
-
 
 def _describe(task, origin: float) -> str:
     if task is None:
@@ -241,29 +202,18 @@ def live_timeline(interval: float = 0.25, *, color_by: str = "status") -> Iterat
 
     Outside a notebook it only traces: `view.trace` holds the records.
     """
-    from IPython import get_ipython
-    from IPython.display import display
-
-    if not (isinstance(interval, (int, float)) and interval > 0):
-        raise ValueError(f"live_timeline(interval={interval!r}): interval must be a positive number of seconds")
-    in_notebook = get_ipython() is not None and hasattr(get_ipython(), "kernel")
     recording = new_trace()
-    view = TimelineView(recording, color_by=color_by)  # drawn before the trace begins: not part of it
-    handle = display(view, display_id=True) if in_notebook else None
-    with recording:
-        if in_notebook:
-            view.start(interval)
-        try:
-            yield view
-        finally:
-            view.stop() if in_notebook else None
-    view.redraw()  # the trace has ended: the standard library's traced() calls are in now
-    if handle is not None:
-        handle.update(view)  # the same widget, now with the final PNG for the notebook file
+    view = TimelineView(recording, color_by=color_by, interval=checked_interval(interval, "live_timeline"))
+    # Shown before the trace begins, so that drawing the first picture is not part of it;
+    # the trace ends first, so the final picture has the standard library's traced() calls.
+    with watching(view), recording:
+        yield view
 
 
-class CompareView(_Picture):
-    """Several traces, one above the other, on one time axis."""
+class CompareView(LiveView):
+    """Several traces, one above the other, on one time axis (a view nobody has to start)."""
+
+    PLAIN = PLAIN
 
     def __init__(self, traces: dict[str, Trace] | list[Trace], *, color_by: str = "status", width: int = WIDTH):
         self.traces = plot._named(traces)
@@ -276,17 +226,17 @@ class CompareView(_Picture):
                                              layout=widgets.Layout(width="420px"))  # fmt: skip
         self.panels = {name: widgets.HTML() for name in self.views}
         for control in (self.color_by, self.zoom):
-            control.observe(lambda change: self._draw(), names="value")
-        super().__init__([*self.panels.values(), widgets.HBox([self.color_by, self.zoom])])
-        self._draw()
+            control.observe(lambda change: self.refresh(), names="value")
+        super().__init__([*self.panels.values(), widgets.HBox([self.color_by, self.zoom])], interval=0.25)
+        self.refresh()
 
-    def _draw(self) -> None:
+    def refresh(self) -> None:
         start, end = self.zoom.value
         for name, view in self.views.items():
             self.panels[name].value = f"<b>{escape(name)}</b>: {escape(view.summary.header())}<br>" + svg(
                 view, width=self.width, start=start, end=end, color_by=self.color_by.value)
 
-    def _png(self) -> bytes:
+    def png(self) -> bytes:
         return plot.png(plot.compare(self.traces, color_by=self.color_by.value))
 
 
