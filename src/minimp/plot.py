@@ -3,7 +3,7 @@
     with minimp.trace() as t:
         with minimp.Pool(2) as pool:
             pool.map(work, range(20))
-    t.plot();                  # in a notebook: the figure shows below the cell
+    ax = t.plot()              # in a notebook: the figure shows below the cell
 
 One lane per worker, one bar per task, drawn from layout.py's computation,
 so the picture and the live widget (widgets/timeline.py) always agree. A

@@ -248,7 +248,7 @@ class Trace:
 
     def plot(self, ax: Any = None, **options: Any) -> Any:
         """Draw the worker timeline with matplotlib and return the axes (plot.py):
-        `t.plot();` in a notebook, `t.plot(color_by="function", window=(0, 0.5))`."""
+        `ax = t.plot()`, `t.plot(color_by="function", window=(0, 0.5))`."""
         from .plot import plot
 
         return plot(self, ax, **options)
