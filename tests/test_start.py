@@ -80,7 +80,7 @@ def test_import_minimp_as_multiprocessing_offers_every_public_name():
 
     # What minimp offers beyond the standard library's module (README, "Where minimp differs").
     extras = {"ProcessPoolExecutor", "trace", "traced", "RemoteTraceback", "TaskExitError",
-              "WorkerDiedError", "WorkerStartError", "PoolTerminatedError"}  # fmt: skip
+              "WorkerDiedError", "WorkerStartError", "PoolTerminatedError", "live_timeline", "widgets"}  # fmt: skip
     for name in minimp.__all__:
         assert name in dir(minimp), name
         assert getattr(minimp, name) is not None, name

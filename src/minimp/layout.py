@@ -115,21 +115,22 @@ def layout(source: Trace | Snapshot) -> Layout:
     origin = snap.started if snap.started is not None else _earliest(snap)
     lanes = _lanes(snap.tasks, snap.workers, snap.running)
     row = {lane.worker: number for number, lane in enumerate(lanes)}
-    startups = [_startup_bar(w, row[w.index], snap.now) for w in snap.workers]
+
+    def bar(lane, start, end, kind, task, group, count=1):  # seconds since `origin`, never before 0
+        return Bar(lane, max(0.0, start - origin), max(start, end) - origin, kind, task, group, count)
+
+    startups = [bar(row[w.index], w.started, _ready(w, snap.now), "start-up", None, "") for w in snap.workers]
     waits, runs = [], []
     for task in snap.tasks:
-        if task.started is not None and task.submitted is not None and task.started > task.submitted:
-            waits.append(Bar(row[task.worker], task.submitted, task.started, "wait", task.id, task.function))
-        if task.started is not None:  # skew: never end before the start
-            runs.append(Bar(row[task.worker], task.started, max(task.started, task.finished), task.status,
-                            task.id, task.function))  # fmt: skip
-    runs += [
-        Bar(row[job.worker], job.since, max(job.since, snap.now), "running", job.task or job.first_task,
-            job.function, job.size)
-        for job in snap.running
-    ]  # fmt: skip
-    runs += _unstarted_bars(snap.tasks, row, runs + startups)
-    bars = [_relative(bar, origin) for bar in startups + waits + runs if bar.end >= origin]
+        if task.started is None:
+            continue
+        if task.submitted is not None and task.started > task.submitted:
+            waits.append(bar(row[task.worker], task.submitted, task.started, "wait", task.id, task.function))
+        runs.append(bar(row[task.worker], task.started, task.finished, task.status, task.id, task.function))
+    runs += [bar(row[job.worker], job.since, snap.now, "running", job.task or job.first_task, job.function,
+                 job.size) for job in snap.running]  # fmt: skip
+    runs += _unstarted_bars(snap.tasks, row, runs + startups, origin)
+    bars = [bar for bar in startups + waits + runs if bar.end >= 0.0]
     end = max((bar.end for bar in bars), default=0.0)
     summary = _summary(snap, bars, sum(lane.worker is not None for lane in lanes))
     return Layout(lanes, bars, summary, origin, end, {task.id: task for task in snap.tasks})
@@ -163,13 +164,12 @@ def _lanes(tasks: list[TaskRecord], workers: list[WorkerRecord], running: list[R
     return lanes
 
 
-def _startup_bar(worker: WorkerRecord, lane: int, now: float) -> Bar:
-    """From the start of its process to the end of its initializer (or its death)."""
-    end = worker.ready if worker.ready is not None else worker.exited if worker.exited is not None else now
-    return Bar(lane, worker.started, max(worker.started, end), "start-up", None, "")
+def _ready(worker: WorkerRecord, now: float) -> float:
+    """When a worker's start-up ended: its initializer done, or its death, or (starting still) now."""
+    return worker.ready if worker.ready is not None else worker.exited if worker.exited is not None else now
 
 
-def _unstarted_bars(tasks: list[TaskRecord], row: dict, drawn: list[Bar]) -> list[Bar]:
+def _unstarted_bars(tasks: list[TaskRecord], row: dict, drawn: list[Bar], origin: float) -> list[Bar]:
     """Tasks with no start time: a crash (the worker died before it could say
     when the task began) runs from the end of the lane's previous bar; a task
     cancelled before it ran is a zero-width mark at the moment it ended."""
@@ -180,16 +180,12 @@ def _unstarted_bars(tasks: list[TaskRecord], row: dict, drawn: list[Bar]) -> lis
     for task in tasks:
         if task.started is not None:
             continue
-        lane = row[task.worker]
-        start = task.finished
+        lane, finished = row[task.worker], task.finished - origin
+        start = finished
         if task.worker is not None and task.status == "crashed":
-            start = max((end for end in ends.get(lane, ()) if end <= task.finished), default=task.finished)
-        bars.append(Bar(lane, start, task.finished, task.status, task.id, task.function))
+            start = max((end for end in ends.get(lane, ()) if end <= finished), default=finished)
+        bars.append(Bar(lane, max(0.0, start), finished, task.status, task.id, task.function))
     return bars
-
-
-def _relative(bar: Bar, origin: float) -> Bar:
-    return bar._replace(start=max(0.0, bar.start - origin), end=bar.end - origin)
 
 
 def _summary(snap: Snapshot, bars: list[Bar], workers: int) -> Summary:
@@ -256,8 +252,9 @@ def until(view: Layout, moment: float) -> Layout:
 
 def window(bars: list[Bar], start: float, end: float) -> list[Bar]:
     """The bars that show between `start` and `end` seconds (a zoom), cut to it."""
-    return [bar._replace(start=max(bar.start, start), end=min(bar.end, end))
-            for bar in bars if bar.end >= start and bar.start <= end]  # fmt: skip
+    inside = [bar for bar in bars if bar.end >= start and bar.start <= end]
+    return [bar if start <= bar.start and bar.end <= end else bar._replace(start=max(bar.start, start),
+            end=min(bar.end, end)) for bar in inside]  # fmt: skip
 
 
 def merge(bars: list[Bar], resolution: float, keep: int | None = None) -> list[Bar]:
@@ -267,20 +264,19 @@ def merge(bars: list[Bar], resolution: float, keep: int | None = None) -> list[B
     lane, which draw fast and look the same. Wide bars stay apart, but for
     the wait lines, which overlap; the bar of task `keep` (a selected one)
     stays on its own."""
-    merged: list[Bar] = []
-    last: dict[tuple, int] = {}  # (lane, kind, group) -> index in merged of its latest bar
+    merged: list[list] = []  # Bars as lists while they grow: [lane, start, end, kind, task, group, count]
+    last: dict[tuple, list] = {}  # (lane, kind, group) -> its latest bar in merged
     for bar in sorted(bars, key=lambda b: b.start):
         key = (bar.lane, bar.kind, bar.group)
-        at = last.get(key)
+        joined = last.get(key)
         narrow = bar.end - bar.start < 3 * resolution or bar.kind == "wait"  # waits overlap: one line is enough
-        near = at is not None and narrow and bar.start - merged[at].end <= resolution
-        if near and (keep is None or keep not in (bar.task, merged[at].task)):
-            joined = merged[at]
-            merged[at] = joined._replace(end=max(joined.end, bar.end), task=None, count=joined.count + bar.count)
+        near = joined is not None and narrow and bar.start - joined[2] <= resolution
+        if near and (keep is None or keep not in (bar.task, joined[4])):
+            joined[2], joined[4], joined[6] = max(joined[2], bar.end), None, joined[6] + bar.count
         else:
-            last[key] = len(merged)
-            merged.append(bar)
-    return merged
+            last[key] = list(bar)
+            merged.append(last[key])
+    return [Bar(*bar) for bar in merged]
 
 
 def ticks(start: float, end: float, most: int = 8) -> list[float]:

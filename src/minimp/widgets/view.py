@@ -13,12 +13,15 @@ redraws; the block's end joins the thread and draws the final state:
       view.stop()         ───────────────▶ told to stop: it ends
       final redraw; the display is updated, now with a PNG of the final state
 
-The thread rests between looks at least 20 times as long as its last look
-took, counted in the thread's own CPU time: so it holds the GIL, which the
-program's threads (a pool's result loop) need too, at most about 5 % of the
-time, however big the picture grows. (CPU time, not the clock's: a look
-that waited for the GIL did not cost anything, and must not make the view
-rest for longer.)
+The thread looks again only once 20 times as long has passed as the next
+look will take: so it holds the GIL, which the program's threads (a pool's
+result loop) need too, at most about 5 % of the time, however big the
+picture grows. It expects the next look to cost, per item it draws (a
+task, say), what the last one cost, counted in the thread's own CPU time.
+(CPU time, not the clock's: a look that waited for the GIL did not cost
+anything, and must not make the view rest for longer.) While one look
+runs, the pool waits for the GIL: a picture of 7,000 tasks, redrawn every
+0.25 s, would slow a pool of tiny tasks by a third.
 
 A saved notebook must show the view where widgets do not run (GitHub,
 nbviewer): each display of a view carries a PNG as well as the widget. Its
@@ -49,6 +52,7 @@ class LiveView(widgets.VBox):
 
     PLAIN = ""  # its text/plain: the same at every redraw, because nbval compares it
     THREAD = ""  # the name of its thread, as threading.enumerate() lists it
+    COST = 0.0  # seconds a look costs per item, until one has been measured
 
     def __init__(self, children: list, interval: float) -> None:
         super().__init__(children)
@@ -75,12 +79,21 @@ class LiveView(widgets.VBox):
         self.refresh()
 
     def _watch(self) -> None:
-        """The view's thread: refresh, rest (see the module docstring), until stop()."""
-        took = 0.0
-        while not self._stop.wait(max(self.interval, 20 * took)):
+        """The view's thread: look, and rest while the next look would cost
+        more than 1/20 of the time since the last (see the module docstring)."""
+        took, items, last = 0.0, self._items(), time.monotonic()
+        while not self._stop.wait(self.interval):
+            now_items = self._items()
+            expected = took * now_items / items if items else self.COST * now_items
+            if time.monotonic() - last < 20 * expected:
+                continue
             began = time.thread_time()
             self.refresh()
-            took = time.thread_time() - began
+            took, items, last = time.thread_time() - began, now_items, time.monotonic()
+
+    def _items(self) -> int:
+        """How much there is to draw: a look costs about the same per item."""
+        return 1
 
     def refresh(self) -> None:
         """Look at what the view watches, and redraw (each view says how)."""
