@@ -180,7 +180,9 @@ def test_a_real_pool_gives_one_track_per_worker_and_one_bar_per_task(ctx, tmp_pa
     names = {e["args"]["name"] for e in exported["traceEvents"] if e["name"] == "thread_name"}
     assert names == {f"worker {w.index} (pid {w.pid})" for w in t.workers}
     assert len(names) == 2
-    bars = [e for e in exported["traceEvents"] if e["ph"] == "X" and e["name"] != "start-up"]
+    # (A worker that started late may never have been ready: all six tasks
+    # went to the other one, and its start-up ends when the pool stops it.)
+    bars = [e for e in exported["traceEvents"] if e["ph"] == "X" and e["cat"] != "worker"]
     assert sorted(e["args"]["task"] for e in bars) == sorted(r.id for r in t.tasks)
     assert {(e["name"], e["cat"]) for e in bars} == {("square", "ok")}
     for bar in bars:  # each on the track of the worker that ran it
