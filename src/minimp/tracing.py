@@ -27,7 +27,10 @@ order the tasks started.
 This module is named tracing.py, not trace.py, because `minimp.trace` is
 the function above.
 
-Read next: the widgets that draw a trace (next chapters).
+A trace can be read while pools run: `snapshot()` adds what workers run
+now and what waits, for the live timeline.
+
+Read next: layout.py, which turns a trace into a timeline's bars.
 """
 
 from __future__ import annotations
@@ -204,7 +207,7 @@ class Trace:
         with self._lock:
             now = time.monotonic()
             running, alive, queued = [], [], 0
-            for pool in list(self._pools):
+            for pool in list(self._pools) if self.finished is None else ():  # ended: only its records
                 jobs, workers, waiting = pool._in_flight(self)
                 running += jobs
                 alive += workers
