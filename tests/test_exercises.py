@@ -525,7 +525,7 @@ def test_chunksize_agrees_with_the_standard_librarys_formula():
 
     for items in range(1, 300):
         for processes in range(1, 9):
-            assert exercises.pool_default_chunksize(items, processes) == stdlib(items, processes)
+            assert exercises.ch05.pool_default_chunksize(items, processes) == stdlib(items, processes)
 
 
 def test_chunksize_stub_asks_for_a_return(capsys):
@@ -664,7 +664,7 @@ def slow_answer(delay):
 @pytest.fixture
 def quicker_slow_task(monkeypatch):
     """The slow task takes 1.5 s instead of 3: enough to tell a wait from a timeout."""
-    monkeypatch.setattr(exercises, "SLOW", 1.5)
+    monkeypatch.setattr(exercises.ch06, "SLOW", 1.5)
 
 
 def test_answer_or_late_right_answer_passes(ctx, capsys):

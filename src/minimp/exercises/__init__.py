@@ -1,0 +1,48 @@
+"""Exercises: the checkers that the chapters' notebooks call.
+
+A chapter's exercise is two cells: a stub the learner edits, then a check::
+
+    from minimp.exercises import check_terminated_exit_code
+    check_terminated_exit_code(terminated_exit_code)
+
+A checker receives the learner's function (or value), runs it, and *prints*
+one verdict:
+
+    ✅ Correct — <what the answer shows>
+    ❌ Not yet: <what is wrong, and what to try>
+
+It prints rather than raising AssertionError, so that the hint stays in the
+notebook next to the stub, and so that nbval, which compares a notebook's
+stored outputs with fresh ones, checks the hints as well as the solutions.
+
+The learner's code can be wrong in ways that would spoil the notebook: a
+join() on a child that never ends, a child left running, a Pool never
+closed. So a checker runs the learner's function in a helper thread and
+waits at most `timeout` seconds for it (`_run_learner_code`), then
+terminates every minimp Pool or ProcessPoolExecutor the function left
+running, and stops every child process it left running, with terminate()
+and, if that is not enough, kill(). The helper thread carries the cell's
+`contextvars` context, so what the function prints still appears in the
+cell that called the checker.
+
+Limits: a function stuck in a loop of its own (not waiting for a child)
+cannot be stopped from outside; the checker reports it and leaves the
+thread running in the background.
+
+The checkers are grouped by chapter, in the order the chapters ask for them.
+
+Each chapter's checkers live in a module of their own (ch01.py: chapter 1),
+and what they share in _base.py.
+
+Read next: the notebooks; this package is where they come to check.
+"""
+
+from .ch00 import *  # noqa: F403
+from .ch01 import *  # noqa: F403
+from .ch05 import *  # noqa: F403
+from .ch06 import *  # noqa: F403
+# Chapters to come import theirs here: from .chNN import *  # noqa: F403
+
+from . import ch00, ch01, ch05, ch06
+
+__all__ = [*ch00.__all__, *ch01.__all__, *ch05.__all__, *ch06.__all__]

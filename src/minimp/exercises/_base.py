@@ -1,0 +1,185 @@
+"""What every checker shares: run the learner's code safely, and print one verdict.
+
+See the package's docstring (exercises/__init__.py) for how a checker works.
+
+Read next: the chapter modules beside this one (ch00.py, ch01.py, ...).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import multiprocessing
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .. import process
+from ..connection import wait
+
+TIMEOUT = 20.0  # seconds a learner's function may take before a checker gives up
+PASS, FAIL = "✅ Correct — ", "❌ Not yet: "
+
+
+# -- what every checker shares -------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    """The outcome of a check: passed or not, and what to tell the learner."""
+
+    passed: bool
+    message: str
+
+    def __str__(self) -> str:
+        return (PASS if self.passed else FAIL) + self.message
+
+
+@dataclass
+class LearnerRun:
+    """What happened when a checker called the learner's function."""
+
+    value: Any = None  # what the function returned
+    error: BaseException | None = None  # what it raised instead
+    timed_out: bool = False  # still running when the time limit was reached
+    abandoned: bool = False  # still running even after its children were stopped
+    left_running: list[str] = field(default_factory=list)  # children it left alive
+    pools_left: int = 0  # minimp pools and executors it left running (the checker terminated them)
+
+
+def _running_children() -> list:
+    """The children of this process still running, minimp's and the standard library's."""
+    return process.active_children() + multiprocessing.active_children()
+
+
+def _running_pools() -> list:
+    """minimp's pools (an executor has one too) of this process that are not stopped yet."""
+    pool_module = sys.modules.get("minimp.pool")  # none if no pool was ever made
+    return list(pool_module._pools) if pool_module is not None else []
+
+
+def _run_learner_code(function: Callable[[], Any], timeout: float) -> LearnerRun:
+    """Call `function()` in a helper thread; stop it from hanging or leaking.
+
+    Waits at most `timeout` seconds, then terminates every minimp pool made
+    meanwhile and still running (a pool would replace the workers stopped
+    below), then stops every child process started meanwhile that is still
+    running. Stopping a child, or terminating its pool, also releases a
+    learner's join() or get() that waits for it, so the helper thread can
+    finish.
+    """
+    run = LearnerRun()
+    if not callable(function):
+        run.error = _NotAFunction(function)
+        return run
+    already_running = {id(p) for p in _running_children()}
+    pools_before = _running_pools()  # held, so that their ids stay theirs
+    known_pools = {id(pool) for pool in pools_before}
+
+    def call() -> None:
+        try:
+            run.value = function()
+        except BaseException as error:  # SystemExit too: it is a hint, not an exit
+            run.error = error
+
+    # The copied context is how ipykernel knows which cell the prints belong to.
+    helper = threading.Thread(
+        target=contextvars.copy_context().run, args=(call,), name="minimp-exercise", daemon=True
+    )
+    helper.start()
+    try:
+        helper.join(timeout)
+        run.timed_out = helper.is_alive()
+    finally:
+        pools_left = [pool for pool in _running_pools() if id(pool) not in known_pools]
+        run.pools_left = len(pools_left)
+        for pool in pools_left:
+            pool.terminate()  # kills and collects its workers; fails what waits on it
+        leftovers = [p for p in _running_children() if id(p) not in already_running]
+        run.left_running = [p.name for p in leftovers]
+        _stop(leftovers)
+        helper.join(2.0)  # a learner's join() on a stopped child returns now
+        run.abandoned = helper.is_alive()
+        for p in leftovers:
+            p.join(1.0)  # collect the exit codes, so that no zombie is left
+    return run
+
+
+def _stop(processes: list) -> None:
+    """terminate() each process; kill() those still alive a second later."""
+    for p in processes:
+        p.terminate()
+    # Wait on the sentinels rather than join(): the learner's thread may be
+    # joining the same process, and two threads must not collect one child.
+    deadline = time.monotonic() + 1.0
+    alive = list(processes)
+    while alive and time.monotonic() < deadline:
+        ready = wait([p.sentinel for p in alive], timeout=deadline - time.monotonic())
+        alive = [p for p in alive if p.sentinel not in ready]
+    for p in alive:
+        p.kill()
+
+
+class _NotAFunction(Exception):
+    """The checker was given something else than the learner's function."""
+
+    def __init__(self, given: Any):
+        super().__init__(given)
+        self.given = given
+
+
+def _error_hint(error: BaseException) -> str:
+    """What to tell a learner whose function raised `error`."""
+    if isinstance(error, _NotAFunction):
+        return (
+            f"pass your function itself to the checker, without calling it: "
+            f"check(my_function), not check(my_function()). You passed "
+            f"{error.given!r:.60} (of type {type(error.given).__name__})."
+        )
+    if isinstance(error, SystemExit):
+        return (
+            f"your function called sys.exit({error.code!r}) itself, in this process, "
+            f"instead of in a child. Give the function to the Process without calling it: "
+            f"target=sys.exit, args=({error.code!r},)"
+        )
+    return f"your function raised {type(error).__name__}: {error}"
+
+
+def _trouble(run: LearnerRun, timeout: float) -> Verdict | None:
+    """A verdict if the function did not return a value in time, else None."""
+    if run.timed_out:
+        message = (
+            f"your function was still running after {timeout:g} s, so the checker stopped "
+            f"the processes it had started. Is a join() waiting for a process that does not "
+            f"end by itself?"
+        )
+        if run.abandoned:
+            message += " (It is still running in the background; restart the kernel to stop it.)"
+        return Verdict(False, message)
+    if run.error is not None:
+        return Verdict(False, _error_hint(run.error))
+    return None
+
+
+def _left_running_note(run: LearnerRun) -> str:
+    note = ""
+    if run.pools_left:
+        pools = "a Pool" if run.pools_left == 1 else f"{run.pools_left} Pools"
+        them = "it" if run.pools_left == 1 else "them"
+        note += (
+            f" (Your function left {pools} running; the checker terminated {them}. Use "
+            f"`with ctx.Pool(...) as pool:` (or `with ProcessPoolExecutor(...)`), which stops "
+            f"the pool when the block ends, or call close() and join().)"
+        )
+    if run.left_running:
+        them = "it" if len(run.left_running) == 1 else "them"
+        note += (
+            f" (Your function left {', '.join(run.left_running)} running; the checker "
+            f"stopped {them}. join() every process you start.)"
+        )
+    return note
+
+
+def _report(verdict: Verdict) -> None:
+    print(verdict)

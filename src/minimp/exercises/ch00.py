@@ -1,0 +1,125 @@
+"""The checkers of chapter 0, Welcome."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import sys
+import time
+from typing import Any, Callable
+
+from .. import tracing
+from ._base import TIMEOUT, Verdict, _report, _run_learner_code, _trouble
+
+__all__ = ["check_setup", "check_parallelism", "check_naps_in_threads"]
+
+
+
+def check_setup() -> None:
+    """Chapter 0: is this environment ready for the course? One line per check,
+    and what to do about a failed one."""
+    import platform
+
+    checks = [(sys.version_info >= (3, 10), f"Python {platform.python_version_tuple()[0]}."
+               f"{platform.python_version_tuple()[1]}", "minimp needs Python 3.10 or newer")]  # fmt: skip
+    try:
+        import ipywidgets
+
+        checks.append((int(ipywidgets.__version__.split(".")[0]) >= 8, f"ipywidgets {ipywidgets.__version__.split('.')[0]}",
+                       "the course's views need ipywidgets 8: run `make lab`, or pip install 'ipywidgets>=8'"))  # fmt: skip
+    except ImportError:
+        checks.append((False, "ipywidgets", "not installed: run `make lab`, or pip install 'ipywidgets>=8'"))
+    methods = multiprocessing.get_all_start_methods()
+    checks.append(("fork" in methods and "spawn" in methods, "start methods fork and spawn",
+                   f"this system offers only {methods}: the chapters that fork will not run here (Windows?); "
+                   f"use Linux or macOS, or Binder"))  # fmt: skip
+    from ..cpus import cpu_count
+
+    cpus = cpu_count()
+    checks.append((cpus >= 2, f"{cpus} usable CPU{'s' if cpus > 1 else ''}",
+                   "with one CPU, processes take turns: the programs run, but nothing gets faster"))  # fmt: skip
+    for passed, what, advice in checks:
+        print(f"{'✅' if passed else '❌'} {what}" + ("" if passed else f": {advice}"))
+    if all(passed for passed, _, _ in checks):
+        print("✅ Ready. Below this cell, a slider should appear: if it does, widgets work too.")
+    else:
+        print("❌ Something needs fixing first: see the lines above.")
+
+
+# Each case: (started, finished) of each task, in seconds of time.monotonic(),
+# chosen so that each usual mistake gets one wrong.
+PARALLELISM_CASES = [
+    [(100.0, 101.0), (100.0, 101.0)],  # two at once, all the time: 2.0
+    [(100.0, 101.0), (101.0, 102.0)],  # one after the other: 1.0
+    [(100.0, 102.0), (100.0, 101.0), (101.0, 102.0)],  # 4 s of tasks in 2 s: 2.0
+    [(100.0, 101.0), (102.0, 103.0)],  # a gap: 2 s of tasks in 3 s
+    [(5000.0, 5000.5), (5000.0, 5001.0), (5000.25, 5000.75)],  # the clock does not start at 0
+]
+
+
+def check_parallelism(function: Callable[[list], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 0: `function(tasks)` returns the sum of the tasks' times divided by
+    the wall time, from the first start to the last finish (TaskRecords)."""
+    cases = [[_record(number, *times) for number, times in enumerate(case, start=1)] for case in PARALLELISM_CASES]
+    run = _run_learner_code(lambda: [function(list(case)) for case in cases], timeout)
+    _report(_trouble(run, timeout) or _judge_parallelism(run.value, cases))
+
+
+def _record(number: int, started: float, finished: float) -> tracing.TaskRecord:
+    return tracing.TaskRecord(
+        id=number, call=1, index=number - 1, function="work", args="()", submitted=started,
+        started=started, finished=finished, worker=number % 2, pid=None, status="ok",
+    )  # fmt: skip
+
+
+def _judge_parallelism(answers: list, cases: list) -> Verdict:
+    for answer, case in zip(answers, cases):
+        ran = sum(r.finished - r.started for r in case)
+        wall = max(r.finished for r in case) - min(r.started for r in case)
+        times = ", ".join(f"{r.started:g}-{r.finished:g}" for r in case)
+        if answer is None:
+            return Verdict(False, "your function returned None. Did you forget the `return`?")
+        if not isinstance(answer, (int, float)):
+            return Verdict(False, f"return a number, got {type(answer).__name__}: {answer!r:.80}")
+        if math.isclose(answer, ran / wall, rel_tol=1e-6):
+            continue
+        if math.isclose(answer, ran / max(r.finished for r in case), rel_tol=1e-6):
+            hint = "you divided by the last finish time; the wall time runs from the first start, not from 0"
+        elif math.isclose(answer, ran / len(case), rel_tol=1e-6):
+            hint = "you divided by the number of tasks; divide by the wall time instead"
+        elif math.isclose(answer, wall / ran, rel_tol=1e-6):
+            hint = "that is upside down: the sum of task times goes on top, the wall time below"
+        else:
+            hint = f"expected {ran:g} s of tasks / {wall:g} s of wall time = {ran / wall:g}"
+        return Verdict(False, f"for tasks running {times} your function returned {answer!r}: {hint}.")
+    return Verdict(True, f"{len(cases)} traces, {len(cases)} right answers: parallelism is how many tasks "
+                         f"were in progress at once, on average.")  # fmt: skip
+
+
+NAPS = [0.3, 0.3, 0.3, 0.3]  # seconds: one after another, 1.2 s
+
+
+def check_naps_in_threads(function: Callable[[list], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 0: `function(naps)` calls time.sleep for each number of seconds, at
+    the same time, and returns the list of the naps in order."""
+    began = time.monotonic()
+    run = _run_learner_code(lambda: function(list(NAPS)), timeout)
+    took = time.monotonic() - began
+    _report(_trouble(run, timeout) or _judge_naps(run.value, took))
+
+
+def _judge_naps(value: Any, took: float) -> Verdict:
+    serial = sum(NAPS)
+    if value is None:
+        return Verdict(False, "your function returned None. Did you forget the `return`?")
+    if hasattr(value, "__next__"):
+        return Verdict(False, "your function returned an iterator: executor.map() gives one; "
+                              "return list(...) of it, inside the `with` block.")  # fmt: skip
+    if list(value) != NAPS:
+        return Verdict(False, f"expected the naps back, in order: {NAPS}, got {value!r:.80}")
+    if took > serial * 0.8:
+        return Verdict(False, f"the {len(NAPS)} naps took {took:.1f} s, as long as one after another "
+                              f"({serial:.1f} s). Give each nap a thread of its own: "
+                              f"ThreadPoolExecutor(max_workers={len(NAPS)}).")  # fmt: skip
+    return Verdict(True, f"{len(NAPS)} naps of {NAPS[0]} s in well under {serial:.1f} s: a sleeping "
+                         f"thread lets go of the GIL, so threads are fine for waiting.")  # fmt: skip

@@ -1,0 +1,165 @@
+"""The checkers of chapter 6, Results and futures."""
+
+from __future__ import annotations
+
+import concurrent.futures as concurrent_futures
+import math
+import multiprocessing
+import time
+from typing import Any, Callable
+
+from .. import errors
+from ._base import LearnerRun, TIMEOUT, Verdict, _error_hint, _left_running_note, _report, _run_learner_code, _trouble
+
+__all__ = ["check_answer_or_late", "check_outcomes"]
+
+
+ANSWER = 42  # what the notebook's slow_answer(delay) returns after sleeping `delay` seconds
+QUICK, SLOW = 0.1, 3.0  # the delays the checker asks for
+
+
+def check_answer_or_late(function: Callable[[float], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 6: `function(delay)` runs `slow_answer(delay)` in a pool with
+    apply_async and returns its result if it comes within 1 second, else "late".
+
+    The checker calls it twice: with a quick delay (it must return 42) and
+    with a slow one (it must return "late", without waiting for the answer).
+    """
+
+    def both() -> list:
+        outcomes = []
+        for delay in (QUICK, SLOW):
+            began = time.monotonic()
+            outcomes.append((function(delay), time.monotonic() - began))
+        return outcomes
+
+    run = _run_learner_code(both, timeout)
+    if run.error is not None and not run.timed_out:
+        if isinstance(run.error, (errors.TimeoutError, multiprocessing.TimeoutError)):
+            message = (
+                f"your function raised {type(run.error).__module__}.TimeoutError: {run.error}. "
+                f"A pool's get(timeout) raises multiprocessing.TimeoutError (mp.TimeoutError in "
+                f"minimp), which is not the built-in TimeoutError: catch it with "
+                f"`except mp.TimeoutError:`."
+            )
+        else:
+            message = _error_hint(run.error)
+        _report(Verdict(False, message + _left_running_note(run)))
+        return
+    _report(_trouble(run, timeout) or _judge_answer_or_late(run))
+
+
+def _judge_answer_or_late(run: LearnerRun) -> Verdict:
+    (quick, _), (slow, slow_took) = run.value
+    note = _left_running_note(run)
+    for value in (quick, slow):
+        if hasattr(value, "get") and hasattr(value, "ready"):
+            return Verdict(
+                False,
+                f"your function returned the {type(value).__name__} itself. apply_async() returns "
+                f"it at once; return what its get(timeout=1) gives, or \"late\"." + note,
+            )
+    if quick is None and slow is None:
+        return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
+    if quick == ANSWER and slow == "late":
+        return Verdict(
+            True,
+            f"the quick task answered {ANSWER} in time; for the slow one, get(timeout=1) gave up "
+            f"after a second, and you said \"late\" without waiting the {SLOW:g} s." + note,
+        )
+    if quick == ANSWER and slow == ANSWER:
+        return Verdict(
+            False,
+            f"for a task that takes {SLOW:g} s you waited {slow_took:.1f} s and returned its "
+            f"answer. Wait at most 1 second: get(timeout=1) raises mp.TimeoutError when the "
+            f"time is up; catch it and return \"late\"." + note,
+        )
+    if quick == "late":
+        return Verdict(
+            False,
+            f"you said \"late\" even for a task that takes {QUICK:g} s. ready() answers at once, "
+            f"it does not wait: use get(timeout=1), or wait(1) before ready()." + note,
+        )
+    return Verdict(
+        False,
+        f"expected {ANSWER} for the quick task and \"late\" for the slow one, got {quick!r} "
+        f"and {slow!r}." + note,
+    )
+
+
+OUTCOMES_INPUT = [4, -1, 9, 0.25]  # math.sqrt(-1) raises ValueError: math domain error
+
+
+def check_outcomes(function: Callable[[list], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 6: `function(numbers)` submits math.sqrt(x) for each number to an
+    executor and returns, in the order of the numbers, each call's result, or
+    the exception it raised: [2.0, ValueError('math domain error'), 3.0, 0.5]."""
+    run = _run_learner_code(lambda: function(list(OUTCOMES_INPUT)), timeout)
+    if run.error is not None and not run.timed_out and isinstance(run.error, ValueError):
+        _report(
+            Verdict(
+                False,
+                f"your function raised ValueError: {run.error}. That is the error of sqrt(-1): "
+                f"future.result() raises the call's exception again, here, and so does "
+                f"executor.map(). Catch it (try/except around result()), or ask "
+                f"future.exception(), which returns it (None if the call succeeded)."
+                + _left_running_note(run),
+            )
+        )
+        return
+    _report(_trouble(run, timeout) or _judge_outcomes(run))
+
+
+def _judge_outcomes(run: LearnerRun) -> Verdict:
+    value = run.value
+    note = _left_running_note(run)
+    failing = OUTCOMES_INPUT.index(-1)
+    if value is None:
+        return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
+    if not isinstance(value, (list, tuple)):
+        return Verdict(False, f"return a list, got {type(value).__name__}: {value!r:.80}" + note)
+    value = list(value)
+    if any(isinstance(v, concurrent_futures.Future) for v in value):
+        return Verdict(
+            False,
+            "your list holds the futures themselves; return what became of each call: "
+            "future.result(), or the exception it raised." + note,
+        )
+    if len(value) != len(OUTCOMES_INPUT):
+        return Verdict(
+            False, f"expected {len(OUTCOMES_INPUT)} outcomes, one per number, got {len(value)}: {value!r}" + note
+        )
+    results = [v for i, v in enumerate(value) if i != failing]
+    error = value[failing]
+    expected_results = [math.sqrt(x) for i, x in enumerate(OUTCOMES_INPUT) if i != failing]
+    if isinstance(error, ValueError) and results == expected_results:
+        where = ""
+        if type(error.__cause__).__name__ in ("RemoteTraceback", "_RemoteTraceback"):  # minimp's, the stdlib's
+            where = " Its __cause__ holds the worker's traceback."
+        return Verdict(
+            True,
+            f"{value!r}: each future gave its result, and the failed one its exception, "
+            f"ValueError('{error}'), raised in the worker and sent back.{where}" + note,
+        )
+    raised = [v for v in value if isinstance(v, ValueError)]
+    returned = [v for v in value if not isinstance(v, BaseException)]
+    if len(raised) == 1 and sorted(returned) == sorted(expected_results):
+        return Verdict(
+            False,
+            f"the right outcomes in another order: {value!r}. as_completed() yields futures as "
+            f"they finish; keep your list of futures in the order you submitted them and go "
+            f"through that." + note,
+        )
+    if results == expected_results and error is None:
+        return Verdict(
+            False,
+            "for -1 you put None. Put the exception itself there: future.exception() returns "
+            "it." + note,
+        )
+    if results == expected_results:
+        return Verdict(
+            False,
+            f"for -1 you put {error!r}; put the exception object itself there (the one "
+            f"future.exception() returns, or the one you catch)." + note,
+        )
+    return Verdict(False, f"got {value!r}; expected [2.0, ValueError('math domain error'), 3.0, 0.5]." + note)
