@@ -1,0 +1,94 @@
+"""Every chapter has the parts a learner relies on, and is stored as it ran.
+
+nbval (the README's test command) re-runs each notebook and compares its
+outputs; these tests check what nbval does not: the chapter's structure,
+that the stored outputs come from one run top to bottom, and that they
+hold nothing of the machine that made them.
+"""
+
+import json
+import pathlib
+import re
+
+import pytest
+
+NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+MOST_IGNORED_OUTPUTS = 2  # cells whose output nbval does not compare, per chapter
+MACHINE_PATHS = re.compile(r"/(work|root|home|Users|tmp)/")
+
+
+def cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def notebook(request):
+    return request.param
+
+
+def test_there_are_chapters():
+    assert [path.name[:2] for path in NOTEBOOKS][:2] == ["00", "01"]
+
+
+def test_a_chapter_opens_with_its_title_objectives_prerequisites_and_time(notebook):
+    number = notebook.name[:2].lstrip("0") or "0"
+    first = source(cells(notebook)[0])
+    assert first.startswith(f"# Chapter {number} — "), first[:60]
+    for part in ("**Learning objectives.**", "**Prerequisites.**", "**Estimated time.**"):
+        assert part in first, f"{notebook.name}: the first cell has no {part}"
+
+
+def test_a_chapter_ends_with_its_key_points(notebook):
+    assert source(cells(notebook)[-1]).startswith("## Key points")
+
+
+def test_a_chapter_has_two_exercises_each_checked_and_solved_in_a_hidden_cell(notebook):
+    checks = {}
+    for cell in cells(notebook):
+        for name in re.findall(r"^(check_\w+)\(", source(cell), re.M):
+            checks[name] = checks.get(name, 0) + 1
+    assert len(checks) >= 2, f"{notebook.name}: exercises checked: {sorted(checks)}"
+    hidden = [cell for cell in cells(notebook) if cell.get("metadata", {}).get("jupyter", {}).get("source_hidden")]
+    assert len(hidden) >= 2, f"{notebook.name}: {len(hidden)} hidden solution cells"
+    for name, count in checks.items():
+        if name != "check_setup":  # chapter 0's setup check is no exercise
+            assert count >= 2, f"{notebook.name}: {name} is called once: the solution must be checked too"
+
+
+def test_the_stored_outputs_come_from_one_run_top_to_bottom(notebook):
+    code = [cell for cell in cells(notebook) if cell["cell_type"] == "code"]
+    counts = [cell["execution_count"] for cell in code]
+    assert counts == list(range(1, len(code) + 1)), f"{notebook.name}: execution counts {counts}"
+
+
+def test_no_cell_shows_an_error_unless_tagged_to(notebook):
+    for number, cell in enumerate(cells(notebook)):
+        errors = [output for output in cell.get("outputs", []) if output["output_type"] == "error"]
+        assert not errors or "raises-exception" in tags(cell), f"{notebook.name}, cell {number}: {errors[0]['ename']}"
+
+
+def test_stored_outputs_hold_no_path_of_this_machine(notebook):
+    for number, cell in enumerate(cells(notebook)):
+        text = json.dumps(cell.get("outputs", []))
+        assert not MACHINE_PATHS.search(text), f"{notebook.name}, cell {number}: {MACHINE_PATHS.search(text)[0]}"
+
+
+def test_few_outputs_go_uncompared_and_those_are_tagged(notebook):
+    ignored = [cell for cell in cells(notebook) if "nbval-ignore-output" in tags(cell)]
+    assert len(ignored) <= MOST_IGNORED_OUTPUTS, f"{notebook.name}: {len(ignored)} cells tagged nbval-ignore-output"
+    for cell in cells(notebook):
+        assert "NBVAL_IGNORE_OUTPUT" not in source(cell), "use the cell tag, not a comment learners must read"
+
+
+def test_a_chapter_has_a_picture_stored_for_github(notebook):
+    pictures = [output for cell in cells(notebook) for output in cell.get("outputs", [])
+                if "image/png" in output.get("data", {})]  # fmt: skip
+    assert pictures, f"{notebook.name}: no stored picture (a timeline or a view leaves a PNG)"
