@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from programs import run_program
+
 
 def say(*lines):
     for line in lines:
@@ -136,3 +138,34 @@ def test_forwarding_threads_are_named_and_finish(ctx, capsys):
     assert f"minimp-output-{p.pid}-stdout" in names
     assert capsys.readouterr().out == "bye\n"
     assert not [t for t in threading.enumerate() if t.name.startswith(f"minimp-output-{p.pid}")]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_the_lines_of_two_children_never_mix_even_unbuffered(method, tmp_path, monkeypatch):
+    # Under PYTHONUNBUFFERED, print() would write a line's text and its newline
+    # separately, and two children writing to one pipe could mix them:
+    # "Worker 1 is workingWorker 2 is working\n\n". minimp's children write whole lines.
+    monkeypatch.setenv("PYTHONUNBUFFERED", "1")
+    program = f"""
+import minimp
+
+def worker(number, go):
+    go.wait()  # both print at once
+    for _ in range(200):
+        print(f"Worker {{number}} is working")
+
+if __name__ == "__main__":
+    minimp.set_start_method({method!r})
+    go = minimp.Event()
+    children = [minimp.Process(target=worker, args=(n, go)) for n in (1, 2)]
+    for child in children:
+        child.start()
+    go.set()
+    for child in children:
+        child.join()
+"""
+    code, out, err = run_program(program, tmp_path, timeout=30)
+    assert code == 0, err
+    assert sorted(set(out.splitlines())) == ["Worker 1 is working", "Worker 2 is working"]
+    assert len(out.splitlines()) == 400

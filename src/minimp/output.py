@@ -40,7 +40,7 @@ import os
 import sys
 import threading
 
-__all__ = ["ChildOutput"]
+__all__ = ["ChildOutput", "whole_lines"]
 
 CHUNK = 64 * 1024
 
@@ -53,6 +53,16 @@ def _file_descriptor(stream) -> int | None:
         return stream.fileno()
     except (OSError, ValueError):  # detached, closed or an in-memory buffer
         return None
+
+
+def whole_lines() -> None:
+    """In a child: print() writes each line with one write(2), so that the
+    lines of two children never mix, even under PYTHONUNBUFFERED (whose
+    write-through would write a line's text and its newline separately).
+    On a terminal Python does this already."""
+    stdout = sys.stdout
+    if isinstance(stdout, io.TextIOWrapper) and not stdout.isatty():
+        stdout.reconfigure(line_buffering=True, write_through=False)
 
 
 class _Stream:

@@ -50,7 +50,7 @@ import threading
 
 from . import serialize
 from .connection import Connection
-from .output import ChildOutput
+from .output import ChildOutput, whole_lines
 
 __all__ = ["get_start_method", "set_start_method", "get_all_start_methods", "launch", "spawn_child"]
 
@@ -216,6 +216,7 @@ def _fork(process, output: ChildOutput, exit_w: int) -> ForkedChild:
     try:
         _become_child(exit_w)
         output.in_child()
+        whole_lines()
         exitcode = process._bootstrap(parent_sentinel=alive_r)
         for thread in threading.enumerate():  # as at a normal exit: wait for
             if not thread.daemon and thread is not threading.current_thread():
@@ -318,9 +319,5 @@ def spawn_child(data_fd: int, exit_fd: int, parent_alive_fd: int) -> None:
         sys.argv[:] = setup["sys_argv"]
         set_start_method(setup["start_method"], force=True)
         process = serialize.loads(data.recv_bytes())
-    if not os.isatty(1):
-        # Whole lines, as printed, and each in one write(2), even under
-        # PYTHONUNBUFFERED (write-through would write text and newline
-        # separately, and two children's lines could interleave).
-        sys.stdout.reconfigure(line_buffering=True, write_through=False)
+    whole_lines()
     sys.exit(process._bootstrap(parent_sentinel=parent_alive_fd))
