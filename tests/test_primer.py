@@ -1,7 +1,7 @@
-"""The primer's code snippets, run as programs (tests/primer_snippets/).
+"""The primer's code snippets, run as programs (notebooks/primer/).
 
 minimp started from a short primer on `multiprocessing` (see the course's
-seed). Its snippets are copied verbatim into `primer_snippets/`, one file
+seed). Its snippets are copied verbatim into `notebooks/primer/`, one file
 per section; only `import multiprocessing` was added at the top of the one
 that relied on an earlier block for it.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-SNIPPETS = Path(__file__).parent / "primer_snippets"
+SNIPPETS = Path(__file__).resolve().parent.parent / "notebooks" / "primer"  # chapter 9 runs them too
 SRC = Path(__file__).resolve().parent.parent / "src"
 
 WORKING = "Worker is working\nWorker is working\n"
@@ -50,7 +50,7 @@ ONLY_MINIMP_WORKS = {
 
 
 def run_snippet(name: str, directory: Path, on_minimp: bool) -> subprocess.CompletedProcess:
-    """Run primer_snippets/<name>.py as a program in `directory`; on minimp, with its import swapped."""
+    """Run notebooks/primer/<name>.py as a program in `directory`; on minimp, with its import swapped."""
     source = (SNIPPETS / f"{name}.py").read_text()
     if on_minimp:
         source = source.replace("import multiprocessing", "import minimp as multiprocessing")
