@@ -363,3 +363,18 @@ def test_traced_needs_a_trace_and_a_callable():
     with minimp.trace():
         with pytest.raises(TypeError, match="not str"):
             minimp.traced("square")
+
+
+@pytest.mark.timeout(60)
+def test_a_workers_start_up_never_ends_before_it_began():
+    # A forked worker can say Ready before the parent's start() returns: the
+    # pool must note the start before it starts the process, not after.
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # output copied by threads, as in a notebook
+        for _ in range(20):
+            with minimp.trace() as t:
+                with minimp.get_context("fork").Pool(2) as pool:
+                    pool.map(abs, [-1, -2], chunksize=1)
+            assert all(w.ready is None or w.ready >= w.started for w in t.workers), t.workers

@@ -137,7 +137,7 @@ class _Job:
 class _Worker:
     """The pool's side of one worker: its process, its two pipes, the jobs it has."""
 
-    def __init__(self, index: int, process: Any, task_pipe: Any, result_pipe: Any):
+    def __init__(self, index: int, process: Any, task_pipe: Any, result_pipe: Any, started: float):
         self.index, self.process = index, process
         self.task_pipe, self.result_pipe = task_pipe, result_pipe  # our ends: we write, we read
         self.sentinel = process.sentinel
@@ -146,7 +146,7 @@ class _Worker:
         self.ready = False  # its initializer has run
         self.stopping = False  # told to exit (None sent)
         self.pipe_open = True  # the result pipe: False once it reported EOF
-        self.started = time.monotonic()
+        self.started = started  # before process.start(): a forked worker can be ready before it returns
         self.ready_at: float | None = None
         self.head_since = 0.0  # when its first job reached it (it runs that one now)
 
@@ -642,12 +642,13 @@ class Pool:
             name=f"{method}PoolWorker-{next(_worker_numbers)}",
             daemon=True,
         )
+        started = time.monotonic()
         try:
             process.start()
         finally:
             task_reader.close()
             result_writer.close()
-        return _Worker(index, process, task_writer, result_reader)
+        return _Worker(index, process, task_writer, result_reader, started)
 
     def _kill_workers(self) -> None:
         """Terminate every worker, wait a moment, kill what is left; collect them all."""
