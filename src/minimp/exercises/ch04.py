@@ -1,0 +1,354 @@
+"""The checkers of chapter 4, Shared state and locks.
+
+Both exercises are about processes that run at the same time, so a wrong
+answer may or may not show its bug in one run: a race loses updates only
+when two processes happen to interleave. These checkers do not rely on
+luck. They watch *how* the learner's code uses the shared object, in
+shared memory of their own, and judge that:
+
+- `check_deposit` gives each process a balance that notes, for every read
+  and write of `balance.value`, whether that process held the balance's
+  lock at that moment. A read outside the lock is a bug even in a run that
+  happened to come out right.
+- `check_limited` gives the learner a `section` that counts how many
+  processes are inside it at once, and that waits inside until every child
+  has started: a child that should have been kept out by a Semaphore is
+  then sure to walk in, if nothing stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable
+
+from ..process import SpawnProcess
+from ..sharedctypes import RawArray, Value
+from ..synchronize import Lock
+from ._base import LearnerRun, TIMEOUT, Verdict, _left_running_note, _report, _run_learner_code, _trouble
+
+__all__ = ["check_deposit", "check_limited"]
+
+
+# -- Exercise 1: deposits without lost updates ------------------------------------------------
+
+DEPOSIT_PROCESSES = 3
+DEPOSITS_EACH = 2000
+
+
+def deposit_amounts(slot: int) -> list[int]:
+    """The amounts the process number `slot` deposits: 1 to 5, over and over."""
+    return [1 + (slot + k) % 5 for k in range(DEPOSITS_EACH)]
+
+
+# What a watched balance notes, per process: reads and writes of .value, with
+# and without the lock held (four counters in a row of the log).
+READ_LOCKED, READ_UNLOCKED, WRITE_LOCKED, WRITE_UNLOCKED = range(4)
+
+
+class WatchedBalance:
+    """A shared `Value('i')` as `deposit()` sees it, watched.
+
+    It behaves like the Value (`.value`, `get_lock()`, `with balance:`), and
+    notes in `log`, row `slot` (one row per process, so the notes cannot race),
+    whether each read and write of `.value` happened while this process held
+    the Value's lock.
+    """
+
+    def __init__(self, value: Any, log: Any, slot: int):
+        self._value, self._log, self._slot = value, log, slot
+
+    def _note(self, what: int) -> None:
+        held = self._value.get_lock()._is_mine()  # minimp's RLock knows its owner
+        self._log[4 * self._slot + what + (0 if held else 1)] += 1
+
+    @property
+    def value(self) -> int:
+        self._note(READ_LOCKED)
+        return self._value.value
+
+    @value.setter
+    def value(self, value: int) -> None:
+        self._note(WRITE_LOCKED)
+        self._value.value = value
+
+    def get_lock(self) -> Any:
+        return self._value.get_lock()
+
+    def get_obj(self) -> Any:
+        return self._value.get_obj()
+
+    def acquire(self, *args: Any, **kwargs: Any) -> bool:
+        return self._value.acquire(*args, **kwargs)
+
+    def release(self) -> None:
+        self._value.release()
+
+    def __enter__(self) -> bool:
+        return self._value.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._value.__exit__(*exc_info)
+
+    def __repr__(self) -> str:
+        return f"<Synchronized wrapper for c_int({self._value.get_obj().value})>"
+
+
+def check_deposit(function: Callable[[Any, list], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 4: `function(balance, amounts)` adds each amount to the shared
+    `balance` (a `Value('i')`), correctly even while other processes do the same.
+
+    The checker runs it in DEPOSIT_PROCESSES processes at once, each with
+    DEPOSITS_EACH amounts, on one balance, and judges from what the balance
+    noted (see WatchedBalance) and from the final total. One run is enough:
+    what is judged is where the lock was held, not whether updates happened
+    to be lost this time.
+    """
+    if not callable(function):  # say so, rather than let each child fail to call it
+        _report(_trouble(_run_learner_code(function, timeout), timeout))
+        return
+    run = _run_learner_code(lambda: _run_deposits(function), timeout)
+    _report(_trouble(run, timeout) or _judge_deposits(run))
+
+
+def _run_deposits(function: Callable) -> tuple[int, list[int], list[int | None]]:
+    """Run `function` in the processes; return (final balance, log, exit codes)."""
+    value = Value("i", 0)
+    log = RawArray("q", 4 * DEPOSIT_PROCESSES)
+    workers = [
+        SpawnProcess(target=function, args=(WatchedBalance(value, log, slot), deposit_amounts(slot)),
+                     name=f"depositor-{slot}")
+        for slot in range(DEPOSIT_PROCESSES)
+    ]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # The bare number: a child that died holding the lock took its token, and
+    # value.value would wait for it for ever.
+    return value.get_obj().value, list(log), [worker.exitcode for worker in workers]
+
+
+def _judge_deposits(run: LearnerRun) -> Verdict:
+    balance, log, exit_codes = run.value
+    note = _left_running_note(run)
+    expected = sum(sum(deposit_amounts(slot)) for slot in range(DEPOSIT_PROCESSES))
+    failed = [code for code in exit_codes if code != 0]
+    if failed:
+        return Verdict(
+            False,
+            f"{len(failed)} of the {DEPOSIT_PROCESSES} processes running deposit() failed, with exit "
+            f"code {failed[0]}: the traceback above says why. (Is it `with balance.get_lock():`, "
+            f"with the parentheses?)" + note,
+        )
+    read_locked, read_unlocked, write_locked, write_unlocked = (sum(log[what::4]) for what in range(4))
+    reads, writes = read_locked + read_unlocked, write_locked + write_unlocked
+    where = f"{DEPOSIT_PROCESSES} processes deposited {DEPOSIT_PROCESSES * DEPOSITS_EACH:,} amounts at once"
+    if reads + writes == 0:
+        if balance == expected:
+            return Verdict(True, f"{where}, and the balance is exactly {expected:,}." + note)
+        return Verdict(
+            False,
+            f"the balance is {balance:,}, expected {expected:,}, and deposit() never read or wrote "
+            f"balance.value. Add each amount to balance.value." + note,
+        )
+    if read_unlocked == 0 and write_unlocked == 0:
+        if balance != expected:
+            return Verdict(
+                False,
+                f"every read and write of balance.value happened under the lock, but the balance is "
+                f"{balance:,}, expected {expected:,}: add each amount exactly once." + note,
+            )
+        return Verdict(
+            True,
+            f"{where}, and the balance is exactly {expected:,}: every read and write of "
+            f"balance.value happened while its process held balance.get_lock(), so no process "
+            f"could come between another's read and its write." + note,
+        )
+    if read_locked == 0 and write_locked == 0:
+        return Verdict(
+            False,
+            "no read or write of balance.value happened while the process held the balance's lock. "
+            "`balance.value = balance.value + amount` is a read, then a write, and another process "
+            "can write in between: its update is lost. (The Value's `.value` takes the lock for the "
+            "read and again for the write, never around both; and a Lock you create inside deposit() "
+            "is a new lock in each process, which keeps nobody out.) Put the read and the write "
+            "inside one `with balance.get_lock():` block." + note,
+        )
+    if write_unlocked == 0:
+        return Verdict(
+            False,
+            "you write balance.value under the lock, but you read it before taking the lock. "
+            "Between your read and your write, another process can deposit, and your write, "
+            "computed from the old balance, erases its deposit. The read must be inside the "
+            "`with balance.get_lock():` block too." + note,
+        )
+    if read_unlocked == 0:
+        return Verdict(
+            False,
+            "you locked too little: you read balance.value under the lock, but write it after the "
+            "`with` block has ended. Another process can take the lock and deposit between your "
+            "read and your write, and your write erases its deposit. Put the write inside the "
+            "`with balance.get_lock():` block too." + note,
+        )
+    return Verdict(
+        False,
+        f"{read_unlocked:,} of {reads:,} reads and {write_unlocked:,} of {writes:,} writes of "
+        f"balance.value happened without the balance's lock. Every read and write must be inside "
+        f"one `with balance.get_lock():` block." + note,
+    )
+
+
+# -- Exercise 2: at most `limit` at once ------------------------------------------------------
+
+# (names, limit) of the two runs: a learner who writes Semaphore(2) instead of
+# Semaphore(limit) passes the first and not the second.
+LIMITED_RUNS = [(["A", "B", "C", "D", "E"], 2), (["F", "G", "H", "I"], 3)]
+HOLD = 0.15  # seconds each call stays inside, once the section is as full as it may be
+PATIENCE = 2.0  # seconds a call waits for company before giving up
+
+ARRIVED, INSIDE, MOST_INSIDE, FINISHED, GAVE_UP, ARRIVED_WHEN_GAVE_UP = range(6)
+
+
+class Section:
+    """`section(name)`, the code that at most `limit` processes may run at once.
+
+    It counts, in shared memory, the children that have started (each one
+    unpickles the section when it starts), the calls inside it now and at
+    most. A call stays inside until every child has started and the
+    section is as full as it may legally be, then HOLD seconds more: so a
+    child that nothing keeps out walks in while the others are there, and
+    the count shows it. If that never happens (the children run one after
+    another, or a Lock lets in only one), the first call gives up after
+    PATIENCE seconds, and the others do not wait at all.
+
+    It works in processes started with minimp's spawn, which pickles it.
+    """
+
+    def __init__(self, names: list[str], limit: int):
+        self.names, self.limit = list(names), limit
+        self._lock = Lock()
+        self._state = RawArray("i", 6)
+        self._calls = RawArray("i", len(names))  # per name: how many times it ran
+        self._pids = RawArray("i", len(names))  # per name: the process that ran it
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        with self._lock:
+            self._state[ARRIVED] += 1
+
+    def __call__(self, name: str) -> None:
+        total, state = len(self.names), self._state
+        with self._lock:
+            if name in self.names:
+                self._calls[self.names.index(name)] += 1
+                self._pids[self.names.index(name)] = os.getpid()
+            state[INSIDE] += 1
+            state[MOST_INSIDE] = max(state[MOST_INSIDE], state[INSIDE])
+        deadline = time.monotonic() + PATIENCE
+        while not state[GAVE_UP]:
+            if state[ARRIVED] >= total and state[INSIDE] >= min(self.limit, total - state[FINISHED]):
+                break
+            if time.monotonic() > deadline:
+                with self._lock:
+                    state[GAVE_UP], state[ARRIVED_WHEN_GAVE_UP] = 1, state[ARRIVED]
+                break
+            time.sleep(0.005)
+        time.sleep(HOLD)
+        with self._lock:
+            state[INSIDE] -= 1
+            state[FINISHED] += 1
+
+    def __repr__(self) -> str:
+        return f"<section: at most {self.limit} processes at once>"
+
+
+def check_limited(function: Callable[[Any, list, int], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 4: `function(section, names, limit)` calls `section(name)` for
+    each name, each in a child process, all started at once, with at most
+    `limit` of them inside `section` at any moment, and waits for them all.
+
+    The checker runs it twice (LIMITED_RUNS), each time with a new Section,
+    whose counts it judges.
+    """
+    if not callable(function):
+        _report(_trouble(_run_learner_code(function, timeout), timeout))
+        return
+    for names, limit in LIMITED_RUNS:
+        section = Section(names, limit)
+        run = _run_learner_code(lambda: function(section, list(names), limit), timeout)
+        trouble = _trouble(run, timeout)
+        if trouble is not None:
+            if run.timed_out:
+                trouble.message += (
+                    " Does every acquire() have its release()? `with slots:` releases the "
+                    "semaphore even when the code inside fails."
+                )
+            _report(trouble)
+            return
+        verdict = _judge_limited(run, section, names, limit)
+        if not verdict.passed:
+            _report(verdict)
+            return
+    _report(verdict)
+
+
+def _judge_limited(run: LearnerRun, section: Section, names: list[str], limit: int) -> Verdict:
+    note = _left_running_note(run)
+    state, calls, pids = list(section._state), list(section._calls), list(section._pids)
+    missing = [name for name, count in zip(names, calls) if count == 0]
+    twice = [name for name, count in zip(names, calls) if count > 1]
+    if len(missing) == len(names):
+        return Verdict(
+            False,
+            f"section() never ran (names: {', '.join(names)}). Start one child process per name "
+            f"that calls section(name)." + note,
+        )
+    if missing:
+        return Verdict(
+            False,
+            f"section() never ran for {', '.join(missing)}: start one process per name, and join "
+            f"them all before you return." + note,
+        )
+    if twice:
+        return Verdict(False, f"section() ran more than once for {', '.join(twice)}: once per name." + note)
+    if os.getpid() in pids:
+        return Verdict(
+            False,
+            "section() ran here, in the notebook's own process. Run it in child processes: "
+            "ctx.Process(target=..., args=(...)), one per name." + note,
+        )
+    most = state[MOST_INSIDE]
+    if most > limit:
+        return Verdict(
+            False,
+            f"with limit={limit}, more than {limit} processes were inside section() at the same "
+            f"time. Create one `slots = ctx.Semaphore(limit)` in your function, before starting the "
+            f"children, pass it to each child, and let the child call section(name) inside "
+            f"`with slots:`. (A semaphore that each child creates for itself is a different one "
+            f"in each process, and keeps nobody out.)" + note,
+        )
+    if most < limit:
+        if state[GAVE_UP] and state[ARRIVED_WHEN_GAVE_UP] < len(names):
+            return Verdict(
+                False,
+                f"the processes ran one after another, never {limit} at once: start them all "
+                f"first, then join them all. The semaphore alone limits how many are inside." + note,
+            )
+        hint = (
+            "Is it a Lock, or a Semaphore(1)? A Lock lets in one process at a time. "
+            if most == 1
+            else "Did you write a number instead of `limit`? "
+        )
+        return Verdict(
+            False,
+            f"with limit={limit}, never more than {most} {'process was' if most == 1 else 'processes were'} "
+            f"inside section() at once, though all had started: the limit is {limit}. {hint}"
+            f"Create the semaphore with `ctx.Semaphore(limit)`." + note,
+        )
+    runs = " and ".join(f"{len(n)} processes with limit={k}" for n, k in LIMITED_RUNS)
+    return Verdict(
+        True,
+        f"{runs}: each time exactly `limit` processes were inside section() at once, never more; "
+        f"the others waited in acquire() until one left and released the semaphore." + note,
+    )
