@@ -40,6 +40,7 @@ Read next: the notebooks; this package is where they come to check.
 from .ch00 import *  # noqa: F403
 from .ch01 import *  # noqa: F403
 from .ch02 import *  # noqa: F403
+from .ch03 import *  # noqa: F403
 from .ch04 import *  # noqa: F403
 from .ch05 import *  # noqa: F403
 from .ch06 import *  # noqa: F403
