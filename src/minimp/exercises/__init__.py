@@ -29,10 +29,8 @@ Limits: a function stuck in a loop of its own (not waiting for a child)
 cannot be stopped from outside; the checker reports it and leaves the
 thread running in the background.
 
-The checkers are grouped by chapter, in the order the chapters ask for them.
-
 Each chapter's checkers live in a module of their own (ch01.py: chapter 1),
-and what they share in _base.py.
+in the order the chapter asks for them; what they share is in _base.py.
 
 Read next: the notebooks; this package is where they come to check.
 """
