@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: lab test bench clean
+.PHONY: lab test bench sync chapter clean
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab notebooks/
@@ -13,6 +13,16 @@ lab: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=60
+
+# After editing a chapter: its Markdown text for review (notebooks/text/).
+sync: $(VENV)/.installed
+	$(BIN)/python tools/sync_text.py
+
+# Re-run one chapter top to bottom and store it: make chapter NB=notebooks/05_pools.ipynb
+chapter: $(VENV)/.installed
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NB)
+	$(BIN)/python tools/finish_notebook.py $(NB)
+	$(BIN)/python tools/sync_text.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_core.py

@@ -92,3 +92,17 @@ def test_a_chapter_has_a_picture_stored_for_github(notebook):
     pictures = [output for cell in cells(notebook) for output in cell.get("outputs", [])
                 if "image/png" in output.get("data", {})]  # fmt: skip
     assert pictures, f"{notebook.name}: no stored picture (a timeline or a view leaves a PNG)"
+
+
+def test_the_chapters_text_for_review_is_up_to_date(notebook):
+    # notebooks/text/NN_name.md is the chapter's source in Markdown, so that a
+    # change to a chapter reads as a diff; `make sync` rewrites it.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sync_text", notebook.parent.parent / "tools" / "sync_text.py")
+    sync_text = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync_text)
+    text = notebook.parent / "text" / f"{notebook.stem}.md"
+    assert text.exists() and text.read_text() == sync_text.text_of(notebook), (
+        f"notebooks/text/{text.name} is out of date: run `make sync`"
+    )
