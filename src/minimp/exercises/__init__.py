@@ -43,6 +43,7 @@ from .ch04 import *  # noqa: F403
 from .ch05 import *  # noqa: F403
 from .ch06 import *  # noqa: F403
 from .ch07 import *  # noqa: F403
+from .ch08 import *  # noqa: F403
 from .ch09 import *  # noqa: F403
 from .ch10 import *  # noqa: F403
 # A new chapter adds one line above: from .chNN import *  # noqa: F403

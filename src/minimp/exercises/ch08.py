@@ -1,0 +1,153 @@
+"""The checkers of chapter 8, Performance: Amdahl's law, forwards and backwards.
+
+Both exercises are arithmetic, so the checkers compare numbers (with a small
+tolerance for rounding) and recognise the usual wrong formulas by the
+numbers they give.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from ._base import LearnerRun, TIMEOUT, Verdict, _report, _run_learner_code, _trouble
+
+__all__ = ["check_amdahl", "check_parallel_fraction"]
+
+
+def amdahl_speedup(p: float, n: int) -> float:
+    """Amdahl's law: the speedup on `n` workers of a job whose share `p` runs in parallel."""
+    return 1 / ((1 - p) + p / n)
+
+
+def _run_on_cases(function: Any, cases: list, timeout: float) -> LearnerRun:
+    """Call the learner's function on each case (or let _run_learner_code say it is no function)."""
+    if not callable(function):
+        return _run_learner_code(function, timeout)
+    return _run_learner_code(lambda: [function(*case) for case in cases], timeout)
+
+
+def _close(answers: list, expected: list) -> bool:
+    return all(
+        isinstance(a, (int, float)) and not isinstance(a, bool) and math.isclose(a, e, rel_tol=1e-6, abs_tol=1e-9)
+        for a, e in zip(answers, expected)
+    ) and len(answers) == len(expected)
+
+
+def _same_as(answers: list, cases: list, formula: Callable) -> bool:
+    try:
+        expected = [formula(*case) for case in cases]
+    except ZeroDivisionError:
+        return False
+    return _close(answers, expected)
+
+
+# (p, n) for the first exercise; chosen so that each usual mistake gets some wrong.
+AMDAHL_CASES = [(0.9, 8), (0.5, 2), (0.99, 64), (0.75, 4), (0.2, 16), (0.9, 1)]
+
+
+def check_amdahl(function: Callable[[float, int], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 8: `function(p, n)` returns Amdahl's speedup, 1 / ((1 - p) + p / n)."""
+    run = _run_on_cases(function, AMDAHL_CASES, timeout)
+    _report(_trouble(run, timeout) or _judge_amdahl(run.value))
+
+
+def _judge_amdahl(answers: list) -> Verdict:
+    cases = AMDAHL_CASES
+    if all(answer is None for answer in answers):
+        return Verdict(False, "your function returned None: compute the speedup, and `return` it.")
+    if _close(answers, [amdahl_speedup(p, n) for p, n in cases]):
+        return Verdict(
+            True,
+            f"with p = 0.9, 8 workers give a speedup of {amdahl_speedup(0.9, 8):.2f}, not 8; "
+            f"and no number of workers can give more than 1 / (1 - p) = {1 / (1 - 0.9):.0f}.",
+        )
+    if _same_as(answers, cases, lambda p, n: 1 / (p + (1 - p) / n)):
+        return Verdict(
+            False,
+            "p and 1 - p are swapped: p is the share that runs in parallel, so it is p that is "
+            "divided by n, and 1 - p (the serial share) that stays as it is. With p = 0.9 and 8 "
+            "workers the speedup is about 4.7, not about 1.1.",
+        )
+    if _same_as(answers, cases, lambda p, n: (1 - p) + p / n):
+        return Verdict(
+            False,
+            "that is the *time* on n workers, as a share of the time on one: (1 - p) + p / n. "
+            "The speedup is how many times faster, one over it: 1 / ((1 - p) + p / n).",
+        )
+    if _same_as(answers, cases, lambda p, n: 1 / (p / n)) or _same_as(answers, cases, lambda p, n: n):
+        return Verdict(
+            False,
+            "you forgot the serial part: only the share p is divided among the n workers; the "
+            "rest, 1 - p, takes as long as ever. The time on n workers is (1 - p) + p / n, and "
+            "the speedup is one over it.",
+        )
+    if _same_as(answers, cases, lambda p, n: 1 / (1 - p) + p / n):
+        return Verdict(
+            False,
+            "check the parentheses: the whole sum is under the fraction bar, "
+            "1 / ((1 - p) + p / n). With p = 0.5 and 2 workers it gives 1.33.",
+        )
+    if _same_as(answers, cases, lambda p, n: p * n + (1 - p)):
+        return Verdict(
+            False,
+            "p * n + (1 - p) is Gustafson's law (the work grows with the workers); "
+            "Amdahl's law keeps the work fixed: 1 / ((1 - p) + p / n).",
+        )
+    shown = ", ".join(f"amdahl({p}, {n}) = {a!r:.12}" for (p, n), a in list(zip(cases, answers))[:3])
+    right = ", ".join(f"{amdahl_speedup(p, n):.4g}" for p, n in cases[:3])
+    return Verdict(False, f"{shown}; expected {right}. The speedup is 1 / ((1 - p) + p / n).")
+
+
+# (measured speedup S, workers n) for the second exercise.
+FRACTION_CASES = [(1.6, 2), (3.2, 4), (2.0, 2), (1.25, 8), (5.0, 8), (1.9, 2)]
+
+
+def parallel_fraction(speedup: float, n: int) -> float:
+    """The share p that Amdahl's law gives for a measured `speedup` on `n` workers."""
+    return (1 - 1 / speedup) / (1 - 1 / n)
+
+
+def check_parallel_fraction(function: Callable[[float, int], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 8: `function(speedup, n)` returns p = (1 - 1/S) / (1 - 1/n), the
+    parallel share that a speedup S measured on n workers implies."""
+    run = _run_on_cases(function, FRACTION_CASES, timeout)
+    _report(_trouble(run, timeout) or _judge_parallel_fraction(run.value))
+
+
+def _judge_parallel_fraction(answers: list) -> Verdict:
+    cases = FRACTION_CASES
+    if all(answer is None for answer in answers):
+        return Verdict(False, "your function returned None: compute p, and `return` it.")
+    if _close(answers, [parallel_fraction(s, n) for s, n in cases]):
+        return Verdict(
+            True,
+            f"a speedup of 1.6 on 2 workers means p = {parallel_fraction(1.6, 2):.2f}: "
+            f"a quarter of the time stays serial, so even 64 workers would give only "
+            f"{amdahl_speedup(parallel_fraction(1.6, 2), 64):.1f}.",
+        )
+    if _same_as(answers, cases, lambda s, n: s / n):
+        return Verdict(
+            False,
+            "S / n is the *efficiency* (the share of the ideal speedup you got), not p. Solve "
+            "S = 1 / ((1 - p) + p / n) for p: 1/S = 1 - p * (1 - 1/n), so p = (1 - 1/S) / (1 - 1/n).",
+        )
+    if _same_as(answers, cases, lambda s, n: 1 - 1 / s):
+        return Verdict(
+            False,
+            "you have the top half, 1 - 1/S; divide it by 1 - 1/n, the share of time that n "
+            "workers can save at best: p = (1 - 1/S) / (1 - 1/n).",
+        )
+    if _same_as(answers, cases, lambda s, n: (1 - 1 / n) / (1 - 1 / s)):
+        return Verdict(False, "the fraction is upside down: p = (1 - 1/S) / (1 - 1/n).")
+    if _same_as(answers, cases, lambda s, n: (1 - s) / (1 - n)) or _same_as(
+        answers, cases, lambda s, n: (s - 1) / (n - 1)
+    ):
+        return Verdict(
+            False,
+            "(S - 1) / (n - 1) looks right at the ends but is not Amdahl's law: work with the "
+            "inverses, p = (1 - 1/S) / (1 - 1/n). For S = 3.2 on 4 workers it gives 0.92, not 0.73.",
+        )
+    shown = ", ".join(f"({s}, {n}) -> {a!r:.12}" for (s, n), a in list(zip(cases, answers))[:3])
+    right = ", ".join(f"{parallel_fraction(s, n):.4g}" for s, n in cases[:3])
+    return Verdict(False, f"{shown}; expected {right}. Solve S = 1 / ((1 - p) + p / n) for p.")
