@@ -5,10 +5,12 @@ and a child inherits its parent's. In a terminal that is all it takes: the
 child's lines appear in the terminal.
 
 In Jupyter it is not. The kernel's `sys.stdout` is not file descriptor 1
-but a Python object that sends text to the browser as messages; descriptor
-1 leads to the log of the server that started the kernel. So a child's
-print() would vanish from the notebook, and with the standard library it
-often does (always under spawn).
+but a Python object that sends text to the browser as messages, tagged
+with the cell that runs. What arrives on descriptor 1 goes elsewhere:
+recent versions of ipykernel copy it into whichever cell runs when it
+comes (often a later one), older ones and other front ends leave it in
+the log of the server that started the kernel. So the standard library's
+children print beside the cell that started them, or not at all.
 
 minimp decides, per stream, when a child starts:
 
