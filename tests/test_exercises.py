@@ -18,13 +18,7 @@ import pytest
 import minimp
 from minimp import exercises
 
-
-def verdict(capsys) -> str:
-    """The verdict the checker printed (and assert that it printed exactly one)."""
-    printed = capsys.readouterr().out
-    assert printed.startswith(("✅ Correct — ", "❌ Not yet: ")), printed
-    assert printed.count("✅") + printed.count("❌") == 1, printed
-    return printed
+from verdicts import verdict
 
 
 # Targets for the learners' children: defined here, at module level, so that

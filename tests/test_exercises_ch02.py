@@ -17,13 +17,7 @@ import pytest
 from minimp import exercises
 from minimp.exercises import ch02
 
-
-def verdict(capsys) -> str:
-    """The verdict the checker printed (and assert that it printed exactly one)."""
-    printed = capsys.readouterr().out
-    assert printed.startswith(("✅ Correct — ", "❌ Not yet: ")), printed
-    assert printed.count("✅") + printed.count("❌") == 1, printed
-    return printed
+from verdicts import verdict
 
 
 @pytest.fixture(scope="module", autouse=True)

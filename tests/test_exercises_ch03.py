@@ -14,17 +14,11 @@ import pytest
 import minimp
 from minimp import exercises
 
+from verdicts import verdict
+
 pytestmark = pytest.mark.timeout(60)
 
 fork = minimp.get_context("fork")
-
-
-def verdict(capsys) -> str:
-    """The verdict the checker printed (and assert that it printed exactly one)."""
-    printed = capsys.readouterr().out
-    assert printed.startswith(("✅ Correct — ", "❌ Not yet: ")), printed
-    assert printed.count("✅") + printed.count("❌") == 1, printed
-    return printed
 
 
 # -- Exercise 1: add up what a child sends, until None ---------------------------------

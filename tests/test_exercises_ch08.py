@@ -8,13 +8,7 @@ import pytest
 
 from minimp.exercises.ch08 import check_amdahl, check_parallel_fraction
 
-
-def verdict(capsys) -> str:
-    """The verdict the checker printed (and assert that it printed exactly one)."""
-    printed = capsys.readouterr().out
-    assert printed.startswith(("✅ Correct — ", "❌ Not yet: ")), printed
-    assert printed.count("✅") + printed.count("❌") == 1, printed
-    return printed
+from verdicts import verdict
 
 
 # -- Exercise 1: amdahl(p, n) ------------------------------------------------------

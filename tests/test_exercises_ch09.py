@@ -8,11 +8,7 @@ import minimp
 from minimp import exercises
 from minimp.exercises.ch09 import PRIMER_EXIT_CODES
 
-
-def verdict(capsys) -> str:
-    printed = capsys.readouterr().out
-    assert printed.startswith(("✅ Correct — ", "❌ Not yet: ")), printed
-    return printed
+from verdicts import verdict
 
 
 RIGHT = {name: code for name, (code, _) in PRIMER_EXIT_CODES.items()}

@@ -9,13 +9,7 @@ import pytest
 
 from minimp.exercises.ch10 import ACROSS_MACHINES, check_across_machines, check_total_with
 
-
-def verdict(capsys) -> str:
-    """The verdict the checker printed (and assert that it printed exactly one)."""
-    printed = capsys.readouterr().out
-    assert printed.startswith(("✅ Correct — ", "❌ Not yet: ")), printed
-    assert printed.count("✅") + printed.count("❌") == 1, printed
-    return printed
+from verdicts import verdict
 
 
 def square(x):
