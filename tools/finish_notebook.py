@@ -12,11 +12,19 @@
 """
 
 import json
+import os
+import pathlib
 import re
 import sys
+import tempfile
 import uuid
 
-MACHINE_PATHS = ("/work/", "/root/", "/tmp/", "/home/", "/Users/")
+# Where a notebook ran shows as absolute paths: the folder that holds this
+# checkout, the home folder, the temporary folder, or any user's home.
+MACHINE_PATHS = tuple(
+    {str(pathlib.Path(__file__).resolve().parents[2]), os.path.expanduser("~"), tempfile.gettempdir(),
+     "/home/", "/Users/"}
+)  # fmt: skip
 
 
 def shorten(text: str) -> str:
