@@ -4,13 +4,20 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Binder's environment: the Python of binder/runtime.txt where this machine has it.
+BINDER_VENV   := .venv-binder
+BINDER_PYTHON ?= $(shell command -v python$(subst python-,,$(shell cat binder/runtime.txt)) || echo $(PYTHON))
 
-.PHONY: lab test bench sync chapter clean
+.PHONY: lab test bench sync chapter wheel binder-pins chromium clean
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab notebooks/
 
-test: $(VENV)/.installed
+# nbval runs the chapters with a kernel from Binder's environment
+# (MINIMP_KERNEL_PYTHON, read by notebooks/conftest.py): a pin in
+# binder/requirements.txt that breaks a chapter fails here, not in a workshop.
+test: $(VENV)/.installed $(BINDER_VENV)/.installed chromium
+	MINIMP_KERNEL_PYTHON=$(CURDIR)/$(BINDER_VENV)/bin/python \
 	$(BIN)/python -m pytest --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=60
 
@@ -29,6 +36,15 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_pool.py
 	$(BIN)/python bench/bench_widgets.py
 
+# The wheel a workshop can hand out: it carries the chapters (python -m minimp.course).
+wheel: $(VENV)/.installed
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
+
+# After changing the dependencies: pin Binder's environment again.
+binder-pins:
+	$(BINDER_PYTHON) tools/pin_binder.py
+
 # Re-install only when the project's metadata changes.
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,5 +52,29 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# Binder's environment as Binder builds it: a new one whenever the pins
+# change, with exactly binder/requirements.txt installed from this folder.
+$(BINDER_VENV)/.pins: binder/requirements.txt binder/runtime.txt
+	rm -rf $(BINDER_VENV)
+	$(BINDER_PYTHON) -m venv $(BINDER_VENV)
+	$(BINDER_VENV)/bin/python -m pip install --quiet -r binder/requirements.txt
+	touch $@
+
+# Its last line, `.`, is minimp itself, which changes more often than the
+# pins: then reinstall only minimp, from a freshly built wheel as pip does.
+$(BINDER_VENV)/.installed: $(BINDER_VENV)/.pins pyproject.toml $(shell git ls-files src notebooks 2>/dev/null)
+	$(BINDER_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall .
+	touch $@
+
+# The browser test (tests/test_browser.py) drives Debian's Chromium. Install
+# it when missing and this user may; otherwise the test says what is missing.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
+	    echo "make: Chromium is not installed and this user cannot install it: the browser test will say so"; exit 0; fi; \
+	  echo "make: installing Debian's chromium for the browser test"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+	    || echo "make: could not install chromium: the browser test will say so"; }
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) $(BINDER_VENV) build dist src/*.egg-info .pytest_cache
