@@ -101,3 +101,25 @@ def _describe(fd: int) -> str:
         return os.readlink(f"/proc/self/fd/{fd}")
     except OSError:
         return "?"
+
+
+@pytest.fixture(scope="session")
+def wheel_python(tmp_path_factory):
+    """The Python of a new virtual environment with minimp's built wheel and
+    the course's extras installed, as a learner without Binder would:
+    `pip install "minimp-….whl[course]"`. Slow (a minute): used by
+    tests/test_course.py and the browser test."""
+    import subprocess
+    import sys
+    import venv
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    scratch = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", scratch, root],
+                   check=True, capture_output=True)  # fmt: skip
+    (wheel,) = scratch.glob("minimp-*.whl")
+    venv.create(scratch / "venv", with_pip=True)
+    python = scratch / "venv" / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", f"{wheel}[course]"], check=True, capture_output=True)
+    return python

@@ -37,8 +37,10 @@ def svg(view: timeline.Layout, *, width: int = 860, start: float = 0.0, end: flo
 
     height = LANE * max(1, len(view.lanes)) + AXIS
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'font-family="sans-serif" font-size="12" class="minimp-timeline">'
+        # Its natural size where the output area has room; scaled down to fit
+        # a narrower one (a side panel open) instead of cut off on the right.
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'style="max-width: {width}px; height: auto" font-family="sans-serif" font-size="12" class="minimp-timeline">'
     ]
     for number, lane in enumerate(view.lanes):
         y = number * LANE

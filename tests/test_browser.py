@@ -1,0 +1,233 @@
+"""Every chapter, run in JupyterLab in a real browser, as a learner runs it.
+
+The learner without Binder: the wheel installed with the course's extras in
+a new environment (the `wheel_python` fixture), `python -m minimp.course DIR`
+opening JupyterLab (here on 127.0.0.1, with a token, no browser of its own),
+and Debian's Chromium, headless, driven by Playwright (its own browsers
+cannot be downloaded here, so it is given /usr/bin/chromium). For each
+chapter the test presses Run ▸ Run All Cells, waits until no prompt shows
+[*], saves, and then asserts what a learner would see:
+
+- every cell ran, and only cells tagged raises-exception hold an error;
+- every widget rendered: no "Error displaying widget", none stuck at
+  "Loading widget...";
+- where the chapter shows a timeline, its lanes are drawn, and clicking its
+  "colour by" buttons redraws it.
+
+A screenshot of each chapter goes to test-artifacts/browser/ (not committed),
+with each chapter's time in times.txt. Without Chromium the tests skip on a
+contributor's machine and fail in CI (CI=1), where `make test` installs it.
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+# The flags that keep Chromium quiet on a machine without a network.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
+RUN_LIMIT = 240  # seconds for one chapter's cells; nbval needs at most 20
+
+
+def require(what_is_missing: str | None) -> None:
+    if what_is_missing:
+        message = f"the browser test cannot run: {what_is_missing}"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(None if os.access(CHROMIUM, os.X_OK) else
+            f"{CHROMIUM} is missing; `make test` installs Debian's chromium when it may (apt-get install chromium)")  # fmt: skip
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require("Playwright's Python package is missing (it is in the dev extras: make test installs it)")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's pictures and times only
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def lab(wheel_python, tmp_path_factory):
+    """JupyterLab, opened by `python -m minimp.course DIR` from the wheel's environment.
+
+    Yields (base URL, token, DIR). Its settings, workspaces and kernels'
+    files live in a scratch folder, so nothing of this machine's Jupyter
+    setup takes part."""
+    scratch = tmp_path_factory.mktemp("lab")
+    token = secrets.token_hex(16)
+    with socket.socket() as probe:  # a free port; JupyterLab listens on it only on 127.0.0.1
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST_", "MINIMP_"))},
+        "PATH": f"{wheel_python.parent}:{os.environ['PATH']}",
+        "JUPYTER_CONFIG_DIR": str(scratch / "config"), "JUPYTER_DATA_DIR": str(scratch / "data"),
+        "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(scratch / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces"),
+    }  # fmt: skip
+    server_args = ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+                   f"--IdentityProvider.token={token}", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # fmt: skip
+    # A learner's first visit asks which kernel to start and whether to fetch
+    # news; answer both in the settings, so no dialog covers the notebook.
+    # And render every cell, not only those in view, so each can be checked.
+    for plugin, settings in [("notebook-extension/tracker", {"autoStartDefaultKernel": True, "windowingMode": "none"}),
+                             ("apputils-extension/notification", {"fetchNews": "false"})]:  # fmt: skip
+        path = scratch / "settings" / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings))
+    if os.getuid() == 0:
+        server_args.append("--allow-root")  # JupyterLab refuses root without it
+    log = open(scratch / "lab.log", "w")
+    server = subprocess.Popen([wheel_python, "-m", "minimp.course", scratch / "course", "--", *server_args],
+                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(base, token, server, scratch / "lab.log")
+        yield base, token, scratch / "course"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # JupyterLab shuts its kernels down, then exits
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def _wait_until_serving(base: str, token: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"JupyterLab exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"JupyterLab did not answer within 60 s:\n{log.read_text()[-3000:]}")
+
+
+def _api(base: str, token: str, path: str, method: str = "GET"):
+    request = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        body = answer.read()
+    return json.loads(body) if body else None
+
+
+@pytest.mark.timeout(600)  # the first chapter also builds the wheel's environment (about a minute)
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_runs_in_jupyterlab(chapter, browser, lab):
+    base, token, folder = lab
+    page = browser.new_page(viewport={"width": 1280, "height": 2000})
+    began = time.monotonic()
+    try:
+        page.goto(f"{base}/lab/tree/{chapter}?reset&token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        # Connected to its kernel, which is idle: before that, Run All would skip every cell.
+        page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).wait_for(timeout=60_000)
+        _click_menu(page, "Run", "Run All Cells")
+        _wait_for_all_cells(page, chapter)
+        saved_before = (folder / chapter).stat().st_mtime_ns
+        _click_menu(page, "File", "Save Notebook")
+        _wait_for(lambda: (folder / chapter).stat().st_mtime_ns != saved_before, f"{chapter}: JupyterLab did not save")
+        ran = time.monotonic() - began
+
+        _assert_widgets_rendered(page, chapter)
+        _assert_cells_ran(folder / chapter)
+        if _shows_a_timeline(folder / chapter):
+            _assert_timeline_drawn_and_responds(page, chapter)
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=ARTIFACTS / chapter.replace(".ipynb", ".png"))
+        page.close()
+        for kernel in _api(base, token, "/api/kernels"):  # each chapter gets both CPUs to itself
+            _api(base, token, f"/api/kernels/{kernel['id']}", "DELETE")
+    with open(ARTIFACTS / "times.txt", "a") as times:
+        times.write(f"{chapter}: ran all cells and saved in {ran:.1f} s\n")
+
+
+def _click_menu(page, menu: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+
+
+def _wait_for(condition, failure: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(failure)
+        time.sleep(0.2)
+
+
+def _wait_for_all_cells(page, chapter: str) -> None:
+    """Until no code cell shows [*] (running or queued) or [ ] (not run).
+    (A hidden solution's prompt is empty: its input is collapsed.)"""
+    deadline = time.monotonic() + RUN_LIMIT
+    waiting = ["(none checked yet)"]
+    while time.monotonic() < deadline:
+        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        waiting = [p for p in prompts if re.fullmatch(r"\[[ *]\]:", p.strip())]
+        if prompts and not waiting:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"{chapter}: cells still waiting after {RUN_LIMIT} s: {waiting[:5]}")
+
+
+def _assert_widgets_rendered(page, chapter: str) -> None:
+    # A widget shows "Loading widget..." until its model arrives; give it a moment.
+    deadline = time.monotonic() + 15
+    while page.get_by_text("Loading widget...").count() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert page.get_by_text("Error displaying widget").count() == 0, f"{chapter}: a widget failed to display"
+    assert page.get_by_text("Loading widget...").count() == 0, f"{chapter}: a widget never loaded"
+
+
+def _assert_cells_ran(saved: Path) -> None:
+    """From the notebook as JupyterLab saved it: every code cell ran, in order,
+    and errors only where the chapter expects them."""
+    cells = [cell for cell in json.loads(saved.read_text())["cells"] if cell["cell_type"] == "code"]
+    counts = [cell["execution_count"] for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"{saved.name}: execution counts {counts}"
+    for number, cell in enumerate(cells, start=1):
+        errors = [output for output in cell["outputs"] if output["output_type"] == "error"]
+        if errors and "raises-exception" not in cell["metadata"].get("tags", []):
+            raise AssertionError(f"{saved.name}, code cell {number}: {errors[0]['ename']}: {errors[0]['evalue']}")
+
+
+def _shows_a_timeline(saved: Path) -> bool:
+    cells = json.loads(saved.read_text())["cells"]
+    return any(re.search(r"\.timeline\(|live_timeline\(|widgets\.compare\(", "".join(cell["source"])) for cell in cells)
+
+
+def _assert_timeline_drawn_and_responds(page, chapter: str) -> None:
+    """The first timeline has lanes; a click halfway along its task slider
+    picks a task, which the picture outlines and the details describe."""
+    view = page.locator(".minimp-timeline-view").first
+    view.scroll_into_view_if_needed()
+    assert view.locator("svg.minimp-timeline text.lane").count() >= 1, f"{chapter}: the timeline has no lanes"
+    before = view.inner_html()
+    track = view.locator(".widget-hslider", has_text=re.compile(r"^task")).locator(".noUi-target")
+    track.click()  # at its middle
+    deadline = time.monotonic() + 10
+    while view.inner_html() == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert view.inner_html() != before, f"{chapter}: a click on the task slider changed nothing"
+    assert "task" in view.locator(".widget-html").last.inner_text(), f"{chapter}: no task details after the click"
