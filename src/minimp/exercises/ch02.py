@@ -34,7 +34,7 @@ PICKLE_CASES: dict[str, tuple[bool, str]] = {
         True,
         "pickle.dumps() succeeds: it writes only the name, '__main__' and 'square', "
         "and finds that name in this kernel. Loading the bytes in another interpreter is "
-        "what fails, because there __main__ is not your notebook (section 5)",
+        "what fails, because there __main__ is not your notebook (section 6)",
     ),
     "lambda x: x * x": (
         False,
