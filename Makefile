@@ -67,13 +67,14 @@ $(BINDER_VENV)/.installed: $(BINDER_VENV)/.pins pyproject.toml $(shell git ls-fi
 	touch $@
 
 # The browser test (tests/test_browser.py) drives Debian's Chromium. Install
-# it when missing and this user may; otherwise the test says what is missing.
+# it when missing and this user may (with an emoji font, so that the
+# checkers' ticks show in the screenshots); otherwise the test says so.
 chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
 	    echo "make: Chromium is not installed and this user cannot install it: the browser test will say so"; exit 0; fi; \
 	  echo "make: installing Debian's chromium for the browser test"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null \
 	    || echo "make: could not install chromium: the browser test will say so"; }
 
 clean:

@@ -106,3 +106,16 @@ def test_the_environment_has_this_checkouts_minimp_and_its_chapters(binder_env):
     for chapter in sorted(ours.glob("[0-9][0-9]_*.ipynb")):
         assert installed.joinpath(chapter.name).read_bytes() == chapter.read_bytes(), f"{chapter.name} is stale in .venv-binder"
 
+
+
+def test_readme_binder_links_open_chapter_00_of_this_repository_at_a_release_tag():
+    project = tomllib.loads(ROOT.joinpath("pyproject.toml").read_text())["project"]
+    repository = project["urls"]["Repository"].removeprefix("https://github.com/")
+    readme = ROOT.joinpath("README.md").read_text()
+    links = re.findall(r"https://mybinder\.org/v2/gh/([^/]+/[^/]+)/([^?\s)]+)\?urlpath=lab/tree/([^\s)]+)", readme)
+    assert "[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/" in readme
+    assert {ref for _, ref, _ in links} == {f"v{project['version']}", "main"}, "links go to this release's tag (and main)"
+    for repo, ref, path in links:
+        assert repo == repository, f"a Binder link opens {repo}, not {repository}"
+        assert ROOT.joinpath(path).is_file(), f"a Binder link opens {path}, which does not exist"
+    assert links[0] == (repository, f"v{project['version']}", "notebooks/00_welcome.ipynb"), "the badge opens chapter 00 at the tag"

@@ -11,8 +11,9 @@ chapter the test presses Run ▸ Run All Cells, waits until no prompt shows
 - every cell ran, and only cells tagged raises-exception hold an error;
 - every widget rendered: no "Error displaying widget", none stuck at
   "Loading widget...";
-- where the chapter shows a timeline, its lanes are drawn, and clicking its
-  "colour by" buttons redraws it.
+- where the chapter shows a timeline widget, its lanes are drawn, a click
+  on its zoom slider redraws it, and (for a single trace's timeline) a
+  click on its task slider shows that task's details.
 
 A screenshot of each chapter goes to test-artifacts/browser/ (not committed),
 with each chapter's time in times.txt. Without Chromium the tests skip on a
@@ -213,21 +214,45 @@ def _assert_cells_ran(saved: Path) -> None:
 
 
 def _shows_a_timeline(saved: Path) -> bool:
-    cells = json.loads(saved.read_text())["cells"]
+    cells = [cell for cell in json.loads(saved.read_text())["cells"] if cell["cell_type"] == "code"]
     return any(re.search(r"\.timeline\(|live_timeline\(|widgets\.compare\(", "".join(cell["source"])) for cell in cells)
 
 
 def _assert_timeline_drawn_and_responds(page, chapter: str) -> None:
-    """The first timeline has lanes; a click halfway along its task slider
-    picks a task, which the picture outlines and the details describe."""
-    view = page.locator(".minimp-timeline-view").first
+    """The chapter's first timeline widget has lanes and answers the mouse."""
+    view = page.locator(".minimp-timeline-view, .minimp-compare-view").first
     view.scroll_into_view_if_needed()
     assert view.locator("svg.minimp-timeline text.lane").count() >= 1, f"{chapter}: the timeline has no lanes"
-    before = view.inner_html()
-    track = view.locator(".widget-hslider", has_text=re.compile(r"^task")).locator(".noUi-target")
-    track.click()  # at its middle
+    # Drag the zoom's right handle halfway back: the picture shows the first half.
+    zoom = _slider(view, "zoom")
+    _changes_view(view, f"{chapter}: dragging the zoom slider", lambda: _drag(page, zoom.locator(".noUi-handle-upper"), zoom, 0.5))
+    if "minimp-timeline-view" in view.get_attribute("class"):
+        # A click on the task slider picks a task: outlined, and described below.
+        task = _slider(view, "task")
+        _changes_view(view, f"{chapter}: a click on the task slider", lambda: task.click())
+        assert "arguments" in view.locator(".widget-html").last.inner_text(), f"{chapter}: no task details"
+
+
+def _slider(view, label: str):
+    return view.locator(".widget-slider", has_text=re.compile(f"^{label}")).locator(".noUi-target")
+
+
+def _drag(page, handle, track, to: float) -> None:
+    """Press the mouse on `handle`, move it to `to` (0..1) of `track`, release."""
+    grip, rail = handle.bounding_box(), track.bounding_box()
+    y = grip["y"] + grip["height"] / 2
+    page.mouse.move(grip["x"] + grip["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(rail["x"] + rail["width"] * to, y, steps=8)
+    page.mouse.up()
+
+
+def _changes_view(view, what: str, action) -> None:
+    """`action` must redraw the picture itself, not only move a control."""
+    picture = view.locator("svg.minimp-timeline").first
+    before = picture.inner_html()
+    action()
     deadline = time.monotonic() + 10
-    while view.inner_html() == before and time.monotonic() < deadline:
+    while picture.inner_html() == before and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert view.inner_html() != before, f"{chapter}: a click on the task slider changed nothing"
-    assert "task" in view.locator(".widget-html").last.inner_text(), f"{chapter}: no task details after the click"
+    assert picture.inner_html() != before, f"{what} did not redraw the timeline"

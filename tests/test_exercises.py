@@ -10,6 +10,7 @@ after which a child process is still running, even one the "learner" forgot.
 import math
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -48,6 +49,16 @@ def test_the_setup_check_says_ready_on_this_machine(capsys):
     printed = capsys.readouterr().out
     assert "✅ start methods fork and spawn" in printed and printed.endswith("widgets work too.\n")
     assert "❌" not in printed
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 CPUs to take one away")
+def test_the_setup_check_tells_the_quota_from_the_hosts_cpus():
+    # One CPU allowed, as a container's quota would: os.cpu_count() still
+    # counts the machine's, and the check says both, and what one CPU means.
+    program = "import os; os.sched_setaffinity(0, {0}); from minimp.exercises import check_setup; check_setup()"
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert f"❌ 1 usable CPU (os.cpu_count() says {os.cpu_count()}: the others are not yours): with one CPU" in done.stdout
+    assert done.stdout.endswith("❌ Something needs fixing first: see the lines above.\n")
 
 
 def right_parallelism(tasks):

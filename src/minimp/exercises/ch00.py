@@ -18,17 +18,22 @@ __all__ = ["check_setup", "check_parallelism", "check_naps_in_threads"]
 def check_setup() -> None:
     """Chapter 0: is this environment ready for the course? One line per check,
     and what to do about a failed one."""
+    import os
     import platform
 
+    import minimp
+
+    reinstall = "install the course again as the README says (`make lab` in a checkout, or the wheel with [course])"
     checks = [(sys.version_info >= (3, 10), f"Python {platform.python_version_tuple()[0]}."
-               f"{platform.python_version_tuple()[1]}", "minimp needs Python 3.10 or newer")]  # fmt: skip
+               f"{platform.python_version_tuple()[1]}", "minimp needs Python 3.10 or newer"),
+              (True, f"minimp {minimp.__version__}", "")]  # fmt: skip
     try:
         import ipywidgets
 
         checks.append((int(ipywidgets.__version__.split(".")[0]) >= 8, f"ipywidgets {ipywidgets.__version__.split('.')[0]}",
-                       "the course's views need ipywidgets 8: run `make lab`, or pip install 'ipywidgets>=8'"))  # fmt: skip
+                       f"the course's views need ipywidgets 8: {reinstall}"))  # fmt: skip
     except ImportError:
-        checks.append((False, "ipywidgets", "not installed: run `make lab`, or pip install 'ipywidgets>=8'"))
+        checks.append((False, "ipywidgets", f"not installed: {reinstall}"))
     methods = multiprocessing.get_all_start_methods()
     checks.append(("fork" in methods and "spawn" in methods, "start methods fork and spawn",
                    f"this system offers only {methods}: the chapters that fork will not run here (Windows?); "
@@ -36,7 +41,9 @@ def check_setup() -> None:
     from ..cpus import cpu_count
 
     cpus = cpu_count()
-    checks.append((cpus >= 2, f"{cpus} usable CPU{'s' if cpus > 1 else ''}",
+    # In a container (Binder) os.cpu_count() counts the host's CPUs, not the quota.
+    host = "" if os.cpu_count() == cpus else f" (os.cpu_count() says {os.cpu_count()}: the others are not yours)"
+    checks.append((cpus >= 2, f"{cpus} usable CPU{'s' if cpus > 1 else ''}{host}",
                    "with one CPU, processes take turns: the programs run, but nothing gets faster"))  # fmt: skip
     for passed, what, advice in checks:
         print(f"{'✅' if passed else '❌'} {what}" + ("" if passed else f": {advice}"))

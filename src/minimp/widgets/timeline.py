@@ -232,6 +232,7 @@ class CompareView(LiveView):
         for control in (self.color_by, self.zoom):
             control.observe(lambda change: self.refresh(), names="value")
         super().__init__([*self.panels.values(), widgets.HBox([self.color_by, self.zoom])], interval=0.25)
+        self.add_class("minimp-compare-view")
         self.refresh()
 
     def refresh(self) -> None:
