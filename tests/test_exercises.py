@@ -8,6 +8,7 @@ after which a child process is still running, even one the "learner" forgot.
 """
 
 import math
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -101,12 +102,41 @@ def test_naps_on_threads_right(capsys):
             return list(executor.map(nap, naps))
 
     exercises.check_naps_in_threads(nap_all)
-    assert verdict(capsys).startswith("✅ Correct — 4 naps of 0.3 s")
+    assert verdict(capsys).startswith("✅ Correct — 4 naps of 0.25 to 0.4 s took about as long as the longest")
 
 
 def test_naps_one_after_another_are_too_slow(capsys):
     exercises.check_naps_in_threads(lambda naps: [nap(seconds) for seconds in naps])
-    assert "Give each nap a thread of its own" in verdict(capsys)
+    printed = verdict(capsys)
+    assert "as long as one after another (1.3 s). Give each nap a thread of its own" in printed
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_naps_on_fewer_threads_than_naps_take_two_naps_on_a_thread(capsys, threads):
+    import concurrent.futures
+
+    def nap_all(naps):
+        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as executor:  # the mistake: not len(naps)
+            return list(executor.map(nap, naps))
+
+    exercises.check_naps_in_threads(nap_all)
+    printed = verdict(capsys)
+    assert "longer than the longest nap (0.4 s): some thread took two naps, one after the other" in printed
+    assert "ThreadPoolExecutor(max_workers=len(naps)), not a fixed number of threads" in printed
+
+
+def test_naps_returned_in_the_order_they_ended(capsys):
+    import concurrent.futures
+
+    def nap_all(naps):
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(naps)) as executor:
+            futures = [executor.submit(nap, seconds) for seconds in naps]
+            return [future.result() for future in concurrent.futures.as_completed(futures)]
+
+    exercises.check_naps_in_threads(nap_all)
+    printed = verdict(capsys)
+    assert "the right naps in another order: [0.25, 0.3, 0.35, 0.4]" in printed
+    assert "Return them in the order of `naps`, [0.4, 0.25, 0.35, 0.3], not in the order they ended" in printed
 
 
 def test_naps_returned_as_an_iterator_get_their_hint(capsys):
@@ -182,6 +212,47 @@ def test_start_order_right_answer_passes(ctx, capsys):
 
     exercises.check_exit_codes_in_start_order(exit_codes_in_start_order)
     assert verdict(capsys).startswith("✅ Correct — [1, 2, 3]")
+
+
+def test_start_order_right_answer_passes_with_the_standard_library_too(mp, capsys):
+    def exit_codes_in_start_order():
+        processes = [mp.Process(target=sys.exit, args=(code,)) for code in (1, 2, 3)]
+        for p in processes:
+            p.start()
+        for p in reversed(processes):  # the order of joining does not matter
+            p.join()
+        return [p.exitcode for p in processes]
+
+    exercises.check_exit_codes_in_start_order(exit_codes_in_start_order)
+    assert verdict(capsys).startswith("✅ Correct — [1, 2, 3]")
+
+
+@pytest.mark.parametrize("loops", ["one loop", "start, join, start, join"])
+def test_start_order_one_process_at_a_time(mp, loops, capsys):
+    # The text asks to start all three before joining any. Joining each one
+    # before starting the next gives the same exit codes, one process at a time.
+    def exit_codes_in_start_order():
+        processes = [mp.Process(target=sys.exit, args=(code,)) for code in (1, 2, 3)]
+        if loops == "one loop":
+            for p in processes:
+                p.start()
+                p.join()
+        else:
+            processes[0].start()
+            processes[1].start()
+            processes[0].join()
+            processes[2].start()  # after a join: not all three ran at once
+            processes[1].join()
+            processes[2].join()
+        return [p.exitcode for p in processes]
+
+    originals = (mp.Process.start, mp.Process.join)
+    exercises.check_exit_codes_in_start_order(exit_codes_in_start_order)
+    printed = verdict(capsys)
+    assert printed.startswith("❌ Not yet: [1, 2, 3], but not all at the same time: you joined a process before")
+    assert "Start all three first, then join them: one loop of start(), then one loop of join()." in printed
+    # The checker recorded the calls only while the function ran.
+    assert (mp.Process.start, mp.Process.join) == originals
 
 
 def test_start_order_stub_gets_a_start(capsys):
@@ -784,6 +855,27 @@ def test_outcomes_in_another_order(fork, capsys):
 
     exercises.check_outcomes(outcomes)
     assert "the right outcomes in another order" in verdict(capsys)
+
+
+@pytest.mark.parametrize("executor", ["minimp", "stdlib"])
+def test_outcomes_in_the_order_they_were_completed(fork, executor, capsys):
+    # The checker's first call ends last, so as_completed() does not give the
+    # order of the numbers, as it might with calls that all take a moment.
+    import concurrent.futures
+
+    def outcomes(numbers):
+        if executor == "minimp":
+            pool = minimp.ProcessPoolExecutor(max_workers=2, mp_context=fork)
+        else:
+            pool = concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"))
+        with pool:
+            futures = [pool.submit(math.sqrt, x) for x in numbers]
+            return [future.exception() or future.result() for future in concurrent.futures.as_completed(futures)]
+
+    exercises.check_outcomes(outcomes)
+    printed = verdict(capsys)
+    assert printed.startswith("❌ Not yet: the right outcomes in another order: [")
+    assert "as_completed() yields futures as they finish; keep your list of futures in the order you submitted" in printed
 
 
 def test_outcomes_with_the_message_instead_of_the_exception(fork, capsys):

@@ -1,5 +1,6 @@
 """Chapter 9's checkers: a right answer passes, a typical wrong one gets its hint."""
 
+import multiprocessing
 import time
 
 import pytest
@@ -62,6 +63,55 @@ def test_both_messages_right(capsys, ctx):
 
     exercises.check_both_messages(both_messages)
     assert verdict(capsys).startswith("✅ Correct — both messages")
+
+
+@pytest.fixture(params=["minimp", "stdlib"])
+def library(request):
+    """minimp's fork context or the standard library's: the checker knows both."""
+    return minimp.get_context("fork") if request.param == "minimp" else multiprocessing.get_context("fork")
+
+
+@pytest.mark.timeout(60)
+def test_both_messages_right_with_the_standard_library_too(capsys, library):
+    def both_messages():
+        q = library.Queue()
+        workers = [library.Process(target=worker, args=(q,)) for _ in range(2)]
+        for p in workers:
+            p.start()
+        messages = [q.get(), q.get()]
+        for p in workers:
+            p.join()
+        return messages
+
+    exercises.check_both_messages(both_messages)
+    assert verdict(capsys).startswith("✅ Correct — both messages")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("order", ["join, join, get, get", "get, join, get, join"])
+def test_joining_before_reading_every_message_gets_its_hint(capsys, library, order):
+    # The primer's order, with both messages read: it works here because the
+    # messages are short, and the checker cannot make them big; it sees the
+    # order of the calls instead.
+    def both_messages():
+        q = library.Queue()
+        workers = [library.Process(target=worker, args=(q,)) for _ in range(2)]
+        for p in workers:
+            p.start()
+        if order == "join, join, get, get":
+            for p in workers:
+                p.join()
+            return [q.get(), q.get()]
+        messages = []
+        for p in workers:
+            messages.append(q.get())
+            p.join()  # the first join() comes before the last get()
+        return messages
+
+    exercises.check_both_messages(both_messages)
+    printed = verdict(capsys)
+    assert printed.startswith("❌ Not yet: both messages, but you joined a worker before reading them all")
+    assert "get() every message first, then join() the workers." in printed
 
 
 @pytest.mark.timeout(60)

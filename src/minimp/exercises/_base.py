@@ -7,13 +7,15 @@ Read next: the chapter modules beside this one (ch00.py, ch01.py, ...).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import functools
 import multiprocessing
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .. import process
 from ..connection import wait
@@ -119,6 +121,43 @@ def _stop(processes: list) -> None:
         alive = [p for p in alive if p.sentinel not in ready]
     for p in alive:
         p.kill()
+
+
+@contextlib.contextmanager
+def _calls_recorded(methods: list[tuple[type, str]]) -> Iterator[list[str]]:
+    """Record the name of each call of these methods while the block runs, in order.
+
+    How a checker sees in which order the learner's code called start(),
+    join() or get(), which the value it returns cannot show. Each method is
+    wrapped on its class for the time of the block, so the calls of every
+    thread of this process are recorded (in a notebook, nothing else starts,
+    joins or reads meanwhile).
+    """
+    calls: list[str] = []
+
+    def recording(name: str, method: Callable) -> Callable:
+        @functools.wraps(method)
+        def recorded(self, *args, **kwargs):
+            calls.append(name)
+            return method(self, *args, **kwargs)
+
+        return recorded
+
+    originals = [(cls, name, cls.__dict__[name]) for cls, name in methods]
+    for cls, name, method in originals:
+        setattr(cls, name, recording(name, method))
+    try:
+        yield calls
+    finally:
+        for cls, name, method in originals:
+            setattr(cls, name, method)
+
+
+def _called_before_last(name: str, last: str, calls: list[str]) -> bool:
+    """Did a call of `name` come before the last call of `last`? ("join" before
+    the last "start": the processes were not all started before the first join.)"""
+    lasts = [i for i, call in enumerate(calls) if call == last]
+    return name in calls and bool(lasts) and calls.index(name) < lasts[-1]
 
 
 class _NotAFunction(Exception):

@@ -103,7 +103,10 @@ def _judge_parallelism(answers: list, cases: list) -> Verdict:
                          f"were in progress at once, on average.")  # fmt: skip
 
 
-NAPS = [0.3, 0.3, 0.3, 0.3]  # seconds: one after another, 1.2 s
+# Seconds. Of different lengths, so that naps returned in the order they ended
+# are in the wrong order; and any two of them together last longer than the
+# longest one, so that a thread that naps twice shows in the wall time.
+NAPS = [0.4, 0.25, 0.35, 0.3]
 
 
 def check_naps_in_threads(function: Callable[[list], Any], timeout: float = TIMEOUT) -> None:
@@ -116,17 +119,33 @@ def check_naps_in_threads(function: Callable[[list], Any], timeout: float = TIME
 
 
 def _judge_naps(value: Any, took: float) -> Verdict:
-    serial = sum(NAPS)
+    serial, longest = sum(NAPS), max(NAPS)
+    # With fewer threads than naps, some thread takes two naps, one after the
+    # other: the naps then last at least as long as the two shortest together.
+    napped_twice = sum(sorted(NAPS)[:2])
     if value is None:
         return Verdict(False, "your function returned None. Did you forget the `return`?")
     if hasattr(value, "__next__"):
         return Verdict(False, "your function returned an iterator: executor.map() gives one; "
                               "return list(...) of it, inside the `with` block.")  # fmt: skip
-    if list(value) != NAPS:
+    if not isinstance(value, (list, tuple)):
+        return Verdict(False, f"return a list of what the calls returned, got {type(value).__name__}: {value!r:.80}")
+    value = list(value)
+    if value != NAPS and all(isinstance(v, (int, float)) for v in value) and sorted(value) == sorted(NAPS):
+        return Verdict(False, f"the right naps in another order: {value!r}. Return them in the order of "
+                              f"`naps`, {NAPS}, not in the order they ended: executor.map() keeps that order, "
+                              f"and so does going through your futures in the order you submitted them.")  # fmt: skip
+    if value != NAPS:
         return Verdict(False, f"expected the naps back, in order: {NAPS}, got {value!r:.80}")
     if took > serial * 0.8:
         return Verdict(False, f"the {len(NAPS)} naps took {took:.1f} s, as long as one after another "
                               f"({serial:.1f} s). Give each nap a thread of its own: "
                               f"ThreadPoolExecutor(max_workers={len(NAPS)}).")  # fmt: skip
-    return Verdict(True, f"{len(NAPS)} naps of {NAPS[0]} s in well under {serial:.1f} s: a sleeping "
-                         f"thread lets go of the GIL, so threads are fine for waiting.")  # fmt: skip
+    if took >= napped_twice:
+        return Verdict(False, f"the {len(NAPS)} naps took {took:.2f} s, longer than the longest nap "
+                              f"({longest} s): some thread took two naps, one after the other. Give each nap "
+                              f"a thread of its own: ThreadPoolExecutor(max_workers=len(naps)), not a fixed "
+                              f"number of threads.")  # fmt: skip
+    return Verdict(True, f"{len(NAPS)} naps of {min(NAPS)} to {longest} s took about as long as the longest, "
+                         f"not {serial:.1f} s: a sleeping thread lets go of the GIL, so threads are fine "
+                         f"for waiting.")  # fmt: skip

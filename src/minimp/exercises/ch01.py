@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 from typing import Any, Callable
 
-from ._base import LearnerRun, TIMEOUT, Verdict, _left_running_note, _report, _run_learner_code, _trouble
+from .. import process
+from ._base import (
+    LearnerRun,
+    TIMEOUT,
+    Verdict,
+    _called_before_last,
+    _calls_recorded,
+    _left_running_note,
+    _report,
+    _run_learner_code,
+    _trouble,
+)
 
 __all__ = ["check_exit_code_predictions", "check_exit_codes_in_start_order", "check_terminated_exit_code"]
 
@@ -78,14 +90,24 @@ def _judge_exit_code_predictions(predictions: Any) -> Verdict:
     )
 
 
+# A Process of minimp's (ForkProcess, SpawnProcess) or of the standard library's.
+STARTS_AND_JOINS = [(cls, name) for cls in (process.Process, multiprocessing.process.BaseProcess)
+                    for name in ("start", "join")]  # fmt: skip
+
+
 def check_exit_codes_in_start_order(function: Callable[[], Any], timeout: float = TIMEOUT) -> None:
     """Chapter 1: `function()` starts 3 processes that exit with 1, 2 and 3,
-    and returns their exit codes in start order: [1, 2, 3]."""
-    run = _run_learner_code(function, timeout)
-    _report(_trouble(run, timeout) or _judge_exit_codes_in_start_order(run))
+    and returns their exit codes in start order: [1, 2, 3].
+
+    All three must be started before any is joined, so that they run at the
+    same time: the checker records the order of the start() and join() calls.
+    """
+    with _calls_recorded(STARTS_AND_JOINS) as calls:
+        run = _run_learner_code(function, timeout)
+    _report(_trouble(run, timeout) or _judge_exit_codes_in_start_order(run, calls))
 
 
-def _judge_exit_codes_in_start_order(run: LearnerRun) -> Verdict:
+def _judge_exit_codes_in_start_order(run: LearnerRun, calls: list[str]) -> Verdict:
     codes = run.value
     note = _left_running_note(run)
     if codes is None:
@@ -100,6 +122,13 @@ def _judge_exit_codes_in_start_order(run: LearnerRun) -> Verdict:
         )
     if len(codes) != 3:
         return Verdict(False, f"expected 3 exit codes, one per process, got {len(codes)}: {codes!r}" + note)
+    if list(codes) == [1, 2, 3] and _called_before_last("join", "start", calls):
+        return Verdict(
+            False,
+            "[1, 2, 3], but not all at the same time: you joined a process before starting the "
+            "last one, so that one started only after the joined one had ended. Start all three "
+            "first, then join them: one loop of start(), then one loop of join()." + note,
+        )
     if list(codes) == [1, 2, 3]:
         return Verdict(
             True,

@@ -88,13 +88,32 @@ def _judge_answer_or_late(run: LearnerRun) -> Verdict:
 
 
 OUTCOMES_INPUT = [4, -1, 9, 0.25]  # math.sqrt(-1) raises ValueError: math domain error
+LATE = 0.5  # seconds the first number takes to reach its worker
+
+
+class _LateInt(int):
+    """An int that reaches a worker `LATE` seconds late: unpickling it sleeps first.
+
+    The checker's first number is one, so that its call, submitted first,
+    ends after the others: an answer gathered in the order the calls ended
+    (as_completed) is then out of order. In the worker it is a plain int.
+    """
+
+    def __reduce__(self) -> tuple:
+        return _arrive_late, (int(self), LATE)
+
+
+def _arrive_late(number: int, delay: float) -> int:
+    time.sleep(delay)
+    return number
 
 
 def check_outcomes(function: Callable[[list], Any], timeout: float = TIMEOUT) -> None:
     """Chapter 6: `function(numbers)` submits math.sqrt(x) for each number to an
     executor and returns, in the order of the numbers, each call's result, or
     the exception it raised: [2.0, ValueError('math domain error'), 3.0, 0.5]."""
-    run = _run_learner_code(lambda: function(list(OUTCOMES_INPUT)), timeout)
+    first, *others = OUTCOMES_INPUT
+    run = _run_learner_code(lambda: function([_LateInt(first), *others]), timeout)
     if run.error is not None and not run.timed_out and isinstance(run.error, ValueError):
         _report(
             Verdict(

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import multiprocessing.queues
 from typing import Any, Callable
 
-from ._base import TIMEOUT, Verdict, _left_running_note, _report, _run_learner_code, _trouble
+from .. import process, queues
+from ._base import (
+    TIMEOUT,
+    Verdict,
+    _called_before_last,
+    _calls_recorded,
+    _left_running_note,
+    _report,
+    _run_learner_code,
+    _trouble,
+)
 
 __all__ = ["check_primer_exit_codes", "check_both_messages"]
 
@@ -52,20 +63,27 @@ def _judge_primer_exit_codes(predictions: Any) -> Verdict:
 
 
 MESSAGE = "Worker has finished"
+# Reading a message, and waiting for a worker: minimp's and the standard library's.
+QUEUES = (queues.Queue, queues.SimpleQueue, multiprocessing.queues.Queue, multiprocessing.queues.SimpleQueue)
+PROCESSES = (process.Process, multiprocessing.process.BaseProcess)
+GETS_AND_JOINS = [(cls, "get") for cls in QUEUES] + [(cls, "join") for cls in PROCESSES]
 
 
 def check_both_messages(function: Callable[[], Any], timeout: float = TIMEOUT) -> None:
-    """Chapter 9: `function()` runs the primer's two workers and returns both their messages."""
-    run = _run_learner_code(function, timeout)
+    """Chapter 9: `function()` runs the primer's two workers and returns both their
+    messages, read before the workers are joined (the checker records the order
+    of the get() and join() calls)."""
+    with _calls_recorded(GETS_AND_JOINS) as calls:
+        run = _run_learner_code(function, timeout)
     if run.timed_out:
         _report(Verdict(False, f"your function did not return within {timeout:g} s. A get() with nothing left "
                                f"in the queue waits for ever: call get() once per message a worker put(), "
                                f"no more." + _left_running_note(run)))  # fmt: skip
         return
-    _report(_trouble(run, timeout) or _judge_both_messages(run.value, _left_running_note(run)))
+    _report(_trouble(run, timeout) or _judge_both_messages(run.value, calls, _left_running_note(run)))
 
 
-def _judge_both_messages(value: Any, note: str) -> Verdict:
+def _judge_both_messages(value: Any, calls: list[str], note: str) -> Verdict:
     if value is None:
         return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
     if isinstance(value, str):
@@ -78,5 +96,10 @@ def _judge_both_messages(value: Any, note: str) -> Verdict:
                        + note)  # fmt: skip
     if list(value) != [MESSAGE, MESSAGE]:
         return Verdict(False, f"expected [{MESSAGE!r}, {MESSAGE!r}], got {value!r:.120}" + note)
+    if _called_before_last("join", "get", calls):
+        return Verdict(False, "both messages, but you joined a worker before reading them all, as the primer does. "
+                              "With the standard library, a child whose message is big cannot exit until the "
+                              "message is read, and that join() waits for ever (chapter 3). get() every message "
+                              "first, then join() the workers." + note)  # fmt: skip
     return Verdict(True, "both messages: one get() for each put(). (Read them before join() on the standard "
                          "library if the messages may be big: chapter 3.)" + note)  # fmt: skip
