@@ -7,6 +7,8 @@ there, as a learner without Binder would; tests/test_browser.py then runs
 every chapter so copied in JupyterLab.
 """
 
+import os
+import re
 import subprocess
 import sys
 import venv
@@ -92,6 +94,18 @@ def test_a_file_in_the_way_is_an_error(tmp_path):
     done = run_course(tmp_path / "course", "--no-lab")
     assert done.returncode == 2
     assert "is a file; give a folder for the course" in done.stderr
+
+
+def test_it_opens_jupyterlab_in_the_folder_with_what_follows_the_double_dash(tmp_path):
+    # JupyterLab's --version answers and exits: the command got as far as
+    # starting JupyterLab, and its own report, buffered as a pipe's output
+    # is, was not lost when it did.
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    done = run_course(tmp_path / "course", "--", "--version", env=buffered)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [f"The course is in {tmp_path / 'course'}:", "  copied: 23 files (11 chapters)"]
+    assert re.fullmatch(r"4\.\d+\.\d+", lines[-1]), f"JupyterLab's version, not {lines[-1]!r}"
 
 
 def test_without_jupyterlab_it_copies_and_says_what_to_install(tmp_path):

@@ -120,6 +120,7 @@ def open_lab(folder: Path, lab_args: list[str]) -> None:
             'course\'s extras with  python -m pip install "minimp[course]"  (or the wheel with '
             f'[course]), or open {folder} in the Jupyter you have'
         )
+    sys.stdout.flush()  # execv() replaces the process: what is still buffered would be lost
     os.chdir(folder)
     os.execv(sys.executable, [sys.executable, "-m", "jupyterlab", *lab_args, "00_welcome.ipynb"])
 
