@@ -148,7 +148,8 @@ def test_chapter_runs_in_jupyterlab(chapter, browser, lab):
         _wait_for_all_cells(page, chapter)
         saved_before = (folder / chapter).stat().st_mtime_ns
         _click_menu(page, "File", "Save Notebook")
-        _wait_for(lambda: (folder / chapter).stat().st_mtime_ns != saved_before, f"{chapter}: JupyterLab did not save")
+        if not _eventually(lambda: (folder / chapter).stat().st_mtime_ns != saved_before, 10):
+            pytest.fail(f"{chapter}: JupyterLab did not save")
         ran = time.monotonic() - began
 
         _assert_widgets_rendered(page, chapter)
@@ -170,12 +171,14 @@ def _click_menu(page, menu: str, item: str) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
 
 
-def _wait_for(condition, failure: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
+def _eventually(condition, seconds: float) -> bool:
+    """Whether `condition()` holds within `seconds` (asked every 0.2 s)."""
+    deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(failure)
+            return False
         time.sleep(0.2)
+    return True
 
 
 def _wait_for_all_cells(page, chapter: str) -> None:
@@ -198,9 +201,7 @@ def _wait_for_all_cells(page, chapter: str) -> None:
 
 def _assert_widgets_rendered(page, chapter: str) -> None:
     # A widget shows "Loading widget..." until its model arrives; give it a moment.
-    deadline = time.monotonic() + 15
-    while page.get_by_text("Loading widget...").count() and time.monotonic() < deadline:
-        time.sleep(0.3)
+    _eventually(lambda: page.get_by_text("Loading widget...").count() == 0, 15)
     assert page.get_by_text("Error displaying widget").count() == 0, f"{chapter}: a widget failed to display"
     assert page.get_by_text("Loading widget...").count() == 0, f"{chapter}: a widget never loaded"
 
@@ -256,7 +257,4 @@ def _changes_view(view, what: str, action) -> None:
     picture = view.locator("svg.minimp-timeline").first
     before = picture.inner_html()
     action()
-    deadline = time.monotonic() + 10
-    while picture.inner_html() == before and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert picture.inner_html() != before, f"{what} did not redraw the timeline"
+    assert _eventually(lambda: picture.inner_html() != before, 10), f"{what} did not redraw the timeline"

@@ -123,6 +123,11 @@ def _stop(processes: list) -> None:
         p.kill()
 
 
+# A process of minimp's (ForkProcess, SpawnProcess) or of the standard library's:
+# the classes whose start() and join() the checkers may record.
+PROCESS_CLASSES = (process.Process, multiprocessing.process.BaseProcess)
+
+
 @contextlib.contextmanager
 def _calls_recorded(methods: list[tuple[type, str]]) -> Iterator[list[str]]:
     """Record the name of each call of these methods while the block runs, in order.

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 from typing import Any, Callable
 
-from .. import process
 from ._base import (
+    PROCESS_CLASSES,
     LearnerRun,
     TIMEOUT,
     Verdict,
@@ -90,9 +89,7 @@ def _judge_exit_code_predictions(predictions: Any) -> Verdict:
     )
 
 
-# A Process of minimp's (ForkProcess, SpawnProcess) or of the standard library's.
-STARTS_AND_JOINS = [(cls, name) for cls in (process.Process, multiprocessing.process.BaseProcess)
-                    for name in ("start", "join")]  # fmt: skip
+STARTS_AND_JOINS = [(cls, name) for cls in PROCESS_CLASSES for name in ("start", "join")]
 
 
 def check_exit_codes_in_start_order(function: Callable[[], Any], timeout: float = TIMEOUT) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import multiprocessing.queues
 from typing import Any, Callable
 
-from .. import process, queues
+from .. import queues
 from ._base import (
+    PROCESS_CLASSES,
     TIMEOUT,
     Verdict,
     _called_before_last,
@@ -65,8 +66,7 @@ def _judge_primer_exit_codes(predictions: Any) -> Verdict:
 MESSAGE = "Worker has finished"
 # Reading a message, and waiting for a worker: minimp's and the standard library's.
 QUEUES = (queues.Queue, queues.SimpleQueue, multiprocessing.queues.Queue, multiprocessing.queues.SimpleQueue)
-PROCESSES = (process.Process, multiprocessing.process.BaseProcess)
-GETS_AND_JOINS = [(cls, "get") for cls in QUEUES] + [(cls, "join") for cls in PROCESSES]
+GETS_AND_JOINS = [(cls, "get") for cls in QUEUES] + [(cls, "join") for cls in PROCESS_CLASSES]
 
 
 def check_both_messages(function: Callable[[], Any], timeout: float = TIMEOUT) -> None:
