@@ -55,10 +55,11 @@ def median_ms(function, rounds):
 
 
 def drawing(rounds):
-    from minimp import layout, plot
+    from minimp.views import layout
+    from minimp.views import plot
     from minimp.tracing import Trace
-    from minimp.widgets import TimelineView
-    from minimp.widgets.svg import svg
+    from minimp.views.widgets import TimelineView
+    from minimp.views.svg import svg
 
     snap = ten_thousand_tasks()
     view = layout.layout(snap)
@@ -74,7 +75,7 @@ def drawing(rounds):
 
 def live_cost(rounds, quick):
     import minimp
-    from minimp.widgets import TimelineView
+    from minimp.views.widgets import TimelineView
 
     pool = minimp.Pool(WORKERS, context=minimp.get_context("fork"))
     spin_1ms = _targets.calibrate_spin(0.001)

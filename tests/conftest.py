@@ -16,7 +16,7 @@ import time
 import pytest
 
 import minimp
-import minimp.start
+import minimp.runtime.start
 
 
 @pytest.fixture(params=["fork", "spawn"])
@@ -45,7 +45,7 @@ def os_children() -> set[int]:
 
 # This process's "alive pipe" (start.py) is made when the first child starts
 # and lives as long as the process; make it now so no test is blamed for it.
-minimp.start._alive_read_end()
+minimp.runtime.start._alive_read_end()
 
 
 def open_fds() -> set[int]:

@@ -97,7 +97,7 @@ def test_the_pins_satisfy_minimp_and_the_course_extras(binder_env):
 
 
 def test_the_environment_has_this_checkouts_minimp_and_its_chapters(binder_env):
-    where = in_binder_env("import minimp, minimp.course; print(minimp.__version__, minimp.course.chapters_folder())")
+    where = in_binder_env("import minimp, minimp.course.command; print(minimp.__version__, minimp.course.command.chapters_folder())")
     version, chapters = where.split(" ", 1)
     project = tomllib.loads(ROOT.joinpath("pyproject.toml").read_text())["project"]
     assert version == project["version"]

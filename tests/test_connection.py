@@ -23,7 +23,7 @@ import time
 import pytest
 
 import minimp
-import minimp.connection
+import minimp.runtime.connection
 
 MB = 1024 * 1024
 
@@ -35,7 +35,7 @@ def make_payload(nbytes: int) -> bytes:
 
 def wait_module(mp):
     """The `connection` module that goes with minimp or the standard library."""
-    return minimp.connection if mp is minimp else multiprocessing.connection
+    return minimp.runtime.connection if mp is minimp else multiprocessing.connection
 
 
 def _refuse_to_be_rebuilt():
@@ -527,7 +527,7 @@ def test_wait_on_a_connection_and_a_process_sentinel(ctx):
     child = ctx.Process(target=reply_then_wait_for_bye, args=(child_end,))
     child.start()
     child_end.close()
-    wait = minimp.connection.wait
+    wait = minimp.runtime.connection.wait
 
     # 1. The child has sent its result and now waits: only the pipe is ready.
     assert wait([parent_end, child.sentinel], timeout=30) == [parent_end]

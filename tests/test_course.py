@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from minimp import course
+from minimp.course import command as course
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -123,7 +123,7 @@ def test_without_jupyterlab_it_copies_and_says_what_to_install(tmp_path):
 def test_the_wheel_carries_the_chapters(wheel_python, tmp_path):
     done = run_course(tmp_path / "course", "--no-lab", python=wheel_python)
     assert done.returncode == 0, done.stderr
-    where = subprocess.run([wheel_python, "-c", "import minimp.course; print(minimp.course.chapters_folder())"],
+    where = subprocess.run([wheel_python, "-c", "import minimp.course.command; print(minimp.course.command.chapters_folder())"],
                            capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert where.startswith(str(wheel_python.parent.parent)), f"chapters read from {where}, not from the wheel"
     for chapter in CHAPTERS:

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from minimp import cpus
+from minimp.runtime import cpus
 
 
 def limit_seen_by(tmp_path, proc_self_cgroup: str, files: dict[str, str]):

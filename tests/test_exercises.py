@@ -18,7 +18,7 @@ import time
 import pytest
 
 import minimp
-from minimp import exercises
+from minimp.course import exercises
 
 from verdicts import verdict
 
@@ -56,7 +56,7 @@ def test_the_setup_check_says_ready_on_this_machine(capsys):
 def test_the_setup_check_tells_the_quota_from_the_hosts_cpus():
     # One CPU allowed, as a container's quota would: os.cpu_count() still
     # counts the machine's, and the check says both, and what one CPU means.
-    program = "import os; os.sched_setaffinity(0, {0}); from minimp.exercises import check_setup; check_setup()"
+    program = "import os; os.sched_setaffinity(0, {0}); from minimp.course.exercises import check_setup; check_setup()"
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert f"❌ 1 usable CPU (os.cpu_count() says {os.cpu_count()}: the others are not yours): with one CPU" in done.stdout
     assert done.stdout.endswith("❌ Something needs fixing first: see the lines above.\n")
@@ -769,7 +769,7 @@ def test_answer_or_late_catching_the_builtin_timeout_error(fork, capsys):
 
     exercises.check_answer_or_late(answer_or_late)
     printed = verdict(capsys)
-    assert "your function raised minimp.errors.TimeoutError: no result from task" in printed
+    assert "your function raised minimp.runtime.errors.TimeoutError: no result from task" in printed
     assert "which is not the built-in TimeoutError: catch it with `except mp.TimeoutError:`" in printed
 
 

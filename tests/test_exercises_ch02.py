@@ -14,8 +14,8 @@ import threading
 
 import pytest
 
-from minimp import exercises
-from minimp.exercises import ch02
+from minimp.course import exercises
+from minimp.course.exercises import ch02
 
 from verdicts import verdict
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 import minimp
-from minimp import exercises
+from minimp.course import exercises
 
 from verdicts import verdict
 

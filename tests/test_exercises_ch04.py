@@ -11,7 +11,7 @@ does.
 import pytest
 
 import minimp
-from minimp import exercises
+from minimp.course import exercises
 
 pytestmark = pytest.mark.timeout(60)  # every test here starts processes
 

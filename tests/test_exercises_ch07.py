@@ -11,7 +11,7 @@ import time
 import pytest
 
 import minimp
-from minimp import exercises
+from minimp.course import exercises
 
 from verdicts import verdict
 
@@ -100,7 +100,7 @@ def test_safe_results_not_catching_the_pools_timeout_error(fork, capsys, catch):
 
     exercises.check_safe_results(safe_results)
     printed = verdict(capsys)
-    assert "your function raised minimp.errors.TimeoutError: no result from task" in printed
+    assert "your function raised minimp.runtime.errors.TimeoutError: no result from task" in printed
     assert "not the built-in TimeoutError: catch it too" in printed
 
 

@@ -6,8 +6,8 @@ import time
 import pytest
 
 import minimp
-from minimp import exercises
-from minimp.exercises.ch09 import PRIMER_EXIT_CODES
+from minimp.course import exercises
+from minimp.course.exercises.ch09 import PRIMER_EXIT_CODES
 
 from verdicts import verdict
 

@@ -7,7 +7,7 @@ check_total_with starts a minimp ProcessPoolExecutor (spawn), hence the timeouts
 
 import pytest
 
-from minimp.exercises.ch10 import ACROSS_MACHINES, check_across_machines, check_total_with
+from minimp.course.exercises.ch10 import ACROSS_MACHINES, check_across_machines, check_total_with
 
 from verdicts import verdict
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from minimp import layout
+from minimp.views import layout
 from minimp.tracing import RunningJob
 
 from traces import T0, snapshot, task, worker

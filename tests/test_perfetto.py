@@ -13,7 +13,7 @@ import signal
 import pytest
 
 import minimp
-from minimp.perfetto import trace_events
+from minimp.views.perfetto import trace_events
 from minimp.tracing import Snapshot, TaskRecord, Trace, WorkerRecord
 
 

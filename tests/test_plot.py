@@ -9,7 +9,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import minimp  # noqa: E402
-from minimp import plot  # noqa: E402
+from minimp.views import plot  # noqa: E402
 from minimp.tracing import Snapshot, TaskRecord  # noqa: E402
 
 from traces import T0, snapshot, task, worker  # noqa: E402
@@ -17,7 +17,7 @@ from traces import T0, snapshot, task, worker  # noqa: E402
 
 def drawn(ax, kind):
     """The rectangles of one kind of bar: each (lane, kind) is one collection of one colour."""
-    colour = matplotlib.colors.to_rgba(minimp.layout.COLOURS[kind])
+    colour = matplotlib.colors.to_rgba(minimp.views.layout.COLOURS[kind])
     return [
         path
         for collection in ax.collections

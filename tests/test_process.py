@@ -8,8 +8,8 @@ import time
 import pytest
 
 import minimp
-import minimp.process
-from minimp.connection import wait
+import minimp.runtime.process
+from minimp.runtime.connection import wait
 
 
 def do_nothing():
@@ -95,7 +95,7 @@ def test_join_with_timeout_returns_while_the_child_still_runs(ctx):
 
 
 def test_a_subclass_runs_its_own_run_method(ctx):
-    class_for_method = {"fork": minimp.process.ForkProcess, "spawn": minimp.process.SpawnProcess}
+    class_for_method = {"fork": minimp.runtime.process.ForkProcess, "spawn": minimp.runtime.process.SpawnProcess}
     assert ctx.Process is class_for_method[ctx.get_start_method()]
     queue = ctx.Queue()
     p = Counter(queue, 3)

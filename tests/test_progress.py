@@ -253,5 +253,5 @@ def test_without_progress_tqdm_is_not_even_imported(ctx, monkeypatch):
 
 
 def test_importing_minimp_does_not_import_tqdm(tmp_path):
-    program = "import sys, minimp.pool, minimp.futures\nprint('tqdm' in sys.modules)\n"
+    program = "import sys, minimp.pools.pool, minimp.pools.futures\nprint('tqdm' in sys.modules)\n"
     assert run_program(program, tmp_path) == (0, "False\n", "")

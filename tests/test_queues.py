@@ -19,7 +19,7 @@ import time
 import pytest
 
 import minimp
-from minimp.queues import COPY_THROUGH_MAP, TIDY_ABOVE
+from minimp.runtime.queues import COPY_THROUGH_MAP, TIDY_ABOVE
 
 MB = 1024 * 1024
 

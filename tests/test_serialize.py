@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 
-from minimp import serialize
+from minimp.runtime import serialize
 
 
 def importable_function(x):

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 import minimp
-from minimp import start
+from minimp.runtime import start
 
 
 @pytest.fixture
@@ -106,8 +106,8 @@ def test_a_spawned_child_imports_only_what_a_process_needs():
     reader.close()
 
     assert p.exitcode == 0
-    assert {"minimp.process", "minimp.start", "minimp.connection"} <= set(modules)
-    assert not {"minimp.context", "minimp.queues", "minimp.synchronize", "minimp.sharedctypes"} & set(modules)
+    assert {"minimp.runtime.process", "minimp.runtime.start", "minimp.runtime.connection"} <= set(modules)
+    assert not {"minimp.pools.context", "minimp.runtime.queues", "minimp.runtime.synchronize", "minimp.runtime.sharedctypes"} & set(modules)
 
 
 def report_start_method(queue):

@@ -8,8 +8,8 @@ import pytest
 
 import minimp
 from minimp.tracing import Trace
-from minimp.widgets import CompareView, TimelineView, compare, live_timeline
-from minimp.widgets.timeline import PLAIN
+from minimp.views.widgets import CompareView, TimelineView, compare, live_timeline
+from minimp.views.widgets.timeline import PLAIN
 
 from traces import T0, task, worker
 

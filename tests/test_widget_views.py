@@ -10,8 +10,8 @@ import time
 import pytest
 
 import minimp
-from minimp.widgets import ProcessTable, QueueDepth, exit_meaning, watch_processes, watch_queue
-from minimp.widgets.queues import _depth_svg
+from minimp.views.widgets import ProcessTable, QueueDepth, exit_meaning, watch_processes, watch_queue
+from minimp.views.widgets.queues import _depth_svg
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -21,25 +21,25 @@ __version__ = "0.1.0"
 
 # Each public name, and the module (in this package) that defines it.
 _where = {
-    "Process": "process", "current_process": "process",
-    "parent_process": "process", "active_children": "process",
-    "get_context": "context", "get_start_method": "start",
-    "set_start_method": "start", "get_all_start_methods": "start",
-    "Pipe": "connection", "connection": "connection",
-    "Queue": "queues", "JoinableQueue": "queues", "SimpleQueue": "queues",
-    "Lock": "synchronize", "RLock": "synchronize", "Semaphore": "synchronize",
-    "BoundedSemaphore": "synchronize", "Event": "synchronize",
-    "Condition": "synchronize",
-    "Value": "sharedctypes", "Array": "sharedctypes",
-    "RawValue": "sharedctypes", "RawArray": "sharedctypes",
-    "cpu_count": "cpus",
-    "Pool": "pool", "ProcessPoolExecutor": "futures",
+    "Process": "runtime.process", "current_process": "runtime.process",
+    "parent_process": "runtime.process", "active_children": "runtime.process",
+    "get_context": "pools.context", "get_start_method": "runtime.start",
+    "set_start_method": "runtime.start", "get_all_start_methods": "runtime.start",
+    "Pipe": "runtime.connection", "connection": "runtime.connection",
+    "Queue": "runtime.queues", "JoinableQueue": "runtime.queues", "SimpleQueue": "runtime.queues",
+    "Lock": "runtime.synchronize", "RLock": "runtime.synchronize", "Semaphore": "runtime.synchronize",
+    "BoundedSemaphore": "runtime.synchronize", "Event": "runtime.synchronize",
+    "Condition": "runtime.synchronize",
+    "Value": "runtime.sharedctypes", "Array": "runtime.sharedctypes",
+    "RawValue": "runtime.sharedctypes", "RawArray": "runtime.sharedctypes",
+    "cpu_count": "runtime.cpus",
+    "Pool": "pools.pool", "ProcessPoolExecutor": "pools.futures",
     "trace": "tracing", "traced": "tracing",
-    "live_timeline": "widgets.timeline", "widgets": "widgets",
-    "ProcessError": "errors", "BufferTooShort": "errors",
-    "TimeoutError": "errors", "AuthenticationError": "errors",
-    "RemoteTraceback": "errors", "TaskExitError": "errors", "WorkerDiedError": "errors",
-    "WorkerStartError": "errors", "PoolTerminatedError": "errors",
+    "live_timeline": "views.widgets.timeline", "widgets": "views.widgets",
+    "ProcessError": "runtime.errors", "BufferTooShort": "runtime.errors",
+    "TimeoutError": "runtime.errors", "AuthenticationError": "runtime.errors",
+    "RemoteTraceback": "runtime.errors", "TaskExitError": "runtime.errors", "WorkerDiedError": "runtime.errors",
+    "WorkerStartError": "runtime.errors", "PoolTerminatedError": "runtime.errors",
 }  # fmt: skip
 
 __all__ = [*_where, "freeze_support"]
@@ -50,7 +50,7 @@ def __getattr__(name: str):
     if name not in _where:
         raise AttributeError(f"module 'minimp' has no attribute {name!r}")
     module = importlib.import_module(f"{__name__}.{_where[name]}")
-    value = module if name == _where[name] else getattr(module, name)
+    value = module if _where[name].endswith("." + name) else getattr(module, name)
     globals()[name] = value  # found: later lookups no longer come here
     return value
 

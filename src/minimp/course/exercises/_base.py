@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from .. import process
-from ..connection import wait
+from ...runtime import process
+from ...runtime.connection import wait
 
 TIMEOUT = 20.0  # seconds a learner's function may take before a checker gives up
 PASS, FAIL = "✅ Correct — ", "❌ Not yet: "
@@ -57,7 +57,7 @@ def _running_children() -> list:
 
 def _running_pools() -> list:
     """minimp's pools (an executor has one too) of this process that are not stopped yet."""
-    pool_module = sys.modules.get("minimp.pool")  # none if no pool was ever made
+    pool_module = sys.modules.get("minimp.pools.pool")  # none if no pool was ever made
     return list(pool_module._pools) if pool_module is not None else []
 
 

@@ -30,12 +30,12 @@ import shutil
 import sys
 from pathlib import Path
 
-_CHECKOUT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+_CHECKOUT_NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
 
 
 def chapters_folder() -> Path:
     """Where this installation of minimp keeps the original chapters."""
-    for folder in (Path(__file__).resolve().parent / "chapters", _CHECKOUT_NOTEBOOKS):
+    for folder in (Path(__file__).resolve().parents[1] / "chapters", _CHECKOUT_NOTEBOOKS):
         if (folder / "00_welcome.ipynb").is_file():
             return folder
     raise FileNotFoundError(
@@ -170,6 +170,3 @@ def _report(folder: Path, done: dict[str, list[Path]]) -> str:
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
-
-if __name__ == "__main__":
-    sys.exit(main())

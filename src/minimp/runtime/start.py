@@ -275,7 +275,7 @@ def _spawn(output: ChildOutput, exit_w: int, fds: list[int]):
 
     data_r, data_w = os.pipe()
     alive_r = _alive_read_end()
-    command = f"from minimp.start import spawn_child; spawn_child({data_r}, {exit_w}, {alive_r})"
+    command = f"from minimp.runtime.start import spawn_child; spawn_child({data_r}, {exit_w}, {alive_r})"
     stdout, stderr = output.child_fds
     try:
         child = subprocess.Popen(

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .tracing import RunningJob, Snapshot, TaskRecord, Trace, WorkerRecord
+from ..tracing import RunningJob, Snapshot, TaskRecord, Trace, WorkerRecord
 
 __all__ = ["COLOURS", "colour", "Bar", "Lane", "Summary", "Layout", "layout", "merge", "until", "window", "overlaps", "ticks"]
 

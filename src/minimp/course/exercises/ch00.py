@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, Callable
 
-from .. import tracing
+from ... import tracing
 from ._base import TIMEOUT, Verdict, _report, _run_learner_code, _trouble
 
 __all__ = ["check_setup", "check_parallelism", "check_naps_in_threads"]
@@ -38,7 +38,7 @@ def check_setup() -> None:
     checks.append(("fork" in methods and "spawn" in methods, "start methods fork and spawn",
                    f"this system offers only {methods}: the chapters that fork will not run here (Windows?); "
                    f"use Linux or macOS, or Binder"))  # fmt: skip
-    from ..cpus import cpu_count
+    from ...runtime.cpus import cpu_count
 
     cpus = cpu_count()
     # In a container (Binder) os.cpu_count() counts the host's CPUs, not the quota.

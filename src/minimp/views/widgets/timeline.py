@@ -39,8 +39,8 @@ import ipywidgets as widgets
 
 from .. import layout as timeline
 from .. import plot
-from ..tracing import Trace, trace as new_trace
-from .svg import svg
+from ...tracing import Trace, trace as new_trace
+from ..svg import svg
 from .view import LiveView, checked_interval, watching
 
 TYPE_CHECKING = False

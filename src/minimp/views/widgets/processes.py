@@ -59,7 +59,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .. import layout, plot
-from ..process import Process, exit_meaning
+from ...runtime.process import Process, exit_meaning
 from .view import LiveView, checked_interval, watching
 
 TYPE_CHECKING = False

@@ -12,7 +12,7 @@ its picture where widgets do not run (GitHub, nbviewer).
 Read next: view.py.
 """
 
-from ..process import exit_meaning
+from ...runtime.process import exit_meaning
 from .processes import Lifetime, ProcessTable, watch_processes
 from .queues import QueueDepth, watch_queue
 from .timeline import CompareView, TimelineView, compare, live_timeline

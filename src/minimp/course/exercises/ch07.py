@@ -7,7 +7,7 @@ import multiprocessing
 import time
 from typing import Any, Callable
 
-from .. import errors
+from ...runtime import errors
 from ._base import LearnerRun, Verdict, _error_hint, _left_running_note, _report, _run_learner_code, _trouble
 
 __all__ = ["check_safe_results", "check_failure_predictions"]

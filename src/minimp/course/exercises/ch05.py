@@ -6,7 +6,8 @@ import math
 import os
 from typing import Any, Callable
 
-from .. import errors, tracing
+from ...runtime import errors
+from ... import tracing
 from ._base import LearnerRun, TIMEOUT, Verdict, _error_hint, _left_running_note, _report, _run_learner_code, _trouble
 
 __all__ = ["check_pool_squares", "check_default_chunksize", "check_squares_or_none"]
@@ -114,7 +115,7 @@ CHUNKSIZE_CASES = [(100, 2), (16, 2), (17, 2), (3, 2), (1000, 4), (10, 4), (1, 8
 
 def pool_default_chunksize(items: int, processes: int) -> int:
     """map's default chunksize, as pool.py computes it (the standard library's is the same)."""
-    from ..pool import CHUNKS_PER_WORKER  # here: importing pool.py costs a spawned child
+    from ...pools.pool import CHUNKS_PER_WORKER  # here: importing pool.py costs a spawned child
 
     return max(1, math.ceil(items / (processes * CHUNKS_PER_WORKER)))
 

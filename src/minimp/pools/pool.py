@@ -59,15 +59,16 @@ import threading
 import time
 import weakref
 
-from . import serialize, tracing
-from .connection import Pipe, wait
+from ..runtime import serialize
+from .. import tracing
+from ..runtime.connection import Pipe, wait
 from .context import get_context
-from .cpus import cpu_count
-from .errors import PoolTerminatedError, RemoteTraceback, WorkerDiedError, WorkerStartError
+from ..runtime.cpus import cpu_count
+from ..runtime.errors import PoolTerminatedError, RemoteTraceback, WorkerDiedError, WorkerStartError
 from .progress import progress_bar
 from .results import AsyncResult, FutureSink, IMapIterator, MapResult, TaskFuture
-from .sharedctypes import RawArray
-from .synchronize import _close
+from ..runtime.sharedctypes import RawArray
+from ..runtime.synchronize import _close
 from .worker import Done, Job, Ready, StartFailed, Unreadable, _with_message, worker_loop
 
 TYPE_CHECKING = False

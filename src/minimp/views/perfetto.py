@@ -50,11 +50,11 @@ import json
 import os
 import signal
 
-from .process import exit_meaning
+from ..runtime.process import exit_meaning
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .tracing import Snapshot, TaskRecord, Trace
+    from ..tracing import Snapshot, TaskRecord, Trace
 
 __all__ = ["trace_events", "to_perfetto"]
 

@@ -29,7 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from . import layout as timeline
-from .tracing import Snapshot, Trace
+from ..tracing import Snapshot, Trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

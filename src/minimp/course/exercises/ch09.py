@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing.queues
 from typing import Any, Callable
 
-from .. import queues
+from ...runtime import queues
 from ._base import (
     PROCESS_CLASSES,
     TIMEOUT,

@@ -48,16 +48,16 @@ import time
 import traceback
 from typing import NamedTuple
 
-from . import serialize
-from .connection import wait
-from .errors import TaskExitError
-from .process import parent_process
+from ..runtime import serialize
+from ..runtime.connection import wait
+from ..runtime.errors import TaskExitError
+from ..runtime.process import parent_process
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-    from .connection import Connection
+    from ..runtime.connection import Connection
 
 __all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "worker_loop", "run_job"]
 

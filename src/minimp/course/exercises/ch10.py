@@ -48,7 +48,7 @@ def check_total_with(function: Callable[[concurrent.futures.Executor], Any], tim
     The checker runs it on minimp's ProcessPoolExecutor (spawn) and on a
     ThreadPoolExecutor, each watched for the calls the function makes.
     """
-    from .. import context, futures  # here: a spawned child that imports exercises skips them
+    from ...pools import context, futures  # here: a spawned child that imports exercises skips them
 
     def both() -> list:
         outcomes = []

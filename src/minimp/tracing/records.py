@@ -254,13 +254,13 @@ class Trace:
     def plot(self, ax: Any = None, **options: Any) -> Any:
         """Draw the worker timeline with matplotlib and return the axes (plot.py):
         `ax = t.plot()`, `t.plot(color_by="function", window=(0, 0.5))`."""
-        from .plot import plot
+        from ..views.plot import plot
 
         return plot(self, ax, **options)
 
     def timeline(self, **options: Any) -> Any:
         """The worker timeline as a widget, to explore in a notebook (widgets/timeline.py)."""
-        from .widgets.timeline import TimelineView
+        from ..views.widgets.timeline import TimelineView
 
         return TimelineView(self, **options)
 
@@ -281,7 +281,7 @@ class Trace:
         """Write the trace to the file `path` as Chrome Trace Event JSON, one track
         per worker and one bar per task, and return the path: open it at
         ui.perfetto.dev or chrome://tracing. (perfetto.py explains the format.)"""
-        from . import perfetto  # imported when used: most traces are never exported
+        from ..views import perfetto  # imported when used: most traces are never exported
 
         return perfetto.to_perfetto(self, path)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .. import layout as timeline
+from . import layout as timeline
 
 LABELS = 170  # pixels for the lane labels on the left
 LANE = 26  # pixels per lane

@@ -22,9 +22,9 @@ import os
 import time
 from typing import Any, Callable
 
-from ..process import SpawnProcess
-from ..sharedctypes import RawArray, Value
-from ..synchronize import Lock
+from ...runtime.process import SpawnProcess
+from ...runtime.sharedctypes import RawArray, Value
+from ...runtime.synchronize import Lock
 from ._base import LearnerRun, TIMEOUT, Verdict, _left_running_note, _report, _run_learner_code, _trouble
 
 __all__ = ["check_deposit", "check_limited"]

@@ -30,7 +30,7 @@ import concurrent.futures
 import threading
 import traceback
 
-from .errors import TimeoutError
+from ..runtime.errors import TimeoutError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -18,10 +18,10 @@ unpickling one imports only what a process needs, not this whole API.)
 
 from __future__ import annotations
 
-from . import start
-from .connection import Pipe
-from .cpus import cpu_count
-from .process import (
+from ..runtime import start
+from ..runtime.connection import Pipe
+from ..runtime.cpus import cpu_count
+from ..runtime.process import (
     ForkProcess,
     Process,
     SpawnProcess,
@@ -29,9 +29,9 @@ from .process import (
     current_process,
     parent_process,
 )
-from .queues import JoinableQueue, Queue, SimpleQueue
-from .sharedctypes import Array, RawArray, RawValue, Value
-from .synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
+from ..runtime.queues import JoinableQueue, Queue, SimpleQueue
+from ..runtime.sharedctypes import Array, RawArray, RawValue, Value
+from ..runtime.synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
 
 __all__ = ["Context", "ForkProcess", "SpawnProcess", "get_context"]
 

@@ -1,0 +1,103 @@
+"""Events: what a pool tells whoever is listening (a trace) about its work.
+
+A pool *pushes* events, as they happen, to the listeners that were active
+when the work was given to it; it never asks a listener anything, and no
+listener ever calls into a pool::
+
+    the pool (pool.py, loop.py)                       a listener (tracing/)
+    a call's tasks are cut into jobs  ── JobQueued ──▶ record(event)
+    a job goes to worker W            ── JobSent ────▶
+    its tasks' outcomes came back     ── JobEnded ───▶
+    a worker starts, is ready, exits  ── WorkerStarted, WorkerReady, WorkerExited ──▶
+
+A listener is any object with a `record(event)` method that takes little
+time (it runs in the pool's threads): `minimp.trace()` appends the event to
+a log and reads the log later. With no listener, a pool makes no event.
+
+Times are `time.monotonic()`: one clock for every process of the machine,
+so the parent's times and a worker's compare.
+
+Read next: `progress.py`, the other thing a pool reports to: a progress bar.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["JobQueued", "JobSent", "JobEnded", "WorkerStarted", "WorkerReady", "WorkerExited", "listeners"]
+
+listeners: list = []  # the listeners recording now (a trace adds itself on `with`)
+
+
+class JobQueued(NamedTuple):
+    """A job waits for a worker (queued again if the worker it was sent to died)."""
+
+    job: int  # unique in this process
+    call: int  # the id of the call it belongs to
+    function: str
+    first_task: int  # its tasks' ids are first_task ... first_task + size - 1
+    size: int
+    time: float
+
+
+class JobSent(NamedTuple):
+    """A job was written into a worker's task pipe; the worker runs it once its
+    earlier jobs are done."""
+
+    job: int
+    worker: int  # the worker's index in its pool
+    pid: int
+    time: float
+
+
+class JobEnded(NamedTuple):
+    """The outcomes of some of a job's tasks (all of them but those in `skip`).
+
+    The pool sends what it already has; the listener makes records of it
+    when it wants them (a trace makes its TaskRecords only when read).
+    """
+
+    job: int
+    call: int
+    function: str
+    first_task: int  # the id of the job's first task
+    start: int  # the job's place in its call: its tasks are the call's start, start + 1, ...
+    arguments: list  # each task's arguments: an args tuple, or (map) the one argument
+    star: bool  # True: arguments are args tuples
+    skip: frozenset  # positions this event is not about
+    failures: dict  # position -> the exception it ended with
+    status: str  # what a failure is called: "error", "crashed" or "cancelled"
+    submitted: float
+    times: list | None  # from the worker, if timed: task i ran from times[i] to times[i + 1]
+    ended: float  # when the pool learnt the outcomes
+    worker: int | None  # None: it never reached a worker
+    pid: int | None
+    args_size: int  # bytes of pickled arguments, per task
+    result_size: int  # bytes of pickled outcomes, per task
+
+
+class WorkerStarted(NamedTuple):
+    """A worker process was started (or, to a new listener: is alive)."""
+
+    worker: int
+    pid: int
+    time: float
+
+
+class WorkerReady(NamedTuple):
+    """A worker's initializer has run: it takes jobs now."""
+
+    worker: int
+    pid: int
+    time: float
+
+
+class WorkerExited(NamedTuple):
+    """A worker's process is gone, and the pool has collected its exit code."""
+
+    worker: int
+    pid: int
+    started: float
+    ready: float | None  # None: it died before it was ready
+    exited: float
+    exitcode: int | None

@@ -1,0 +1,1 @@
+"""The views layer: pictures and widgets of traces, processes and queues."""
