@@ -60,11 +60,12 @@ import time
 import weakref
 
 from ..runtime import serialize
-from .. import tracing
 from ..runtime.connection import Pipe, wait
 from .context import get_context
 from ..runtime.cpus import cpu_count
 from ..runtime.errors import PoolTerminatedError, RemoteTraceback, WorkerDiedError, WorkerStartError
+from . import events
+from .events import JobEnded, JobQueued, JobSent, WorkerExited, WorkerReady, WorkerStarted
 from .progress import progress_bar
 from .results import AsyncResult, FutureSink, IMapIterator, MapResult, TaskFuture
 from ..runtime.sharedctypes import RawArray
@@ -86,6 +87,7 @@ RUN, CLOSE, TERMINATE, BROKEN = "running", "closed", "terminated", "broken"
 _next_id = 1  # task and call ids, unique in this process
 _ids_lock = threading.Lock()
 _worker_numbers = itertools.count(1)
+_job_ids = itertools.count(1)  # unique in this process, so a trace of several pools can tell jobs apart
 _pools: weakref.WeakSet = weakref.WeakSet()  # terminated when the program exits
 
 
@@ -106,7 +108,7 @@ class _Call:
         self.sink = sink
         self.keywords = keywords or {}  # apply_async's kwds, submit's kwargs: for its one task
         self.star = star  # each task's arguments are an args tuple; False (map): one argument
-        self.traces = tracing.active()
+        self.listeners = tuple(events.listeners)  # e.g. traces: they hear of its jobs
         self.progress = progress_bar(progress, size, self.name)  # moved on by _finish (and _pack)
         self._pickled: bytes | None = None
 
@@ -129,7 +131,7 @@ class _Job:
         self.size = len(arguments)
         self.futures = futures  # submit() and the executor: a Future per task
         self.skip: set[int] = set()  # positions not sent: cancelled, or failed already
-        self.traced_arguments = arguments if call.traces else None  # for the traces' repr of them
+        self.traced_arguments = arguments if call.listeners else None  # for the traces' repr of them
         self.submitted = time.monotonic()
         self.message: bytes | None = None
         self.args_size = 0
@@ -194,7 +196,7 @@ class Pool:
         self._start_failures = 0  # workers that died before they were ready
         self._watched_key: tuple | None = None  # see _poller()
         self._job_seconds: dict[str, float] = {}  # function name -> how long its last job took
-        self._job_ids = itertools.count(1)
+        self._told: weakref.WeakSet = weakref.WeakSet()  # listeners told about our workers
         self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes the result loop
         os.set_blocking(self._wakeup_write, False)
         # Closed when the pool is garbage, but not by finalize's own exit hook,
@@ -315,15 +317,18 @@ class Pool:
         if not isinstance(chunksize, int) or chunksize < 1:
             raise ValueError(f"chunksize must be an int of at least 1, not {chunksize!r}")
         jobs = [
-            _Job(next(self._job_ids), call, start, arguments[start : start + chunksize],
+            _Job(next(_job_ids), call, start, arguments[start : start + chunksize],
                  futures[start : start + chunksize] if futures else None)
             for start in range(0, len(arguments), chunksize)
         ]  # fmt: skip
+        if call.listeners:
+            self._introduce_workers(call.listeners)
+            for job in jobs:
+                _tell(call.listeners, JobQueued(job.id, call.id, call.name, call.first_task + job.start, job.size,
+                                                job.submitted))
         with self._lock:
             self._check_running()
             self._task_queue.extend(jobs)
-        for trace in call.traces:
-            trace._watch(self)  # a live view asks us what runs now: _in_flight()
         self._wake()
 
     def _check_running(self) -> None:
@@ -472,6 +477,8 @@ class Pool:
                     worker.jobs.pop()
                     with self._lock:
                         self._task_queue.appendleft(job)
+                elif job.call.listeners:
+                    _tell(job.call.listeners, JobSent(job.id, worker.index, worker.process.pid, time.monotonic()))
 
     def _short_next_job(self) -> bool:
         """May the next job go to a busy worker, to wait in its task pipe? Only if
@@ -510,7 +517,7 @@ class Pool:
             try:
                 job.message = serialize.dumps(
                     Job(job.id, job.call.pickled_function(), job.call.first_task + job.start, arguments,
-                        job.call.star, job.call.keywords, frozenset(job.skip), bool(job.call.traces))
+                        job.call.star, job.call.keywords, frozenset(job.skip), bool(job.call.listeners))
                 )  # fmt: skip
                 break
             except Exception as error:
@@ -568,6 +575,7 @@ class Pool:
             self._finish(job, message.results, failures, "error", worker, message.times, len(raw))
         elif isinstance(message, Ready):
             worker.ready, worker.ready_at = True, message.time
+            _tell(events.listeners, WorkerReady(worker.index, worker.process.pid, message.time))
             self._start_failures = 0
         elif isinstance(message, Unreadable):
             job = worker.jobs.popleft()
@@ -615,6 +623,10 @@ class Pool:
             crashed = worker.jobs.popleft()
             with self._lock:
                 self._task_queue.extendleft(reversed(worker.jobs))  # never started: run them elsewhere
+            for job in worker.jobs:
+                if job.call.listeners:
+                    _tell(job.call.listeners, JobQueued(job.id, job.call.id, job.call.name,
+                                                        job.call.first_task + job.start, job.size, time.monotonic()))
             worker.jobs.clear()
             running = self._running[worker.index]
             self._running[worker.index] = 0
@@ -649,7 +661,17 @@ class Pool:
         finally:
             task_reader.close()
             result_writer.close()
+        _tell(events.listeners, WorkerStarted(index, process.pid, started))
         return _Worker(index, process, task_writer, result_reader, started)
+
+    def _introduce_workers(self, listeners: tuple) -> None:
+        """Tell listeners new to this pool which of its workers are alive already."""
+        new = [listener for listener in listeners if listener not in self._told]
+        for worker in self._live_workers() if new else ():
+            _tell(new, WorkerStarted(worker.index, worker.process.pid, worker.started))
+            if worker.ready:
+                _tell(new, WorkerReady(worker.index, worker.process.pid, worker.ready_at))
+        self._told.update(new)
 
     def _kill_workers(self) -> None:
         """Terminate every worker, wait a moment, kill what is left; collect them all."""
@@ -680,25 +702,23 @@ class Pool:
         what a failure is called in the trace ("error", "crashed", ...).
         """
         skip = job.skip if skip is None else skip  # positions this delivery is not about
-        if job.call.traces:
+        if job.call.listeners:
             self._record(job, failures, status, worker, times, size, skip)
         if job.call.progress:  # before the results: once the caller has the last one, the bar is closed
             job.call.progress.ended(job.size - len(skip))
         job.call.sink._deliver_many(job.start, results, failures, skip)
 
     def _record(self, job: _Job, failures: dict, status: str, worker, times, size, skip) -> None:
-        """Keep what the traces need about the job; its TaskRecords are made only
-        when someone reads `trace.tasks` (tracing.py), so recording costs little."""
+        """Tell the call's listeners how the job ended; a trace makes its
+        TaskRecords only when someone reads `trace.tasks`, so this costs little."""
         call = job.call
-        entry = tracing.JobEntry(
-            call=call.id, function=call.name, first_task=call.first_task + job.start, start=job.start,
+        _tell(call.listeners, JobEnded(
+            job=job.id, call=call.id, function=call.name, first_task=call.first_task + job.start, start=job.start,
             arguments=job.traced_arguments, star=call.star, skip=frozenset(skip), failures=failures,
             status=status, submitted=job.submitted, times=times, ended=time.monotonic(),
             worker=worker.index if worker else None, pid=worker.process.pid if worker else None,
             args_size=job.args_size, result_size=size // max(1, job.size - len(skip)),
-        )  # fmt: skip
-        for trace in call.traces:
-            trace._add(entry)
+        ))  # fmt: skip
 
     def _break(self, error: BaseException, crashed: _Job | None = None, worker: _Worker | None = None) -> None:
         """Stop the pool for good: every task not yet finished fails with `error`."""
@@ -720,41 +740,17 @@ class Pool:
         for job in jobs:
             self._finish(job, [None] * job.size, dict.fromkeys(range(job.size), error), "cancelled")
 
-    def _in_flight(self, trace: tracing.Trace) -> tuple[list, list, int]:
-        """For a live view of `trace`: the jobs of its calls that workers run
-        now, the workers alive now, and how many of its tasks wait in the queue.
-
-        Called from another thread while the result loop changes these lists,
-        so it reads each one once (a copy) and takes what it sees."""
-        running, workers = [], []
-        for worker in list(self._workers):
-            if worker is None:
-                continue
-            pid = worker.process.pid
-            workers.append(tracing.WorkerRecord(worker.index, pid, worker.started, worker.ready_at, None, None))
-            jobs = list(worker.jobs)
-            if jobs and trace in jobs[0].call.traces:
-                job = jobs[0]
-                running.append(tracing.RunningJob(
-                    worker=worker.index, pid=pid, function=job.call.name,
-                    first_task=job.call.first_task + job.start, size=job.size, since=worker.head_since,
-                    task=self._running[worker.index] or None,
-                ))  # fmt: skip
-        with self._lock:
-            queued = sum(job.size - len(job.skip) for job in self._task_queue if trace in job.call.traces)
-        return running, workers, queued
-
     def _trace_worker(self, worker: _Worker) -> None:
-        for trace in tracing.active():
-            trace.workers.append(
-                tracing.WorkerRecord(
-                    index=worker.index, pid=worker.process.pid, started=worker.started,
-                    ready=worker.ready_at, exited=time.monotonic(), exitcode=worker.process.exitcode,
-                )
-            )  # fmt: skip
+        _tell(events.listeners, WorkerExited(worker.index, worker.process.pid, worker.started, worker.ready_at,
+                                             time.monotonic(), worker.process.exitcode))
 
 
 # -- small helpers ------------------------------------------------------------------------
+
+
+def _tell(listeners, event) -> None:
+    for listener in listeners:
+        listener.record(event)
 
 
 def _new_ids(count: int) -> int:

@@ -48,6 +48,8 @@ import weakref
 
 from typing import NamedTuple
 
+from ..pools import events
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
@@ -196,8 +198,12 @@ class Trace:
         self._entries.append(entry)
         self._recorded += len(entry.arguments) - len(entry.skip) if entry.arguments else 0
 
-    def _watch(self, pool: Any) -> None:
-        self._pools.add(pool)
+    def record(self, event: Any) -> None:
+        """Called by pools (pools/events.py) as things happen."""
+        if isinstance(event, events.JobEnded):
+            self._add(JobEntry(*event[1:]))
+        elif isinstance(event, events.WorkerExited):
+            self.workers.append(WorkerRecord(*event))
 
     def snapshot(self) -> Snapshot:
         """What has ended, what runs and what waits, now: a live view draws this.
@@ -207,11 +213,6 @@ class Trace:
         with self._lock:
             now = time.monotonic()
             running, alive, queued = [], [], 0
-            for pool in list(self._pools) if self.finished is None else ():  # ended: only its records
-                jobs, workers, waiting = pool._in_flight(self)
-                running += jobs
-                alive += workers
-                queued += waiting
             tasks = list(self.tasks)
             if self._folder is not None:
                 self._read_new_traced()
@@ -234,10 +235,12 @@ class Trace:
     def __enter__(self) -> Trace:
         self.started = time.monotonic()
         _active.append(self)
+        events.listeners.append(self)
         return self
 
     def __exit__(self, *exc_info) -> None:
         _active.remove(self)
+        events.listeners.remove(self)
         self.finished = time.monotonic()
         with self._lock:
             if self._folder is not None:
