@@ -32,6 +32,7 @@ from ..runtime.process import (
 from ..runtime.queues import JoinableQueue, Queue, SimpleQueue
 from ..runtime.sharedctypes import Array, RawArray, RawValue, Value
 from ..runtime.synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
+from .pool import Pool
 
 __all__ = ["Context", "ForkProcess", "SpawnProcess", "get_context"]
 
@@ -68,8 +69,6 @@ class Context:
 
     def Pool(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None):  # noqa: N802
         """A Pool whose workers start with this context's method."""
-        from .pool import Pool  # here: pool.py imports this module
-
         return Pool(processes, initializer, initargs, maxtasksperchild, context=self)
 
     def get_context(self, method: str | None = None) -> Context:

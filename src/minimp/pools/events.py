@@ -22,11 +22,17 @@ Read next: `progress.py`, the other thing a pool reports to: a progress bar.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-__all__ = ["JobQueued", "JobSent", "JobEnded", "WorkerStarted", "WorkerReady", "WorkerExited", "listeners"]
+__all__ = ["JobQueued", "JobSent", "JobEnded", "WorkerStarted", "WorkerReady", "WorkerExited", "listeners", "tell"]
 
 listeners: list = []  # the listeners recording now (a trace adds itself on `with`)
+
+
+def tell(listeners: Any, event: Any) -> None:
+    """Push `event` to each of `listeners` (a call's, or all those recording now)."""
+    for listener in tuple(listeners):
+        listener.record(event)
 
 
 class JobQueued(NamedTuple):
@@ -41,8 +47,7 @@ class JobQueued(NamedTuple):
 
 
 class JobSent(NamedTuple):
-    """A job was written into a worker's task pipe; the worker runs it once its
-    earlier jobs are done."""
+    """A job was written into a worker's task pipe (it runs after the ones before it)."""
 
     job: int
     worker: int  # the worker's index in its pool
@@ -51,11 +56,8 @@ class JobSent(NamedTuple):
 
 
 class JobEnded(NamedTuple):
-    """The outcomes of some of a job's tasks (all of them but those in `skip`).
-
-    The pool sends what it already has; the listener makes records of it
-    when it wants them (a trace makes its TaskRecords only when read).
-    """
+    """The outcomes of a job's tasks, but those in `skip` (the pool sends what it
+    has; a trace makes its TaskRecords of it only when they are read)."""
 
     job: int
     call: int

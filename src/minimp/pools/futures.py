@@ -6,7 +6,7 @@
         list(executor.map(square, range(4)))     # [0, 1, 4, 9]
 
 A `concurrent.futures.Executor` whose work is done by a minimp Pool
-(pool.py): one worker loop, one result loop, for both APIs. Its futures
+(pool.py): the same workers and the same helper thread (loop.py). Its futures
 are the standard class, so `concurrent.futures.as_completed` and `wait`
 work on them, and each has the task's `id`.
 
@@ -25,7 +25,7 @@ It follows `concurrent.futures`' contract where the two pools differ:
 Unlike the standard library, `max_tasks_per_child` works with fork too, and
 a Future cancelled before its task reached a worker never runs.
 
-Read next: `tracing.py`, what a trace of the tasks records.
+Read next: `pools/events.py`, what a pool tells a trace.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ import concurrent.futures
 import time
 from concurrent.futures.process import BrokenProcessPool
 
-from .pool import BROKEN, TERMINATE, Pool, _Call
+from .jobs import Call
+from .loop import BROKEN, TERMINATE, PoolLoop
+from .pool import check_processes, running, start_method, stopped, submit_calls
 from .results import TaskFuture
 
 TYPE_CHECKING = False
@@ -42,24 +44,6 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Iterable, Iterator
 
 __all__ = ["ProcessPoolExecutor", "BrokenProcessPool"]
-
-
-class _ExecutorPool(Pool):
-    """A Pool whose crashed worker breaks it, as concurrent.futures requires."""
-
-    _crash_breaks_pool = True
-
-    def _at_exit(self) -> None:
-        # As concurrent.futures does: a program ends once its pending calls are done.
-        self.close()
-        self.join()
-
-    def _break(self, error: BaseException, crashed=None, worker=None) -> None:
-        # A worker died, or failed to start: every pending call fails with
-        # BrokenProcessPool, which says why and has the cause attached.
-        broken = BrokenProcessPool(f"{error}; the executor is broken and takes no more work")
-        broken.__cause__ = error
-        super()._break(broken, crashed, worker)
 
 
 class ProcessPoolExecutor(concurrent.futures.Executor):
@@ -81,14 +65,21 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
                 f"ProcessPoolExecutor(max_tasks_per_child={max_tasks_per_child!r}): "
                 "max_tasks_per_child must be >= 1"
             )
-        self._pool = _ExecutorPool(max_workers, initializer, initargs, max_tasks_per_child, mp_context)
-        self._max_workers = self._pool._processes
+        if initializer is not None and not callable(initializer):
+            raise TypeError(f"ProcessPoolExecutor(initializer={initializer!r}): initializer must be a callable")
+        self._max_workers = check_processes("ProcessPoolExecutor", "max_workers", max_workers)
+        # The same workers and thread as a Pool's, with concurrent.futures' rules:
+        # a crash breaks the executor, and the program's end waits for its work.
+        self._loop = running(PoolLoop(self._max_workers, start_method(mp_context), initializer, tuple(initargs),
+                                      max_tasks_per_child, crash_breaks=True, broken=_broken))
+        self._loop.wait_at_exit = True
         self._shutdown = False
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> TaskFuture:
         """Schedule `fn(*args, **kwargs)`; return a Future (with the task's `id`)."""
         self._check_open()
-        return self._pool.submit(fn, *args, **kwargs)
+        [future] = submit_calls(self._loop, Call(fn, 1, single=True, keywords=kwargs), [args], 1)
+        return future
 
     def map(
         self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1,
@@ -109,8 +100,8 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
             raise ValueError(f"chunksize must be >= 1, not {chunksize!r}")
         deadline = None if timeout is None else time.monotonic() + timeout
         arguments = list(zip(*iterables))
-        call = _Call(fn, len(arguments), progress=progress)
-        futures = self._pool._futures(call, arguments, chunksize)
+        call = Call(fn, len(arguments), progress=progress)
+        futures = submit_calls(self._loop, call, arguments, chunksize)
         if call.progress:
             call.progress.show()
         return _results_in_order(futures, deadline)
@@ -121,20 +112,31 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         `cancel_futures=True` cancels the calls that have not started.
         """
         self._shutdown = True
-        pool = self._pool
-        if cancel_futures:
-            pool._cancel_queued()
-        pool.close()
+        if cancel_futures:  # the calls no worker has been sent yet
+            with self._loop.lock:
+                jobs = list(self._loop.task_queue.jobs)
+            for future in (future for job in jobs for future in job.futures or ()):
+                future.cancel()
+        self._loop.close()
         if wait:
-            pool.join()
+            self._loop.wait_closed()
+            stopped(self._loop)
 
     def _check_open(self) -> None:
-        if self._pool._state == BROKEN:
-            raise self._pool._error  # type: ignore[misc]
+        if self._loop.state == BROKEN:
+            raise self._loop.error  # type: ignore[misc]
         if self._shutdown:
             raise RuntimeError("cannot schedule new futures after shutdown")
-        if self._pool._state == TERMINATE:
+        if self._loop.state == TERMINATE:
             raise RuntimeError("cannot schedule new futures: the executor was stopped by an interrupt")
+
+
+def _broken(error: BaseException) -> BrokenProcessPool:
+    """A worker died, or failed to start: every pending call fails with
+    BrokenProcessPool, which says why and has the cause attached."""
+    broken = BrokenProcessPool(f"{error}; the executor is broken and takes no more work")
+    broken.__cause__ = error
+    return broken
 
 
 def _results_in_order(futures: list, deadline: float | None) -> Iterator:

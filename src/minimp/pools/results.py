@@ -28,15 +28,17 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import threading
+import time
 import traceback
 
 from ..runtime.errors import TimeoutError
+from .events import JobEnded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-__all__ = ["AsyncResult", "MapResult", "IMapIterator", "TaskFuture", "FutureSink"]
+__all__ = ["AsyncResult", "MapResult", "IMapIterator", "TaskFuture", "FutureSink", "job_ended", "job_failed"]
 
 
 class AsyncResult:
@@ -74,13 +76,14 @@ class AsyncResult:
             return self._value
         raise self._value
 
-    def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
-        """Called by the pool's result loop with the outcomes of a job (pool.py):
-        `results` in order, `failures` by position; positions in `skip` never ran."""
-        if failures:
-            self._deliver(False, next(iter(failures.values())))
-        else:
-            self._deliver(True, results[0])
+    def _task_ended(self, index: int, ok: bool, value: Any) -> None:
+        """Task number `index` of the call has ended (see `job_ended`)."""
+        self._deliver(ok, value)
+
+    def _chunk_ok(self, start: int, values: list) -> None:
+        """Tasks `start`, `start + 1`, ... all returned these values."""
+        for index, value in enumerate(values, start):
+            self._task_ended(index, True, value)
 
     def _deliver(self, ok: bool, value: Any) -> None:
         """The outcome is here: wake the waiters, run the callback."""
@@ -108,24 +111,29 @@ class MapResult(AsyncResult):
             self._ok, self._value = True, []
             self._done.set()
 
-    def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
-        if not failures and not skip:  # the usual case: a whole chunk went well
-            self._values[start : start + len(results)] = results
-            self._missing -= len(results)
-        else:
-            for position, result in enumerate(results):
-                if position in skip:
-                    continue
-                if position in failures:
-                    self._first_failure = self._first_failure or failures[position]
-                else:
-                    self._values[start + position] = result
-                self._missing -= 1
+    def _task_ended(self, index: int, ok: bool, value: Any) -> None:
+        if ok:
+            self._values[index] = value
+        elif self._first_failure is None:
+            self._first_failure = value
+        self._missing -= 1
         if self._missing == 0:
-            if self._first_failure is None:
-                self._deliver(True, self._values)
-            else:
-                self._deliver(False, self._first_failure)
+            self._all_ended()
+
+    def _chunk_ok(self, start: int, values: list) -> None:
+        # Not the lesson, a shortcut: a whole chunk of a map went well (the
+        # usual case); one slice assignment instead of a call per task, which
+        # for 20,000 tiny tasks is a good part of a map's time (bench_pool.py).
+        self._values[start : start + len(values)] = values
+        self._missing -= len(values)
+        if self._missing == 0:
+            self._all_ended()
+
+    def _all_ended(self) -> None:
+        if self._first_failure is None:
+            self._deliver(True, self._values)
+        else:
+            self._deliver(False, self._first_failure)
 
 
 class IMapIterator:
@@ -170,16 +178,14 @@ class IMapIterator:
     def _has_next(self) -> bool:
         return (self._next_index in self._arrived) if self._ordered else bool(self._order)
 
-    def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
+    def _task_ended(self, index: int, ok: bool, value: Any) -> None:
         with self._changed:
-            for position, result in enumerate(results):
-                if position in skip:
-                    continue
-                index = start + position
-                self._arrived[index] = (False, failures[position]) if position in failures else (True, result)
-                if not self._ordered:
-                    self._order.append(index)
+            self._arrived[index] = (ok, value)
+            if not self._ordered:
+                self._order.append(index)
             self._changed.notify_all()
+
+    _chunk_ok = AsyncResult._chunk_ok
 
 
 class TaskFuture(concurrent.futures.Future):
@@ -214,15 +220,43 @@ class FutureSink:
     def __init__(self, futures: list[TaskFuture]):
         self._futures = futures
 
-    def _deliver_many(self, start: int, results: list, failures: dict, skip: set) -> None:
-        for position, result in enumerate(results):
-            if position in skip:
-                continue
-            future = self._futures[start + position]
-            if position in failures:
-                future._deliver(False, failures[position])
-            else:
-                future._deliver(True, result)
+    def _task_ended(self, index: int, ok: bool, value: Any) -> None:
+        self._futures[index]._deliver(ok, value)
+
+    _chunk_ok = AsyncResult._chunk_ok
+
+
+def job_ended(job: Any, results: list, failures: dict, status: str = "error", worker: Any = None,
+              times: list | None = None, size: int = 0, skip: set | None = None) -> None:
+    """The one path by which tasks' outcomes reach the caller.
+
+    `job` (jobs.py) ended: `results` by position, `failures` maps a position
+    to its exception, `status` is what a failure is called in a trace
+    ("error", "crashed", "cancelled"); positions in `skip` (default: the
+    job's own) are not part of this delivery. In order: the listeners hear
+    of it (a JobEnded event), the progress bar moves, each task's outcome
+    goes to the call's result, which wakes whoever waits for it.
+    """
+    call = job.call
+    skip = job.skip if skip is None else skip
+    if call.listeners:
+        event = JobEnded(
+            job.id, call.id, call.name, job.first_task, job.start, job.traced_arguments, call.star,
+            frozenset(skip), failures, status, job.submitted, times, time.monotonic(),
+            worker.index if worker else None, worker.pid if worker else None,
+            job.args_size, size // max(1, job.size - len(skip)),
+        )  # fmt: skip
+        for listener in call.listeners:
+            listener.record(event)
+    if call.progress:  # before the results: once the caller has the last one, the bar is closed
+        call.progress.ended(job.size - len(skip))
+    if not failures and not skip:
+        call.result._chunk_ok(job.start, results)
+        return
+    for position, value in enumerate(results):
+        if position not in skip:
+            failure = failures.get(position)
+            call.result._task_ended(job.start + position, failure is None, value if failure is None else failure)
 
 
 class _stop_pool_on_interrupt:
@@ -238,7 +272,7 @@ class _stop_pool_on_interrupt:
 
     def __exit__(self, kind, error, tb) -> None:
         if kind is not None and issubclass(kind, KeyboardInterrupt):
-            self._pool._interrupted()
+            self._pool.interrupted()
 
 
 def _call(callback: Callable | None, value: Any) -> None:
@@ -250,3 +284,8 @@ def _call(callback: Callable | None, value: Any) -> None:
         callback(value)
     except Exception:
         traceback.print_exc()
+
+
+def job_failed(job: Any, error: BaseException, status: str, worker: Any = None) -> None:
+    """Every task of `job` failed with `error`."""
+    job_ended(job, [None] * job.size, dict.fromkeys(range(job.size), error), status, worker)

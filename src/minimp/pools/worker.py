@@ -35,11 +35,16 @@ Things a worker does not do:
 - let a task end it. `sys.exit()` in a task, or any other exception, fails
   that task only; the worker goes on with the next one.
 
-Read next: `pool.py`, the other end of the pipes.
+The parent's half of the conversation is at the bottom: `Worker`, the
+pool's handle on one worker (start it, send it a job, receive what it
+says, collect it when it exits), used by the pool's thread (loop.py).
+
+Read next: `pools/results.py`, where the outcomes in a Done end up.
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
 import os
 import signal
@@ -49,9 +54,9 @@ import traceback
 from typing import NamedTuple
 
 from ..runtime import serialize
-from ..runtime.connection import wait
-from ..runtime.errors import TaskExitError
-from ..runtime.process import parent_process
+from ..runtime.connection import Pipe, wait
+from ..runtime.errors import RemoteTraceback, TaskExitError
+from ..runtime.process import ForkProcess, SpawnProcess, parent_process
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -59,7 +64,7 @@ if TYPE_CHECKING:
 
     from ..runtime.connection import Connection
 
-__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "worker_loop", "run_job"]
+__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "worker_loop", "run_job", "Worker"]
 
 
 # -- what travels on the pipes --------------------------------------------------------
@@ -227,13 +232,13 @@ def _send_done(results: Connection, done: Done, first_task: int) -> None:
             serialize.dumps(result)
         except Exception as error:
             reason = f"the result of task {first_task + position} could not be pickled"
-            failure = _with_message(error, f"{reason}: {error}")
+            failure = with_message(error, f"{reason}: {error}")
             done.results[position] = None
             done.failures[position] = _sendable(failure)
     results.send(done)
 
 
-def _with_message(error: Exception, message: str) -> Exception:
+def with_message(error: Exception, message: str) -> Exception:
     """An exception of the same type as `error` with a clearer message, if it can be made."""
     try:
         return type(error)(message)
@@ -261,3 +266,119 @@ def _exit_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watchdog, name="minimp-worker-watchdog", daemon=True).start()
+
+
+# -- the parent's half --------------------------------------------------------------
+
+_worker_numbers = itertools.count(1)  # names: ForkPoolWorker-1, -2, ... as in the standard library
+
+
+class Unpicklable(NamedTuple):
+    """Not a message, what stands for one: the worker sent something this process
+    cannot unpickle (the results of its oldest job: the only user objects it sends)."""
+
+    error: Exception
+
+
+class Worker:
+    """The pool's side of one worker: its process, our ends of its two pipes,
+    the jobs sent to it (the first is the one it runs). Used by one thread."""
+
+    def __init__(self, index: int, method: str, running: Any, initializer, initargs: tuple, max_jobs):
+        task_reader, self.task_pipe = Pipe(duplex=False)  # we write jobs,
+        self.result_pipe, result_writer = Pipe(duplex=False)  # we read what became of them
+        process_class = ForkProcess if method == "fork" else SpawnProcess
+        self.process = process_class(
+            target=worker_loop,
+            args=(task_reader, result_writer, index, running, initializer, initargs, max_jobs),
+            name=f"{method.capitalize()}PoolWorker-{next(_worker_numbers)}",
+            daemon=True,
+        )
+        self.index = index
+        self.jobs: collections.deque = collections.deque()  # sent, in order; the first is running
+        self.jobs_sent = 0
+        self.ready = False  # it said Ready: its initializer has run
+        self.ready_at: float | None = None
+        self.stopping = False  # told to exit (None sent)
+        self.pipe_open = True  # the result pipe: False once it reported EOF
+        self.head_since = 0.0  # when its first job reached it (it runs that one now)
+        self.started = time.monotonic()  # before start(): a forked worker can be ready before it returns
+        try:
+            self.process.start()
+        finally:
+            task_reader.close()  # the child's ends: ours would keep the pipes open after it died
+            result_writer.close()
+        self.pid, self.sentinel = self.process.pid, self.process.sentinel
+
+    def send(self, job: Any) -> bool:
+        """Write the (packed) job into the task pipe. False: the worker is gone."""
+        if not self.jobs:
+            self.head_since = time.monotonic()
+        self.jobs.append(job)
+        self.jobs_sent += 1
+        if self._write(job.message):
+            return True
+        self.jobs.pop()
+        return False
+
+    def stop(self) -> None:
+        """No more work: the worker returns from worker_loop and exits."""
+        self.stopping = True
+        self._write(None)
+
+    def _write(self, message: bytes | None) -> bool:
+        try:
+            if message is None:
+                self.task_pipe.send(None)
+            else:
+                self.task_pipe.send_bytes(message)
+            return True
+        except OSError:  # it died; its sentinel will say so
+            self.pipe_open = False
+            return False
+
+    def receive(self) -> tuple[Any, int]:
+        """The next message and its size in bytes; (None, 0) once the pipe has ended."""
+        try:
+            raw = self.result_pipe.recv_bytes()
+        except (EOFError, OSError):
+            self.pipe_open = False  # it exited; its sentinel tells the rest
+            return None, 0
+        try:
+            return serialize.loads(raw), len(raw)
+        except Exception as error:
+            return Unpicklable(error), len(raw)
+
+    def collect(self) -> None:
+        """The worker has exited: reap it and close our ends of its pipes."""
+        self.process.join()
+        self.task_pipe.close()
+        self.result_pipe.close()
+
+    def how_it_ended(self) -> str:
+        exitcode = self.process.exitcode
+        if exitcode is not None and exitcode < 0:
+            how = f"was killed by signal {signal.Signals(-exitcode).name} (exit code {exitcode})"
+        else:
+            how = f"exited with exit code {exitcode}"
+        return f"worker {self.index} (pid {self.pid}) {how}"
+
+
+def stop_all(workers: list[Worker], grace: float = 1.0) -> None:
+    """Terminate the workers, give them `grace` seconds, kill what is left; collect them."""
+    for worker in workers:
+        if worker.process.exitcode is None:
+            worker.process.terminate()
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.process.join(max(0.0, deadline - time.monotonic()))
+        if worker.process.exitcode is None:
+            worker.process.kill()
+        worker.collect()
+
+
+def remote_error(error: BaseException, text: str) -> BaseException:
+    """`error` as the worker sent it, with its traceback (`text`) attached as its
+    cause, as multiprocessing.pool does."""
+    error.__cause__ = RemoteTraceback(f'\n"""\n{text}"""')
+    return error

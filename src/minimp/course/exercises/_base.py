@@ -58,7 +58,7 @@ def _running_children() -> list:
 def _running_pools() -> list:
     """minimp's pools (an executor has one too) of this process that are not stopped yet."""
     pool_module = sys.modules.get("minimp.pools.pool")  # none if no pool was ever made
-    return list(pool_module._pools) if pool_module is not None else []
+    return pool_module.running_loops() if pool_module is not None else []
 
 
 def _run_learner_code(function: Callable[[], Any], timeout: float) -> LearnerRun:

@@ -115,7 +115,7 @@ CHUNKSIZE_CASES = [(100, 2), (16, 2), (17, 2), (3, 2), (1000, 4), (10, 4), (1, 8
 
 def pool_default_chunksize(items: int, processes: int) -> int:
     """map's default chunksize, as pool.py computes it (the standard library's is the same)."""
-    from ...pools.pool import CHUNKS_PER_WORKER  # here: importing pool.py costs a spawned child
+    from ...pools.jobs import CHUNKS_PER_WORKER  # here: importing pool.py costs a spawned child
 
     return max(1, math.ceil(items / (processes * CHUNKS_PER_WORKER)))
 

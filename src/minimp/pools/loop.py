@@ -1,0 +1,338 @@
+"""The pool's thread: the one helper thread of a Pool, which does all the parent's work.
+
+`PoolLoop` owns the workers (worker.py). The API (pool.py, futures.py) puts
+jobs in its `task_queue` (jobs.py) from the callers' threads and wakes it;
+everything else happens here, in one thread, so the workers need no lock.
+`run()` is the table of contents:
+
+    until the pool is terminated, broken, or closed with all its work done:
+        send_jobs()   a job to each idle worker (and a short one to a busy worker)
+        wait, with one poll(2), on every result pipe, every worker's sentinel
+        (readable once its process has exited) and the wake-up pipe
+        on_message()  a job's outcomes go to their results; or a worker is ready
+        on_exit()     collect what it sent, fail the job it ran, start a new worker
+
+A worker that dies fails only the job it was running, with a WorkerDiedError
+naming the worker, its pid, how it died and the task (a worker writes the id
+of the task it runs into a slot of shared memory, `running`); its other jobs
+go back to the queue. An executor asks for `crash_breaks=True`: the first
+crash breaks it, as concurrent.futures requires. A worker that fails while
+starting (its initializer raised) breaks the pool: another would fail alike.
+
+Read next: `pools/worker.py`, both ends of the conversation with a worker.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+import weakref
+
+from ..runtime.errors import PoolTerminatedError, WorkerDiedError, WorkerStartError
+from ..runtime.sharedctypes import RawArray
+from .events import JobQueued, JobSent, WorkerExited, WorkerReady, WorkerStarted, listeners as everyone, tell
+from .jobs import PendingJob, TaskQueue
+from .results import job_ended, job_failed
+from .worker import Done, Ready, StartFailed, Unpicklable, Unreadable, Worker, remote_error, stop_all, with_message
+
+__all__ = ["PoolLoop", "RUN", "CLOSE", "TERMINATE", "BROKEN"]
+
+RUN, CLOSE, TERMINATE, BROKEN = "running", "closed", "terminated", "broken"
+SEND_AHEAD_LIMIT = 64 << 10  # a job is sent to a busy worker only if it is this small,
+SEND_AHEAD_BELOW = 0.01  # and only if the last job of its function took less than this (seconds)
+MAX_START_FAILURES = 3  # workers killed while starting, in a row, before the pool gives up
+
+
+class PoolLoop(threading.Thread):
+    """The workers of one pool and the thread that tends them."""
+
+    def __init__(self, processes: int, method: str, initializer, initargs: tuple, max_jobs: int | None,
+                 crash_breaks: bool = False, broken=lambda error: error):
+        super().__init__(name=f"minimp-pool-{id(self):x}", daemon=True)
+        self.state, self.error = RUN, None  # error: why the pool broke
+        self.task_queue = TaskQueue()
+        self.lock = self.task_queue.lock  # guards the state too: no job is queued once stopped
+        self.crash_breaks, self.broken = crash_breaks, broken  # broken(error): the error a break raises
+        self.wait_at_exit = False  # True: the program's end waits for the work (an executor)
+        self._running = RawArray("q", processes)  # the id of the task each worker runs (0: none)
+        self._worker_args = (method, self._running, initializer, initargs, max_jobs)
+        self._max_jobs = max_jobs
+        self._start_failures = 0  # workers that died before they were ready, in a row
+        self._job_seconds: dict[str, float] = {}  # function name -> how long its last job took
+        self._told: weakref.WeakSet = weakref.WeakSet()  # listeners told about our workers
+        self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes run()
+        os.set_blocking(self._wakeup_write, False)
+        # Closed when the loop is garbage, not by finalize's exit hook, which
+        # could run before the pools are stopped at exit (pool.py).
+        weakref.finalize(self, _close_all, self._wakeup_read, self._wakeup_write).atexit = False
+        self._watched_key: tuple | None = None
+        self.workers: list[Worker | None] = [None] * processes
+        try:
+            for index in range(processes):
+                self.workers[index] = self._start_worker(index)
+        except BaseException:
+            stop_all(self._live_workers())
+            raise
+        self.start()
+
+    # -- what the API calls, from the callers' threads ---------------------------------------
+
+    def queue(self, jobs: list[PendingJob]) -> None:
+        """Queue the jobs of one call for the workers."""
+        listeners = jobs[0].call.listeners if jobs else ()
+        if listeners:
+            self._introduce_workers(listeners)
+            for job in jobs:
+                tell(listeners, JobQueued(job.id, job.call.id, job.call.name, job.first_task, job.size, job.submitted))
+        with self.lock:
+            self.check_running()
+            self.task_queue.jobs.extend(jobs)
+        self.wake()
+
+    def check_running(self) -> None:
+        if self.state == BROKEN:
+            raise self.error
+        if self.state != RUN:
+            raise ValueError(f"Pool not running: it was {self.state}; create a new Pool for more work")
+
+    def close(self) -> None:
+        with self.lock:
+            if self.state == RUN:
+                self.state = CLOSE
+        self.wake()
+
+    def terminate(self, error: BaseException | None = None) -> None:
+        """Stop now: kill the workers; unfinished tasks fail with `error`
+        (by default a PoolTerminatedError)."""
+        with self.lock:
+            if self.state != BROKEN:
+                self.state = TERMINATE
+        if self.is_alive():
+            self.wake()
+            if threading.current_thread() is not self:
+                self.join()
+        self._stop_workers()
+        self._fail_all(error or PoolTerminatedError("the pool was terminated before this task finished"))
+
+    def wait_closed(self) -> None:
+        """Wait until this thread and every worker are gone (after close() or terminate())."""
+        if threading.current_thread() is not self:
+            self.join()
+        for worker in self._live_workers():
+            worker.process.join()
+
+    def interrupted(self) -> None:
+        """A caller waiting for results got KeyboardInterrupt (results.py): stop the work."""
+        self.terminate()
+
+    def wake(self) -> None:
+        """Tell run() something changed (it may be waiting in poll())."""
+        try:
+            os.write(self._wakeup_write, b"!")
+        except OSError:
+            pass  # full: it will wake anyway; closed: the interpreter is exiting
+
+    # -- the thread ---------------------------------------------------------------------
+
+    def run(self) -> None:
+        while self.state not in (TERMINATE, BROKEN):
+            self.send_jobs()
+            if self.state == CLOSE and not self.task_queue and not self._stop_idle_workers():
+                break  # closed, all done, every worker gone
+            for fd, _ in self._poller().poll():
+                kind, worker = self._watched[fd]
+                if kind == "wakeup":
+                    os.read(self._wakeup_read, 4096)
+                elif self.workers[worker.index] is not worker or self.state in (TERMINATE, BROKEN):
+                    continue  # gone since this poll() began
+                elif kind == "message" and worker.pipe_open:
+                    self.on_message(worker)
+                elif kind == "exit":
+                    self.on_exit(worker)
+
+    def send_jobs(self) -> None:
+        """Give every idle worker a job; then each busy one a second, if it is short."""
+        for depth in (1, 2):
+            if depth == 2 and not all(worker.ready for worker in self._live_workers()):
+                return  # a worker still starting will want a job soon: keep it for it
+            for worker in self._live_workers():
+                if not worker.ready or worker.stopping or len(worker.jobs) >= depth:
+                    continue
+                if self._max_jobs is not None and worker.jobs_sent >= self._max_jobs:
+                    continue  # it will exit after these; a new worker replaces it
+                if depth == 2 and not self._next_job_is_short():
+                    return
+                job = self.task_queue.take()
+                if job is None:
+                    return
+                if (depth == 2 and len(job.message) > SEND_AHEAD_LIMIT) or not worker.send(job):
+                    # Large: for the next free worker (two processes each blocked
+                    # writing into a full pipe the other does not read would wait
+                    # for ever). Or the worker is gone: its sentinel will say so.
+                    self.task_queue.put_back([job])
+                    if depth == 2:
+                        return
+                    continue
+                if job.call.listeners:
+                    tell(job.call.listeners, JobSent(job.id, worker.index, worker.pid, time.monotonic()))
+
+    def on_message(self, worker: Worker) -> None:
+        """What a worker said: a job's outcomes, that it is ready, or what went wrong."""
+        message, size = worker.receive()
+        if isinstance(message, Done):
+            job = worker.jobs.popleft()
+            now = time.monotonic()
+            self._job_seconds[job.call.name] = now - worker.head_since  # see _next_job_is_short
+            worker.head_since = now
+            failures = {p: remote_error(*failure) for p, failure in message.failures.items()}
+            job_ended(job, message.results, failures, "error", worker, message.times, size)
+        elif isinstance(message, Ready):
+            worker.ready, worker.ready_at = True, message.time
+            self._start_failures = 0
+            tell(everyone, WorkerReady(worker.index, worker.pid, message.time))
+        elif isinstance(message, Unreadable) and worker.jobs:  # it could not unpickle a job
+            job_failed(worker.jobs.popleft(), remote_error(message.error, message.traceback), "error", worker)
+        elif isinstance(message, Unpicklable) and worker.jobs:  # we cannot unpickle its results
+            job = worker.jobs.popleft()
+            reason = f"the results of {job.call.name} could not be unpickled in the parent: {message.error}"
+            job_failed(job, with_message(message.error, reason), "error", worker)
+        elif isinstance(message, StartFailed):
+            error = WorkerStartError(f"worker {worker.index} (pid {worker.pid}) failed to start: its initializer "
+                                     f"raised {type(message.error).__name__}: {message.error}")
+            error.__cause__ = remote_error(message.error, message.traceback)
+            self._break(error)
+        elif isinstance(message, Unpicklable):
+            self._break(WorkerStartError(f"worker {worker.index} sent a message this process cannot read: "
+                                         f"{message.error}"))
+
+    def on_exit(self, worker: Worker) -> None:
+        """A worker's sentinel fired: collect it, fail the job it was running, replace it."""
+        while worker.pipe_open and worker.result_pipe.poll(0):
+            self.on_message(worker)  # what it sent before exiting comes first
+        worker.collect()
+        self._forget(worker)
+        if self.state == BROKEN:
+            return
+        how = worker.how_it_ended()
+        if not worker.ready and self._gives_up_starting(worker):
+            self._break(WorkerStartError(f"{how} while starting, before it could run any task"))
+            return
+        if worker.jobs:
+            crashed = worker.jobs.popleft()
+            self._requeue(list(worker.jobs))  # never started: run them elsewhere
+            error = WorkerDiedError(f"{how} while running {self._crashed_task(worker, crashed)}")
+            if self.crash_breaks:
+                self._break(error, crashed, worker)
+                return
+            job_failed(crashed, error, "crashed", worker)
+        if self.state == RUN or self.task_queue:
+            self.workers[worker.index] = self._start_worker(worker.index)
+
+    # -- the steps, in the order run() takes them ---------------------------------------
+
+    def _stop_idle_workers(self) -> bool:
+        """Closed and nothing queued: tell idle workers to exit. False once none is left."""
+        for worker in self._live_workers():
+            if not worker.jobs and not worker.stopping:
+                worker.stop()
+        return bool(self._live_workers())
+
+    def _next_job_is_short(self) -> bool:
+        """May the next job go to a busy worker, to wait in its task pipe? Only if the
+        last job of its function was short: then it will not wait long, and the worker
+        will not wait for us between jobs. (Asked before the job is packed: packing
+        marks its futures as running.)"""
+        recent = self._job_seconds.get(self.task_queue.first_function())
+        return recent is not None and recent < SEND_AHEAD_BELOW
+
+    def _gives_up_starting(self, worker: Worker) -> bool:
+        """A worker died before it was ready. Killed from outside (the OOM killer,
+        say): try again, a few times. Failed by itself: another would fail alike."""
+        self._start_failures += 1
+        exitcode = worker.process.exitcode
+        return not (exitcode is not None and exitcode < 0) or self._start_failures >= MAX_START_FAILURES
+
+    def _crashed_task(self, worker: Worker, crashed: PendingJob) -> str:
+        running, self._running[worker.index] = self._running[worker.index], 0
+        if running:
+            return f"task {running} ({crashed.call.name})"
+        last = crashed.first_task + crashed.size - 1  # a chunk run by map() in C (worker.py)
+        return f"one of tasks {crashed.first_task}-{last} ({crashed.call.name})"
+
+    def _requeue(self, jobs: list[PendingJob]) -> None:
+        self.task_queue.put_back(jobs)
+        for job in jobs:
+            if job.call.listeners:
+                tell(job.call.listeners, JobQueued(job.id, job.call.id, job.call.name, job.first_task, job.size,
+                                                   time.monotonic()))
+
+    def _break(self, error: BaseException, crashed: PendingJob | None = None, worker: Worker | None = None) -> None:
+        """Stop the pool for good: every task not yet finished fails with `error`."""
+        error = self.broken(error)
+        with self.lock:
+            self.state, self.error = BROKEN, error
+        if crashed is not None:
+            job_failed(crashed, error, "crashed", worker)
+        self._stop_workers()
+        self._fail_all(error)
+
+    def _fail_all(self, error: BaseException) -> None:
+        for job in self.task_queue.take_all():
+            job_failed(job, error, "cancelled")
+
+    # -- workers --------------------------------------------------------------------
+
+    def _start_worker(self, index: int) -> Worker:
+        worker = Worker(index, *self._worker_args)
+        tell(everyone, WorkerStarted(index, worker.pid, worker.started))
+        return worker
+
+    def _stop_workers(self) -> None:
+        """Stop every worker now; their jobs wait in the queue (for _fail_all)."""
+        workers = self._live_workers()
+        stop_all(workers)
+        for worker in workers:
+            self._forget(worker)
+            self.task_queue.put_back(list(worker.jobs))
+
+    def _forget(self, worker: Worker) -> None:
+        """A worker is gone and collected: it leaves its place, and the traces hear of it."""
+        self.workers[worker.index] = None
+        tell(everyone, WorkerExited(worker.index, worker.pid, worker.started, worker.ready_at, time.monotonic(),
+                                    worker.process.exitcode))
+
+    def _introduce_workers(self, listeners: tuple) -> None:
+        """Tell listeners new to this pool which of its workers are alive already."""
+        new = [listener for listener in listeners if listener not in self._told]
+        for worker in self._live_workers() if new else ():
+            tell(new, WorkerStarted(worker.index, worker.pid, worker.started))
+            if worker.ready:
+                tell(new, WorkerReady(worker.index, worker.pid, worker.ready_at))
+        self._told.update(new)
+
+    def _live_workers(self) -> list[Worker]:
+        return [worker for worker in self.workers if worker is not None]
+
+    def _poller(self) -> select.poll:
+        """A poll object on the wake-up pipe and each worker's pipe and sentinel;
+        made again only when the workers change."""
+        # (ids stay unique: self._watched holds on to the workers it watches)
+        key = tuple((id(worker), worker.pipe_open) for worker in self._live_workers())
+        if key != self._watched_key:
+            self._watched = {self._wakeup_read: ("wakeup", None)}
+            for worker in self._live_workers():
+                if worker.pipe_open:
+                    self._watched[worker.result_pipe.fileno()] = ("message", worker)
+                self._watched[worker.sentinel] = ("exit", worker)
+            self._poll = select.poll()
+            for fd in self._watched:
+                self._poll.register(fd, select.POLLIN)
+            self._watched_key = key
+        return self._poll
+
+
+def _close_all(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
