@@ -35,6 +35,40 @@ def tell(listeners: Any, event: Any) -> None:
         listener.record(event)
 
 
+# What the pool's thread (loop.py) says, in one line each. `job` is a
+# jobs.PendingJob, `worker` a worker.Worker.
+
+def jobs_queued(jobs: list, now: float | None = None) -> None:
+    for job in jobs:
+        if job.call.listeners:
+            tell(job.call.listeners, JobQueued(job.id, job.call.id, job.call.name, job.first_task, job.size,
+                                               job.submitted if now is None else now))
+
+
+def job_sent(job: Any, worker: Any, now: float) -> None:
+    if job.call.listeners:
+        tell(job.call.listeners, JobSent(job.id, worker.index, worker.pid, now))
+
+
+def worker_started(worker: Any, listening: Any = listeners) -> None:
+    tell(listening, WorkerStarted(worker.index, worker.pid, worker.started))
+    if worker.ready:
+        tell(listening, WorkerReady(worker.index, worker.pid, worker.ready_at))
+
+
+def introduce(listening: tuple, told: Any, workers: list) -> None:
+    """Tell listeners new to a pool (not in `told`) which of its workers are alive already."""
+    new = [listener for listener in listening if listener not in told]
+    for worker in workers if new else ():
+        worker_started(worker, new)
+    told.update(new)
+
+
+def worker_exited(worker: Any, now: float) -> None:
+    tell(listeners, WorkerExited(worker.index, worker.pid, worker.started, worker.ready_at, now,
+                                 worker.process.exitcode))
+
+
 class JobQueued(NamedTuple):
     """A job waits for a worker (queued again if the worker it was sent to died)."""
 

@@ -29,7 +29,8 @@ from ..runtime import serialize
 from . import events
 from .progress import progress_bar
 from .results import job_ended
-from .worker import Job, with_message
+from .failures import with_message
+from .worker import Job
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -1,9 +1,8 @@
 """The pool's thread: the one helper thread of a Pool, which does all the parent's work.
 
 `PoolLoop` owns the workers (worker.py). The API (pool.py, futures.py) puts
-jobs in its `task_queue` (jobs.py) from the callers' threads and wakes it;
-everything else happens here, in one thread, so the workers need no lock.
-`run()` is the table of contents:
+jobs in its `task_queue` (jobs.py) and wakes it; all the rest happens in
+this one thread, so the workers need no lock. `run()` is the table of contents:
 
     until the pool is terminated, broken, or closed with all its work done:
         send_jobs()   a job to each idle worker (and a short one to a busy worker)
@@ -12,12 +11,9 @@ everything else happens here, in one thread, so the workers need no lock.
         on_message()  a job's outcomes go to their results; or a worker is ready
         on_exit()     collect what it sent, fail the job it ran, start a new worker
 
-A worker that dies fails only the job it was running, with a WorkerDiedError
-naming the worker, its pid, how it died and the task (a worker writes the id
-of the task it runs into a slot of shared memory, `running`); its other jobs
-go back to the queue. An executor asks for `crash_breaks=True`: the first
-crash breaks it, as concurrent.futures requires. A worker that fails while
-starting (its initializer raised) breaks the pool: another would fail alike.
+A worker that dies fails only the job it ran; its other jobs go back to the
+queue. An executor asks for `crash_breaks=True`: a crash breaks it, as
+concurrent.futures requires. A worker that fails to start breaks the pool.
 
 Read next: `pools/worker.py`, both ends of the conversation with a worker.
 """
@@ -32,10 +28,11 @@ import weakref
 
 from ..runtime.errors import PoolTerminatedError, WorkerDiedError, WorkerStartError
 from ..runtime.sharedctypes import RawArray
-from .events import JobQueued, JobSent, WorkerExited, WorkerReady, WorkerStarted, listeners as everyone, tell
+from . import events
 from .jobs import PendingJob, TaskQueue
 from .results import job_ended, job_failed
-from .worker import Done, Ready, StartFailed, Unpicklable, Unreadable, Worker, remote_error, stop_all, with_message
+from .failures import crashed_task, how_it_died, remote_error, with_message
+from .worker import Done, Ready, StartFailed, Unpicklable, Unreadable, Worker, stop_all
 
 __all__ = ["PoolLoop", "RUN", "CLOSE", "TERMINATE", "BROKEN"]
 
@@ -57,8 +54,7 @@ class PoolLoop(threading.Thread):
         self.crash_breaks, self.broken = crash_breaks, broken  # broken(error): the error a break raises
         self.wait_at_exit = False  # True: the program's end waits for the work (an executor)
         self._running = RawArray("q", processes)  # the id of the task each worker runs (0: none)
-        self._worker_args = (method, self._running, initializer, initargs, max_jobs)
-        self._max_jobs = max_jobs
+        self._worker_args, self._max_jobs = (method, self._running, initializer, initargs, max_jobs), max_jobs
         self._start_failures = 0  # workers that died before they were ready, in a row
         self._job_seconds: dict[str, float] = {}  # function name -> how long its last job took
         self._told: weakref.WeakSet = weakref.WeakSet()  # listeners told about our workers
@@ -66,7 +62,8 @@ class PoolLoop(threading.Thread):
         os.set_blocking(self._wakeup_write, False)
         # Closed when the loop is garbage, not by finalize's exit hook, which
         # could run before the pools are stopped at exit (pool.py).
-        weakref.finalize(self, _close_all, self._wakeup_read, self._wakeup_write).atexit = False
+        for fd in (self._wakeup_read, self._wakeup_write):
+            weakref.finalize(self, os.close, fd).atexit = False
         self._watched_key: tuple | None = None
         self.workers: list[Worker | None] = [None] * processes
         try:
@@ -81,11 +78,9 @@ class PoolLoop(threading.Thread):
 
     def queue(self, jobs: list[PendingJob]) -> None:
         """Queue the jobs of one call for the workers."""
-        listeners = jobs[0].call.listeners if jobs else ()
-        if listeners:
-            self._introduce_workers(listeners)
-            for job in jobs:
-                tell(listeners, JobQueued(job.id, job.call.id, job.call.name, job.first_task, job.size, job.submitted))
+        if jobs and jobs[0].call.listeners:
+            events.introduce(jobs[0].call.listeners, self._told, self._live_workers())
+            events.jobs_queued(jobs)
         with self.lock:
             self.check_running()
             self.task_queue.jobs.extend(jobs)
@@ -104,8 +99,7 @@ class PoolLoop(threading.Thread):
         self.wake()
 
     def terminate(self, error: BaseException | None = None) -> None:
-        """Stop now: kill the workers; unfinished tasks fail with `error`
-        (by default a PoolTerminatedError)."""
+        """Stop now: kill the workers; unfinished tasks fail with `error` (PoolTerminatedError)."""
         with self.lock:
             if self.state != BROKEN:
                 self.state = TERMINATE
@@ -122,10 +116,6 @@ class PoolLoop(threading.Thread):
             self.join()
         for worker in self._live_workers():
             worker.process.join()
-
-    def interrupted(self) -> None:
-        """A caller waiting for results got KeyboardInterrupt (results.py): stop the work."""
-        self.terminate()
 
     def wake(self) -> None:
         """Tell run() something changed (it may be waiting in poll())."""
@@ -175,8 +165,7 @@ class PoolLoop(threading.Thread):
                     if depth == 2:
                         return
                     continue
-                if job.call.listeners:
-                    tell(job.call.listeners, JobSent(job.id, worker.index, worker.pid, time.monotonic()))
+                events.job_sent(job, worker, time.monotonic())
 
     def on_message(self, worker: Worker) -> None:
         """What a worker said: a job's outcomes, that it is ready, or what went wrong."""
@@ -191,7 +180,7 @@ class PoolLoop(threading.Thread):
         elif isinstance(message, Ready):
             worker.ready, worker.ready_at = True, message.time
             self._start_failures = 0
-            tell(everyone, WorkerReady(worker.index, worker.pid, message.time))
+            events.tell(events.listeners, events.WorkerReady(worker.index, worker.pid, message.time))
         elif isinstance(message, Unreadable) and worker.jobs:  # it could not unpickle a job
             job_failed(worker.jobs.popleft(), remote_error(message.error, message.traceback), "error", worker)
         elif isinstance(message, Unpicklable) and worker.jobs:  # we cannot unpickle its results
@@ -215,14 +204,16 @@ class PoolLoop(threading.Thread):
         self._forget(worker)
         if self.state == BROKEN:
             return
-        how = worker.how_it_ended()
+        how = how_it_died(worker)
         if not worker.ready and self._gives_up_starting(worker):
             self._break(WorkerStartError(f"{how} while starting, before it could run any task"))
             return
         if worker.jobs:
             crashed = worker.jobs.popleft()
-            self._requeue(list(worker.jobs))  # never started: run them elsewhere
-            error = WorkerDiedError(f"{how} while running {self._crashed_task(worker, crashed)}")
+            self.task_queue.put_back(list(worker.jobs))  # never started: run them elsewhere
+            events.jobs_queued(worker.jobs, time.monotonic())
+            running, self._running[worker.index] = self._running[worker.index], 0
+            error = WorkerDiedError(f"{how} while running {crashed_task(running, crashed)}")
             if self.crash_breaks:
                 self._break(error, crashed, worker)
                 return
@@ -254,20 +245,6 @@ class PoolLoop(threading.Thread):
         exitcode = worker.process.exitcode
         return not (exitcode is not None and exitcode < 0) or self._start_failures >= MAX_START_FAILURES
 
-    def _crashed_task(self, worker: Worker, crashed: PendingJob) -> str:
-        running, self._running[worker.index] = self._running[worker.index], 0
-        if running:
-            return f"task {running} ({crashed.call.name})"
-        last = crashed.first_task + crashed.size - 1  # a chunk run by map() in C (worker.py)
-        return f"one of tasks {crashed.first_task}-{last} ({crashed.call.name})"
-
-    def _requeue(self, jobs: list[PendingJob]) -> None:
-        self.task_queue.put_back(jobs)
-        for job in jobs:
-            if job.call.listeners:
-                tell(job.call.listeners, JobQueued(job.id, job.call.id, job.call.name, job.first_task, job.size,
-                                                   time.monotonic()))
-
     def _break(self, error: BaseException, crashed: PendingJob | None = None, worker: Worker | None = None) -> None:
         """Stop the pool for good: every task not yet finished fails with `error`."""
         error = self.broken(error)
@@ -282,11 +259,9 @@ class PoolLoop(threading.Thread):
         for job in self.task_queue.take_all():
             job_failed(job, error, "cancelled")
 
-    # -- workers --------------------------------------------------------------------
-
     def _start_worker(self, index: int) -> Worker:
         worker = Worker(index, *self._worker_args)
-        tell(everyone, WorkerStarted(index, worker.pid, worker.started))
+        events.worker_started(worker)
         return worker
 
     def _stop_workers(self) -> None:
@@ -300,17 +275,7 @@ class PoolLoop(threading.Thread):
     def _forget(self, worker: Worker) -> None:
         """A worker is gone and collected: it leaves its place, and the traces hear of it."""
         self.workers[worker.index] = None
-        tell(everyone, WorkerExited(worker.index, worker.pid, worker.started, worker.ready_at, time.monotonic(),
-                                    worker.process.exitcode))
-
-    def _introduce_workers(self, listeners: tuple) -> None:
-        """Tell listeners new to this pool which of its workers are alive already."""
-        new = [listener for listener in listeners if listener not in self._told]
-        for worker in self._live_workers() if new else ():
-            tell(new, WorkerStarted(worker.index, worker.pid, worker.started))
-            if worker.ready:
-                tell(new, WorkerReady(worker.index, worker.pid, worker.ready_at))
-        self._told.update(new)
+        events.worker_exited(worker, time.monotonic())
 
     def _live_workers(self) -> list[Worker]:
         return [worker for worker in self.workers if worker is not None]
@@ -331,8 +296,3 @@ class PoolLoop(threading.Thread):
                 self._poll.register(fd, select.POLLIN)
             self._watched_key = key
         return self._poll
-
-
-def _close_all(*fds: int) -> None:
-    for fd in fds:
-        os.close(fd)

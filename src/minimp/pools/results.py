@@ -272,7 +272,7 @@ class _stop_pool_on_interrupt:
 
     def __exit__(self, kind, error, tb) -> None:
         if kind is not None and issubclass(kind, KeyboardInterrupt):
-            self._pool.interrupted()
+            self._pool.terminate()
 
 
 def _call(callback: Callable | None, value: Any) -> None:

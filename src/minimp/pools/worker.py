@@ -1,10 +1,9 @@
 """The worker loop: what every process of a Pool (and of a ProcessPoolExecutor) runs.
 
-A worker is a Process whose target is `worker_loop`. It has two one-way
-Pipes to the pool: the *task pipe* brings it jobs, the *result pipe* takes
-back what became of them (two pipes rather than one socket pair: a pipe is
-the cheaper of the two to write into). Everything it does is this
-conversation::
+A worker is a Process whose target is `worker_loop`, with two one-way Pipes:
+the *task pipe* brings it jobs, the *result pipe* takes back what became of
+them (a pipe is cheaper to write into than a socket pair). Everything it
+does is this conversation::
 
     pool (parent)                               worker
     ─────────────                               ──────
@@ -16,30 +15,25 @@ conversation::
     None                      ──▶               no more work: return, exit code 0
 
 A job is one task (`apply_async`, `submit`) or a chunk of them (`map`).
-Every message the two sides exchange is one of the named tuples below:
-print one in a notebook to see what travels on the pipe.
+Every message is one of the named tuples below: print one in a notebook.
 
-Besides the pipes, the worker writes the id of the task it is running into
-`running[index]`, a slot of shared memory (sharedctypes.py) that the pool
-reads if the worker dies: that is how the pool knows which task crashed it.
-(Except in a chunk of an untraced map, run by `map()` in C for speed: then
-the pool can only name the chunk.)
+The worker also writes the id of the task it runs into `running[index]`,
+shared memory (sharedctypes.py) that the pool reads if the worker dies, to
+name the task that crashed it (in a chunk of an untraced map, run by `map()`
+in C for speed, it can only name the chunk).
 
 Things a worker does not do:
 
 - stop on Ctrl-C. An interrupt in a terminal or in Jupyter can reach every
-  process of the group; workers ignore SIGINT and the pool, in the parent,
-  decides what an interrupt means (pool.py).
+  process of the group; workers ignore SIGINT, the parent decides (results.py).
 - outlive its parent. A watchdog thread exits the worker as soon as the
   parent is gone, even in the middle of a task: no orphans.
-- let a task end it. `sys.exit()` in a task, or any other exception, fails
-  that task only; the worker goes on with the next one.
+- let a task end it. `sys.exit()` in a task fails that task only.
 
-The parent's half of the conversation is at the bottom: `Worker`, the
-pool's handle on one worker (start it, send it a job, receive what it
-says, collect it when it exits), used by the pool's thread (loop.py).
+The parent's half is at the bottom: `Worker`, the pool's handle on one
+worker (start it, send it a job, receive what it says, collect it).
 
-Read next: `pools/results.py`, where the outcomes in a Done end up.
+Read next: `pools/failures.py`, how a task's exception makes the trip back.
 """
 
 from __future__ import annotations
@@ -50,13 +44,12 @@ import os
 import signal
 import threading
 import time
-import traceback
 from typing import NamedTuple
 
 from ..runtime import serialize
 from ..runtime.connection import Pipe, wait
-from ..runtime.errors import RemoteTraceback, TaskExitError
 from ..runtime.process import ForkProcess, SpawnProcess, parent_process
+from .failures import send_outcomes, sendable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,7 +57,7 @@ if TYPE_CHECKING:
 
     from ..runtime.connection import Connection
 
-__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "worker_loop", "run_job", "Worker"]
+__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "worker_loop", "run_job", "Worker", "stop_all"]
 
 
 # -- what travels on the pipes --------------------------------------------------------
@@ -91,15 +84,15 @@ class Ready(NamedTuple):
 
 
 class StartFailed(NamedTuple):
-    """Worker → pool: the initializer raised `error`; the worker exits."""
+    """Worker → pool: the initializer raised `error` (its traceback: the text); the worker exits."""
 
     error: BaseException
     traceback: str
 
 
 class Unreadable(NamedTuple):
-    """Worker → pool: the next job could not be unpickled here (`error` says
-    why: a module this process cannot import, say); its tasks fail."""
+    """Worker → pool: the next job could not be unpickled here (a module this
+    process cannot import, say); its tasks fail."""
 
     error: BaseException
     traceback: str
@@ -117,15 +110,8 @@ class Done(NamedTuple):
 # -- the loop -------------------------------------------------------------------------
 
 
-def worker_loop(
-    tasks: Connection,
-    results: Connection,
-    index: int,
-    running: Any,
-    initializer: Callable | None,
-    initargs: tuple,
-    max_jobs: int | None,
-) -> None:
+def worker_loop(tasks: Connection, results: Connection, index: int, running: Any, initializer: Callable | None,
+                initargs: tuple, max_jobs: int | None) -> None:
     """Take a job, run its tasks, send back their outcomes; until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see above)
     _exit_with_parent()
@@ -133,7 +119,7 @@ def worker_loop(
         try:
             initializer(*initargs)
         except BaseException as error:
-            results.send(StartFailed(*_sendable(error)))
+            results.send(StartFailed(*sendable(error)))
             return
     results.send(Ready(os.getpid(), time.monotonic()))
 
@@ -145,12 +131,12 @@ def worker_loop(
         except EOFError:  # the pool closed its end: nothing more will come
             break
         except Exception as error:
-            results.send(Unreadable(*_sendable(error)))
+            results.send(Unreadable(*sendable(error)))
             jobs_done += 1  # the pool counts it as done, and failed
             continue
         if job is None:
             break
-        _send_done(results, run_job(function, job, running, index), job.first_task)
+        send_outcomes(results, run_job(function, job, running, index), job.first_task)
         jobs_done += 1
 
 
@@ -171,7 +157,7 @@ def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
                 results.append(function(*arguments, **job.keywords) if job.star else function(arguments))
             except BaseException as error:  # SystemExit too: a task cannot end its worker
                 results.append(None)
-                failures[position] = _sendable(error)
+                failures[position] = sendable(error)
         if stamps is not None:
             stamps.append(clock())
     running[index] = 0
@@ -191,59 +177,8 @@ def _run_chunk(function: Callable, job: Job) -> Done:
             results.extend(calls)  # keeps what it got before an exception
             return Done(job.job_id, results, failures, None)
         except BaseException as error:  # the task at len(results) failed; go on after it
-            failures[len(results)] = _sendable(error)
+            failures[len(results)] = sendable(error)
             results.append(None)
-
-
-# -- the details ------------------------------------------------------------------------
-
-
-def _sendable(error: BaseException) -> tuple[BaseException, str]:
-    """`error`, ready to travel to the parent, and its traceback as text; an
-    error that cannot make the trip is replaced by one that describes it."""
-    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    if not isinstance(error, Exception):
-        error = TaskExitError(
-            f"the task raised {error!r}, which would have ended its worker; "
-            "a task cannot exit a pool's worker (raise an Exception instead)"
-        )
-    try:
-        # Some exceptions pickle but cannot be rebuilt (an __init__ with
-        # extra required arguments): try the round trip here, where we can
-        # still say what went wrong.
-        serialize.loads(serialize.dumps(error))
-    except Exception as why:
-        error = TaskExitError(
-            f"the task raised {type(error).__name__}: {error}, which could not be "
-            f"sent back to the parent ({type(why).__name__}: {why})"
-        )
-    return error.with_traceback(None), text  # its frames are in the text
-
-
-def _send_done(results: Connection, done: Done, first_task: int) -> None:
-    """Send `done`; a return value that cannot be pickled fails its task only."""
-    try:
-        results.send(done)
-        return
-    except Exception:
-        pass  # find the culprits, one result at a time
-    for position, result in enumerate(done.results):
-        try:
-            serialize.dumps(result)
-        except Exception as error:
-            reason = f"the result of task {first_task + position} could not be pickled"
-            failure = with_message(error, f"{reason}: {error}")
-            done.results[position] = None
-            done.failures[position] = _sendable(failure)
-    results.send(done)
-
-
-def with_message(error: Exception, message: str) -> Exception:
-    """An exception of the same type as `error` with a clearer message, if it can be made."""
-    try:
-        return type(error)(message)
-    except Exception:
-        return TypeError(message)
 
 
 _functions: dict[bytes, Callable] = {}  # the functions of recent jobs, unpickled once
@@ -274,8 +209,8 @@ _worker_numbers = itertools.count(1)  # names: ForkPoolWorker-1, -2, ... as in t
 
 
 class Unpicklable(NamedTuple):
-    """Not a message, what stands for one: the worker sent something this process
-    cannot unpickle (the results of its oldest job: the only user objects it sends)."""
+    """What stands for a message this process cannot unpickle (the results of the
+    worker's oldest job: the only user objects it sends)."""
 
     error: Exception
 
@@ -314,28 +249,21 @@ class Worker:
         """Write the (packed) job into the task pipe. False: the worker is gone."""
         if not self.jobs:
             self.head_since = time.monotonic()
+        try:
+            self.task_pipe.send_bytes(job.message)
+        except OSError:  # it died; its sentinel will say so
+            return False
         self.jobs.append(job)
         self.jobs_sent += 1
-        if self._write(job.message):
-            return True
-        self.jobs.pop()
-        return False
+        return True
 
     def stop(self) -> None:
         """No more work: the worker returns from worker_loop and exits."""
         self.stopping = True
-        self._write(None)
-
-    def _write(self, message: bytes | None) -> bool:
         try:
-            if message is None:
-                self.task_pipe.send(None)
-            else:
-                self.task_pipe.send_bytes(message)
-            return True
-        except OSError:  # it died; its sentinel will say so
-            self.pipe_open = False
-            return False
+            self.task_pipe.send(None)
+        except OSError:  # it has exited already
+            pass
 
     def receive(self) -> tuple[Any, int]:
         """The next message and its size in bytes; (None, 0) once the pipe has ended."""
@@ -355,14 +283,6 @@ class Worker:
         self.task_pipe.close()
         self.result_pipe.close()
 
-    def how_it_ended(self) -> str:
-        exitcode = self.process.exitcode
-        if exitcode is not None and exitcode < 0:
-            how = f"was killed by signal {signal.Signals(-exitcode).name} (exit code {exitcode})"
-        else:
-            how = f"exited with exit code {exitcode}"
-        return f"worker {self.index} (pid {self.pid}) {how}"
-
 
 def stop_all(workers: list[Worker], grace: float = 1.0) -> None:
     """Terminate the workers, give them `grace` seconds, kill what is left; collect them."""
@@ -375,10 +295,3 @@ def stop_all(workers: list[Worker], grace: float = 1.0) -> None:
         if worker.process.exitcode is None:
             worker.process.kill()
         worker.collect()
-
-
-def remote_error(error: BaseException, text: str) -> BaseException:
-    """`error` as the worker sent it, with its traceback (`text`) attached as its
-    cause, as multiprocessing.pool does."""
-    error.__cause__ = RemoteTraceback(f'\n"""\n{text}"""')
-    return error
