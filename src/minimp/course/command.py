@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         done = copy_course(folder, args.reset)
     except (ValueError, OSError) as error:
         parser.error(str(error))
-    print(_report(folder, done))
+    print(report(folder, done))
     if args.no_lab:
         return 0
     try:
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0  # not reached: open_lab() replaces this process
 
 
-def _report(folder: Path, done: dict[str, list[Path]]) -> str:
+def report(folder: Path, done: dict[str, list[Path]]) -> str:
     lines = [f"The course is in {folder}:"]
     for what, names in done.items():
         if names and what != "backup":

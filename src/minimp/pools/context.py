@@ -14,6 +14,8 @@ are built the same way for both and work under either.
 
 (ForkProcess and SpawnProcess live in process.py, so that a spawned child
 unpickling one imports only what a process needs, not this whole API.)
+
+Read next: `pools/pool.py`, the Pool that `ctx.Pool()` makes.
 """
 
 from __future__ import annotations

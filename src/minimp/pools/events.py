@@ -17,7 +17,7 @@ a log and reads the log later. With no listener, a pool makes no event.
 Times are `time.monotonic()`: one clock for every process of the machine,
 so the parent's times and a worker's compare.
 
-Read next: `progress.py`, the other thing a pool reports to: a progress bar.
+Read next: `pools/progress.py`, the other thing a pool reports to: a progress bar.
 """
 
 from __future__ import annotations

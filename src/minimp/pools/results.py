@@ -20,7 +20,7 @@ interrupt (Ctrl-C, the kernel's stop button) while you wait terminates the
 pool, so no worker is left running the rest of the work, and re-raises
 KeyboardInterrupt.
 
-Read next: `futures.py`, the same pool behind `concurrent.futures`.
+Read next: `pools/futures.py`, the same workers behind `concurrent.futures`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ stored outputs with fresh ones, checks the hints as well as the solutions.
 The learner's code can be wrong in ways that would spoil the notebook: a
 join() on a child that never ends, a child left running, a Pool never
 closed. So a checker runs the learner's function in a helper thread and
-waits at most `timeout` seconds for it (`_run_learner_code`), then
+waits at most `timeout` seconds for it (`run_learner_code`), then
 terminates every minimp Pool or ProcessPoolExecutor the function left
 running, and stops every child process it left running, with terminate()
 and, if that is not enough, kill(). The helper thread carries the cell's

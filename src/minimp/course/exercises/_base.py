@@ -61,7 +61,7 @@ def _running_pools() -> list:
     return pool_module.running_loops() if pool_module is not None else []
 
 
-def _run_learner_code(function: Callable[[], Any], timeout: float) -> LearnerRun:
+def run_learner_code(function: Callable[[], Any], timeout: float) -> LearnerRun:
     """Call `function()` in a helper thread; stop it from hanging or leaking.
 
     Waits at most `timeout` seconds, then terminates every minimp pool made
@@ -129,7 +129,7 @@ PROCESS_CLASSES = (process.Process, multiprocessing.process.BaseProcess)
 
 
 @contextlib.contextmanager
-def _calls_recorded(methods: list[tuple[type, str]]) -> Iterator[list[str]]:
+def calls_recorded(methods: list[tuple[type, str]]) -> Iterator[list[str]]:
     """Record the name of each call of these methods while the block runs, in order.
 
     How a checker sees in which order the learner's code called start(),
@@ -158,7 +158,7 @@ def _calls_recorded(methods: list[tuple[type, str]]) -> Iterator[list[str]]:
             setattr(cls, name, method)
 
 
-def _called_before_last(name: str, last: str, calls: list[str]) -> bool:
+def called_before_last(name: str, last: str, calls: list[str]) -> bool:
     """Did a call of `name` come before the last call of `last`? ("join" before
     the last "start": the processes were not all started before the first join.)"""
     lasts = [i for i, call in enumerate(calls) if call == last]
@@ -173,7 +173,7 @@ class _NotAFunction(Exception):
         self.given = given
 
 
-def _error_hint(error: BaseException) -> str:
+def error_hint(error: BaseException) -> str:
     """What to tell a learner whose function raised `error`."""
     if isinstance(error, _NotAFunction):
         return (
@@ -190,7 +190,7 @@ def _error_hint(error: BaseException) -> str:
     return f"your function raised {type(error).__name__}: {error}"
 
 
-def _trouble(run: LearnerRun, timeout: float) -> Verdict | None:
+def find_trouble(run: LearnerRun, timeout: float) -> Verdict | None:
     """A verdict if the function did not return a value in time, else None."""
     if run.timed_out:
         message = (
@@ -202,11 +202,11 @@ def _trouble(run: LearnerRun, timeout: float) -> Verdict | None:
             message += " (It is still running in the background; restart the kernel to stop it.)"
         return Verdict(False, message)
     if run.error is not None:
-        return Verdict(False, _error_hint(run.error))
+        return Verdict(False, error_hint(run.error))
     return None
 
 
-def _left_running_note(run: LearnerRun) -> str:
+def left_running_note(run: LearnerRun) -> str:
     note = ""
     if run.pools_left:
         pools = "a Pool" if run.pools_left == 1 else f"{run.pools_left} Pools"
@@ -225,5 +225,5 @@ def _left_running_note(run: LearnerRun) -> str:
     return note
 
 
-def _report(verdict: Verdict) -> None:
+def report(verdict: Verdict) -> None:
     print(verdict)

@@ -9,7 +9,7 @@ import time
 from typing import Any, Callable
 
 from ... import tracing
-from ._base import TIMEOUT, Verdict, _report, _run_learner_code, _trouble
+from ._base import TIMEOUT, Verdict, report, run_learner_code, find_trouble
 
 __all__ = ["check_setup", "check_parallelism", "check_naps_in_threads"]
 
@@ -68,8 +68,8 @@ def check_parallelism(function: Callable[[list], Any], timeout: float = TIMEOUT)
     """Chapter 0: `function(tasks)` returns the sum of the tasks' times divided by
     the wall time, from the first start to the last finish (TaskRecords)."""
     cases = [[_record(number, *times) for number, times in enumerate(case, start=1)] for case in PARALLELISM_CASES]
-    run = _run_learner_code(lambda: [function(list(case)) for case in cases], timeout)
-    _report(_trouble(run, timeout) or _judge_parallelism(run.value, cases))
+    run = run_learner_code(lambda: [function(list(case)) for case in cases], timeout)
+    report(find_trouble(run, timeout) or _judge_parallelism(run.value, cases))
 
 
 def _record(number: int, started: float, finished: float) -> tracing.TaskRecord:
@@ -113,9 +113,9 @@ def check_naps_in_threads(function: Callable[[list], Any], timeout: float = TIME
     """Chapter 0: `function(naps)` calls time.sleep for each number of seconds, at
     the same time, and returns the list of the naps in order."""
     began = time.monotonic()
-    run = _run_learner_code(lambda: function(list(NAPS)), timeout)
+    run = run_learner_code(lambda: function(list(NAPS)), timeout)
     took = time.monotonic() - began
-    _report(_trouble(run, timeout) or _judge_naps(run.value, took))
+    report(find_trouble(run, timeout) or _judge_naps(run.value, took))
 
 
 def _judge_naps(value: Any, took: float) -> Verdict:

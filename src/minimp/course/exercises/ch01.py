@@ -10,12 +10,12 @@ from ._base import (
     LearnerRun,
     TIMEOUT,
     Verdict,
-    _called_before_last,
-    _calls_recorded,
-    _left_running_note,
-    _report,
-    _run_learner_code,
-    _trouble,
+    called_before_last,
+    calls_recorded,
+    left_running_note,
+    report,
+    run_learner_code,
+    find_trouble,
 )
 
 __all__ = ["check_exit_code_predictions", "check_exit_codes_in_start_order", "check_terminated_exit_code"]
@@ -58,7 +58,7 @@ def check_exit_code_predictions(predictions: dict) -> None:
     `predictions` maps each case of `EXIT_CODE_CASES` to the exit code the
     learner expects (an int, or None); `...` marks a case not answered yet.
     """
-    _report(_judge_exit_code_predictions(predictions))
+    report(_judge_exit_code_predictions(predictions))
 
 
 def _judge_exit_code_predictions(predictions: Any) -> Verdict:
@@ -99,14 +99,14 @@ def check_exit_codes_in_start_order(function: Callable[[], Any], timeout: float 
     All three must be started before any is joined, so that they run at the
     same time: the checker records the order of the start() and join() calls.
     """
-    with _calls_recorded(STARTS_AND_JOINS) as calls:
-        run = _run_learner_code(function, timeout)
-    _report(_trouble(run, timeout) or _judge_exit_codes_in_start_order(run, calls))
+    with calls_recorded(STARTS_AND_JOINS) as calls:
+        run = run_learner_code(function, timeout)
+    report(find_trouble(run, timeout) or _judge_exit_codes_in_start_order(run, calls))
 
 
 def _judge_exit_codes_in_start_order(run: LearnerRun, calls: list[str]) -> Verdict:
     codes = run.value
-    note = _left_running_note(run)
+    note = left_running_note(run)
     if codes is None:
         return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
     if not isinstance(codes, (list, tuple)):
@@ -119,7 +119,7 @@ def _judge_exit_codes_in_start_order(run: LearnerRun, calls: list[str]) -> Verdi
         )
     if len(codes) != 3:
         return Verdict(False, f"expected 3 exit codes, one per process, got {len(codes)}: {codes!r}" + note)
-    if list(codes) == [1, 2, 3] and _called_before_last("join", "start", calls):
+    if list(codes) == [1, 2, 3] and called_before_last("join", "start", calls):
         return Verdict(
             False,
             "[1, 2, 3], but not all at the same time: you joined a process before starting the "
@@ -162,19 +162,19 @@ def _judge_exit_codes_in_start_order(run: LearnerRun, calls: list[str]) -> Verdi
 def check_terminated_exit_code(function: Callable[[], Any], timeout: float = TIMEOUT) -> None:
     """Chapter 1: `function()` starts a process that sleeps, terminates it,
     and returns its exit code: -15, that is -signal.SIGTERM."""
-    run = _run_learner_code(function, timeout)
-    verdict = _trouble(run, timeout)
+    run = run_learner_code(function, timeout)
+    verdict = find_trouble(run, timeout)
     if verdict is not None and run.timed_out:
         verdict.message += (
             " join() waits until the child ends, so join() before terminate() waits for "
             "the whole sleep: terminate first, then join."
         )
-    _report(verdict or _judge_terminated_exit_code(run))
+    report(verdict or _judge_terminated_exit_code(run))
 
 
 def _judge_terminated_exit_code(run: LearnerRun) -> Verdict:
     code = run.value
-    note = _left_running_note(run)
+    note = left_running_note(run)
     if code == -signal.SIGTERM:
         return Verdict(
             True,

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from typing import Any, Callable
 
-from ._base import TIMEOUT, Verdict, _report, _run_learner_code, _trouble
+from ._base import TIMEOUT, Verdict, report, run_learner_code, find_trouble
 
 __all__ = ["check_pickle_predictions", "check_spawn_picklable"]
 
@@ -69,7 +69,7 @@ def check_pickle_predictions(predictions: dict) -> None:
     """Chapter 2: predict, for each object of PICKLE_CASES, whether
     `pickle.dumps(obj)` succeeds (True) or raises (False); `...` marks a
     case not answered yet."""
-    _report(_judge_pickle_predictions(predictions))
+    report(_judge_pickle_predictions(predictions))
 
 
 def _judge_pickle_predictions(predictions: Any) -> Verdict:
@@ -130,7 +130,7 @@ def check_spawn_picklable(cube: Any, timeout: float = TIMEOUT) -> None:
     """
     verdict = _judge_before_the_pool(cube)
     if verdict is None:
-        run = _run_learner_code(lambda: _map_on_standard_spawn_pool(cube, timeout), timeout + 5)
+        run = run_learner_code(lambda: _map_on_standard_spawn_pool(cube, timeout), timeout + 5)
         if run.error is not None and not run.timed_out:
             verdict = Verdict(
                 False,
@@ -138,8 +138,8 @@ def check_spawn_picklable(cube: Any, timeout: float = TIMEOUT) -> None:
                 f"{type(run.error).__name__}: {run.error}. It should compute x ** 3 for one number x.",
             )
         else:
-            verdict = _trouble(run, timeout) or _judge_cubes(cube, run.value)
-    _report(verdict)
+            verdict = find_trouble(run, timeout) or _judge_cubes(cube, run.value)
+    report(verdict)
 
 
 def _judge_before_the_pool(cube: Any) -> Verdict | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ._base import LearnerRun, TIMEOUT, Verdict, _error_hint, _left_running_note, _report, _run_learner_code, _trouble
+from ._base import LearnerRun, TIMEOUT, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
 
 __all__ = ["check_sum_from_child", "check_squares_by_workers"]
 
@@ -21,12 +21,12 @@ def check_sum_from_child(function: Callable[[list], Any], timeout: float = TIMEO
     """Chapter 3: `function(numbers)` starts a child that sends each number on a
     pipe and then None (the notebook's `send_numbers`), receives until None,
     joins the child and returns the sum of what it received."""
-    run = _run_learner_code(lambda: [function(list(numbers)) for numbers in SUM_CASES], timeout)
-    _report(_judge_sum_from_child(run, timeout))
+    run = run_learner_code(lambda: [function(list(numbers)) for numbers in SUM_CASES], timeout)
+    report(_judge_sum_from_child(run, timeout))
 
 
 def _judge_sum_from_child(run: LearnerRun, timeout: float) -> Verdict:
-    note = _left_running_note(run)
+    note = left_running_note(run)
     if run.timed_out:
         message = (
             f"your function was still running after {timeout:g} s. Is recv() waiting for a "
@@ -52,7 +52,7 @@ def _judge_sum_from_child(run: LearnerRun, timeout: float) -> Verdict:
             "and by then the child had ended and its end of the pipe was closed. Stop the loop "
             "when you receive None." + note,
         )
-    trouble = _trouble(run, timeout)
+    trouble = find_trouble(run, timeout)
     if trouble is not None:
         return Verdict(False, trouble.message + note)
     answers = run.value
@@ -101,12 +101,12 @@ def check_squares_by_workers(function: Callable[[list, int], Any], timeout: floa
     the notebook's `square_worker(tasks, results)`, gives them the numbers on a
     JoinableQueue, and returns {number: square}; when it returns, every worker
     has received its None and ended."""
-    run = _run_learner_code(lambda: function(list(SQUARE_NUMBERS), SQUARE_WORKERS), timeout)
-    _report(_judge_squares_by_workers(run, timeout))
+    run = run_learner_code(lambda: function(list(SQUARE_NUMBERS), SQUARE_WORKERS), timeout)
+    report(_judge_squares_by_workers(run, timeout))
 
 
 def _workers_left_note(run: LearnerRun) -> str:
-    """Like _left_running_note, but counts the workers instead of naming them
+    """Like left_running_note, but counts the workers instead of naming them
     (their names depend on how many processes the notebook started before)."""
     if not run.left_running:
         return ""
@@ -136,7 +136,7 @@ def _judge_squares_by_workers(run: LearnerRun, timeout: float) -> Verdict:
             message += " (It is still running in the background; restart the kernel to stop it.)"
         return Verdict(False, message)
     if run.error is not None:
-        return Verdict(False, _error_hint(run.error) + left)
+        return Verdict(False, error_hint(run.error) + left)
     value = run.value
     if value is None:
         return Verdict(False, "your function returned None. Did you forget the `return`?" + left)
@@ -171,5 +171,5 @@ def _judge_squares_by_workers(run: LearnerRun, timeout: float) -> Verdict:
         True,
         f"the squares of {SQUARE_NUMBERS[0]}..{SQUARE_NUMBERS[-1]} from {SQUARE_WORKERS} workers: "
         f"tasks.join() returned when every task was done, and each worker ended after its None."
-        + _left_running_note(run),
+        + left_running_note(run),
     )

@@ -25,7 +25,7 @@ from typing import Any, Callable
 from ...runtime.process import SpawnProcess
 from ...runtime.sharedctypes import RawArray, Value
 from ...runtime.synchronize import Lock
-from ._base import LearnerRun, TIMEOUT, Verdict, _left_running_note, _report, _run_learner_code, _trouble
+from ._base import LearnerRun, TIMEOUT, Verdict, left_running_note, report, run_learner_code, find_trouble
 
 __all__ = ["check_deposit", "check_limited"]
 
@@ -105,10 +105,10 @@ def check_deposit(function: Callable[[Any, list], Any], timeout: float = TIMEOUT
     to be lost this time.
     """
     if not callable(function):  # say so, rather than let each child fail to call it
-        _report(_trouble(_run_learner_code(function, timeout), timeout))
+        report(find_trouble(run_learner_code(function, timeout), timeout))
         return
-    run = _run_learner_code(lambda: _run_deposits(function), timeout)
-    _report(_trouble(run, timeout) or _judge_deposits(run))
+    run = run_learner_code(lambda: _run_deposits(function), timeout)
+    report(find_trouble(run, timeout) or _judge_deposits(run))
 
 
 def _run_deposits(function: Callable) -> tuple[int, list[int], list[int | None]]:
@@ -131,7 +131,7 @@ def _run_deposits(function: Callable) -> tuple[int, list[int], list[int | None]]
 
 def _judge_deposits(run: LearnerRun) -> Verdict:
     balance, log, exit_codes = run.value
-    note = _left_running_note(run)
+    note = left_running_note(run)
     expected = sum(sum(deposit_amounts(slot)) for slot in range(DEPOSIT_PROCESSES))
     failed = [code for code in exit_codes if code != 0]
     if failed:
@@ -272,29 +272,29 @@ def check_limited(function: Callable[[Any, list, int], Any], timeout: float = TI
     whose counts it judges.
     """
     if not callable(function):
-        _report(_trouble(_run_learner_code(function, timeout), timeout))
+        report(find_trouble(run_learner_code(function, timeout), timeout))
         return
     for names, limit in LIMITED_RUNS:
         section = Section(names, limit)
-        run = _run_learner_code(lambda: function(section, list(names), limit), timeout)
-        trouble = _trouble(run, timeout)
+        run = run_learner_code(lambda: function(section, list(names), limit), timeout)
+        trouble = find_trouble(run, timeout)
         if trouble is not None:
             if run.timed_out:
                 trouble.message += (
                     " Does every acquire() have its release()? `with slots:` releases the "
                     "semaphore even when the code inside fails."
                 )
-            _report(trouble)
+            report(trouble)
             return
         verdict = _judge_limited(run, section, names, limit)
         if not verdict.passed:
-            _report(verdict)
+            report(verdict)
             return
-    _report(verdict)
+    report(verdict)
 
 
 def _judge_limited(run: LearnerRun, section: Section, names: list[str], limit: int) -> Verdict:
-    note = _left_running_note(run)
+    note = left_running_note(run)
     state, calls, pids = list(section._state), list(section._calls), list(section._pids)
     missing = [name for name, count in zip(names, calls) if count == 0]
     twice = [name for name, count in zip(names, calls) if count > 1]

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from ...runtime import errors
 from ... import tracing
-from ._base import LearnerRun, TIMEOUT, Verdict, _error_hint, _left_running_note, _report, _run_learner_code, _trouble
+from ._base import LearnerRun, TIMEOUT, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
 
 __all__ = ["check_pool_squares", "check_default_chunksize", "check_squares_or_none"]
 
@@ -24,11 +24,11 @@ def check_pool_squares(function: Callable[[list], Any], timeout: float = TIMEOUT
     records show whether the squares were computed by a pool's workers.
     """
     with tracing.trace() as trace:
-        run = _run_learner_code(lambda: function(list(POOL_SQUARES_INPUT)), timeout)
+        run = run_learner_code(lambda: function(list(POOL_SQUARES_INPUT)), timeout)
     if run.error is not None and not run.timed_out:
-        _report(Verdict(False, _pool_error_hint(run.error) + _left_running_note(run)))
+        report(Verdict(False, _pool_error_hint(run.error) + left_running_note(run)))
         return
-    _report(_trouble(run, timeout) or _judge_pool_squares(run, trace.tasks))
+    report(find_trouble(run, timeout) or _judge_pool_squares(run, trace.tasks))
 
 
 def _pool_error_hint(error: BaseException) -> str:
@@ -52,12 +52,12 @@ def _pool_error_hint(error: BaseException) -> str:
             f"your function raised PoolTerminatedError: {message}. Leaving a `with ctx.Pool(...)` "
             f"block terminates the pool: get the results (map, or .get()) inside the block."
         )
-    return _error_hint(error)
+    return error_hint(error)
 
 
 def _judge_pool_squares(run: LearnerRun, tasks: list) -> Verdict:
     value = run.value
-    note = _left_running_note(run)
+    note = left_running_note(run)
     expected = [x * x for x in POOL_SQUARES_INPUT]
     if value is None:
         return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
@@ -123,8 +123,8 @@ def pool_default_chunksize(items: int, processes: int) -> int:
 def check_default_chunksize(function: Callable[[int, int], Any], timeout: float = TIMEOUT) -> None:
     """Chapter 5: `function(items, processes)` returns the chunksize that
     `Pool.map` uses by default for `items` items on `processes` workers."""
-    run = _run_learner_code(lambda: [function(n, p) for n, p in CHUNKSIZE_CASES], timeout)
-    _report(_trouble(run, timeout) or _judge_default_chunksize(run.value))
+    run = run_learner_code(lambda: [function(n, p) for n, p in CHUNKSIZE_CASES], timeout)
+    report(find_trouble(run, timeout) or _judge_default_chunksize(run.value))
 
 
 def _judge_default_chunksize(answers: list) -> Verdict:
@@ -188,7 +188,7 @@ def check_squares_or_none(function: Callable[[list], Any], timeout: float = TIME
     """Chapter 5: `function(numbers)` returns the square of each number, computed
     by the notebook's `fragile_square` in a pool, with None for the number
     whose task crashed its worker: [100, 121, 144, None, 196, 225]."""
-    run = _run_learner_code(lambda: function(list(FRAGILE_INPUT)), timeout)
+    run = run_learner_code(lambda: function(list(FRAGILE_INPUT)), timeout)
     if run.error is not None and not run.timed_out:
         if isinstance(run.error, errors.WorkerDiedError):
             message = (
@@ -199,14 +199,14 @@ def check_squares_or_none(function: Callable[[list], Any], timeout: float = TIME
             )
         else:
             message = _pool_error_hint(run.error)
-        _report(Verdict(False, message + _left_running_note(run)))
+        report(Verdict(False, message + left_running_note(run)))
         return
-    _report(_trouble(run, timeout) or _judge_squares_or_none(run))
+    report(find_trouble(run, timeout) or _judge_squares_or_none(run))
 
 
 def _judge_squares_or_none(run: LearnerRun) -> Verdict:
     value = run.value
-    note = _left_running_note(run)
+    note = left_running_note(run)
     expected = [None if x == FRAGILE_NUMBER else x * x for x in FRAGILE_INPUT]
     crashed = FRAGILE_INPUT.index(FRAGILE_NUMBER)
     if value is None:

@@ -9,7 +9,7 @@ import time
 from typing import Any, Callable
 
 from ...runtime import errors
-from ._base import LearnerRun, TIMEOUT, Verdict, _error_hint, _left_running_note, _report, _run_learner_code, _trouble
+from ._base import LearnerRun, TIMEOUT, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
 
 __all__ = ["check_answer_or_late", "check_outcomes"]
 
@@ -33,7 +33,7 @@ def check_answer_or_late(function: Callable[[float], Any], timeout: float = TIME
             outcomes.append((function(delay), time.monotonic() - began))
         return outcomes
 
-    run = _run_learner_code(both, timeout)
+    run = run_learner_code(both, timeout)
     if run.error is not None and not run.timed_out:
         if isinstance(run.error, (errors.TimeoutError, multiprocessing.TimeoutError)):
             message = (
@@ -43,15 +43,15 @@ def check_answer_or_late(function: Callable[[float], Any], timeout: float = TIME
                 f"`except mp.TimeoutError:`."
             )
         else:
-            message = _error_hint(run.error)
-        _report(Verdict(False, message + _left_running_note(run)))
+            message = error_hint(run.error)
+        report(Verdict(False, message + left_running_note(run)))
         return
-    _report(_trouble(run, timeout) or _judge_answer_or_late(run))
+    report(find_trouble(run, timeout) or _judge_answer_or_late(run))
 
 
 def _judge_answer_or_late(run: LearnerRun) -> Verdict:
     (quick, _), (slow, slow_took) = run.value
-    note = _left_running_note(run)
+    note = left_running_note(run)
     for value in (quick, slow):
         if hasattr(value, "get") and hasattr(value, "ready"):
             return Verdict(
@@ -113,25 +113,25 @@ def check_outcomes(function: Callable[[list], Any], timeout: float = TIMEOUT) ->
     executor and returns, in the order of the numbers, each call's result, or
     the exception it raised: [2.0, ValueError('math domain error'), 3.0, 0.5]."""
     first, *others = OUTCOMES_INPUT
-    run = _run_learner_code(lambda: function([_LateInt(first), *others]), timeout)
+    run = run_learner_code(lambda: function([_LateInt(first), *others]), timeout)
     if run.error is not None and not run.timed_out and isinstance(run.error, ValueError):
-        _report(
+        report(
             Verdict(
                 False,
                 f"your function raised ValueError: {run.error}. That is the error of sqrt(-1): "
                 f"future.result() raises the call's exception again, here, and so does "
                 f"executor.map(). Catch it (try/except around result()), or ask "
                 f"future.exception(), which returns it (None if the call succeeded)."
-                + _left_running_note(run),
+                + left_running_note(run),
             )
         )
         return
-    _report(_trouble(run, timeout) or _judge_outcomes(run))
+    report(find_trouble(run, timeout) or _judge_outcomes(run))
 
 
 def _judge_outcomes(run: LearnerRun) -> Verdict:
     value = run.value
-    note = _left_running_note(run)
+    note = left_running_note(run)
     failing = OUTCOMES_INPUT.index(-1)
     if value is None:
         return Verdict(False, "your function returned None. Did you forget the `return`?" + note)

@@ -8,7 +8,7 @@ import time
 from typing import Any, Callable
 
 from ...runtime import errors
-from ._base import LearnerRun, Verdict, _error_hint, _left_running_note, _report, _run_learner_code, _trouble
+from ._base import LearnerRun, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
 
 __all__ = ["check_safe_results", "check_failure_predictions"]
 
@@ -43,9 +43,9 @@ def check_safe_results(function: Callable[[list], Any], timeout: float = SAFE_TI
         value = function(list(SAFE_INPUT))
         return value, time.monotonic() - began
 
-    run = _run_learner_code(timed if callable(function) else function, timeout)
+    run = run_learner_code(timed if callable(function) else function, timeout)
     if run.timed_out:
-        _report(
+        report(
             Verdict(
                 False,
                 f"your function was still running after {timeout:g} s, so the checker stopped its "
@@ -53,14 +53,14 @@ def check_safe_results(function: Callable[[list], Any], timeout: float = SAFE_TI
                 f"(and so do a pool's map(), close() + join(), and an executor's `with` block, which "
                 f"waits for its tasks). Give each get() a timeout: result.get(timeout={SAFE_WAIT}); "
                 f"then leave the `with ctx.Pool(2)` block, which terminates the pool and the "
-                f"task that hangs." + _left_running_note(run),
+                f"task that hangs." + left_running_note(run),
             )
         )
         return
     if run.error is not None:
-        _report(Verdict(False, _safe_error_hint(run.error) + _left_running_note(run)))
+        report(Verdict(False, _safe_error_hint(run.error) + left_running_note(run)))
         return
-    _report(_trouble(run, timeout) or _judge_safe_results(run))
+    report(find_trouble(run, timeout) or _judge_safe_results(run))
 
 
 def _safe_error_hint(error: BaseException) -> str:
@@ -83,7 +83,7 @@ def _safe_error_hint(error: BaseException) -> str:
             f"your function raised PoolTerminatedError: {error}. Leaving a `with ctx.Pool(...)` "
             f"block terminates the pool: get every result inside the block."
         )
-    return _error_hint(error)
+    return error_hint(error)
 
 
 def _describe(value: Any) -> str:
@@ -92,7 +92,7 @@ def _describe(value: Any) -> str:
 
 def _judge_safe_results(run: LearnerRun) -> Verdict:
     value, took = run.value
-    note = _left_running_note(run)
+    note = left_running_note(run)
     negative, hanging = SAFE_INPUT.index(-1), SAFE_INPUT.index(0)
     if value is None:
         return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
@@ -268,7 +268,7 @@ def _normalized(answer: Any) -> str | None:
 def check_failure_predictions(predictions: dict) -> None:
     """Chapter 7: for each scenario of FAILURE_CASES, predict what the parent
     sees, as one of FAILURE_CHOICES; `...` marks a scenario not answered yet."""
-    _report(_judge_failure_predictions(predictions))
+    report(_judge_failure_predictions(predictions))
 
 
 def _judge_failure_predictions(predictions: Any) -> Verdict:

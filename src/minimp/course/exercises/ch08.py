@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from ._base import LearnerRun, TIMEOUT, Verdict, _report, _run_learner_code, _trouble
+from ._base import LearnerRun, TIMEOUT, Verdict, report, run_learner_code, find_trouble
 
 __all__ = ["check_amdahl", "check_parallel_fraction"]
 
@@ -21,10 +21,10 @@ def amdahl_speedup(p: float, n: int) -> float:
 
 
 def _run_on_cases(function: Any, cases: list, timeout: float) -> LearnerRun:
-    """Call the learner's function on each case (or let _run_learner_code say it is no function)."""
+    """Call the learner's function on each case (or let run_learner_code say it is no function)."""
     if not callable(function):
-        return _run_learner_code(function, timeout)
-    return _run_learner_code(lambda: [function(*case) for case in cases], timeout)
+        return run_learner_code(function, timeout)
+    return run_learner_code(lambda: [function(*case) for case in cases], timeout)
 
 
 def _close(answers: list, expected: list) -> bool:
@@ -49,7 +49,7 @@ AMDAHL_CASES = [(0.9, 8), (0.5, 2), (0.99, 64), (0.75, 4), (0.2, 16), (0.9, 1)]
 def check_amdahl(function: Callable[[float, int], Any], timeout: float = TIMEOUT) -> None:
     """Chapter 8: `function(p, n)` returns Amdahl's speedup, 1 / ((1 - p) + p / n)."""
     run = _run_on_cases(function, AMDAHL_CASES, timeout)
-    _report(_trouble(run, timeout) or _judge_amdahl(run.value))
+    report(find_trouble(run, timeout) or _judge_amdahl(run.value))
 
 
 def _judge_amdahl(answers: list) -> Verdict:
@@ -112,7 +112,7 @@ def check_parallel_fraction(function: Callable[[float, int], Any], timeout: floa
     """Chapter 8: `function(speedup, n)` returns p = (1 - 1/S) / (1 - 1/n), the
     parallel share that a speedup S measured on n workers implies."""
     run = _run_on_cases(function, FRACTION_CASES, timeout)
-    _report(_trouble(run, timeout) or _judge_parallel_fraction(run.value))
+    report(find_trouble(run, timeout) or _judge_parallel_fraction(run.value))
 
 
 def _judge_parallel_fraction(answers: list) -> Verdict:

@@ -10,12 +10,12 @@ from ._base import (
     PROCESS_CLASSES,
     TIMEOUT,
     Verdict,
-    _called_before_last,
-    _calls_recorded,
-    _left_running_note,
-    _report,
-    _run_learner_code,
-    _trouble,
+    called_before_last,
+    calls_recorded,
+    left_running_note,
+    report,
+    run_learner_code,
+    find_trouble,
 )
 
 __all__ = ["check_primer_exit_codes", "check_both_messages"]
@@ -39,7 +39,7 @@ PRIMER_EXIT_CODES: dict[str, tuple[int, str]] = {
 
 def check_primer_exit_codes(predictions: dict) -> None:
     """Chapter 9: the exit code of each of the primer's programs on the standard library."""
-    _report(_judge_primer_exit_codes(predictions))
+    report(_judge_primer_exit_codes(predictions))
 
 
 def _judge_primer_exit_codes(predictions: Any) -> Verdict:
@@ -73,14 +73,14 @@ def check_both_messages(function: Callable[[], Any], timeout: float = TIMEOUT) -
     """Chapter 9: `function()` runs the primer's two workers and returns both their
     messages, read before the workers are joined (the checker records the order
     of the get() and join() calls)."""
-    with _calls_recorded(GETS_AND_JOINS) as calls:
-        run = _run_learner_code(function, timeout)
+    with calls_recorded(GETS_AND_JOINS) as calls:
+        run = run_learner_code(function, timeout)
     if run.timed_out:
-        _report(Verdict(False, f"your function did not return within {timeout:g} s. A get() with nothing left "
+        report(Verdict(False, f"your function did not return within {timeout:g} s. A get() with nothing left "
                                f"in the queue waits for ever: call get() once per message a worker put(), "
-                               f"no more." + _left_running_note(run)))  # fmt: skip
+                               f"no more." + left_running_note(run)))  # fmt: skip
         return
-    _report(_trouble(run, timeout) or _judge_both_messages(run.value, calls, _left_running_note(run)))
+    report(find_trouble(run, timeout) or _judge_both_messages(run.value, calls, left_running_note(run)))
 
 
 def _judge_both_messages(value: Any, calls: list[str], note: str) -> Verdict:
@@ -96,7 +96,7 @@ def _judge_both_messages(value: Any, calls: list[str], note: str) -> Verdict:
                        + note)  # fmt: skip
     if list(value) != [MESSAGE, MESSAGE]:
         return Verdict(False, f"expected [{MESSAGE!r}, {MESSAGE!r}], got {value!r:.120}" + note)
-    if _called_before_last("join", "get", calls):
+    if called_before_last("join", "get", calls):
         return Verdict(False, "both messages, but you joined a worker before reading them all, as the primer does. "
                               "With the standard library, a child whose message is big cannot exit until the "
                               "message is read, and that join() waits for ever (chapter 3). get() every message "

@@ -6,7 +6,7 @@ import concurrent.futures
 import threading
 from typing import Any, Callable
 
-from ._base import TIMEOUT, LearnerRun, Verdict, _error_hint, _left_running_note, _report, _run_learner_code, _trouble
+from ._base import TIMEOUT, LearnerRun, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
 
 __all__ = ["check_total_with", "check_across_machines"]
 
@@ -63,11 +63,11 @@ def check_total_with(function: Callable[[concurrent.futures.Executor], Any], tim
                 outcomes.append((name, value, watched.submits, watched.maps))
         return outcomes
 
-    run = _run_learner_code(both, timeout)
+    run = run_learner_code(both, timeout)
     if run.error is not None and not run.timed_out:
-        _report(Verdict(False, _total_error_hint(run.error) + _left_running_note(run)))
+        report(Verdict(False, _total_error_hint(run.error) + left_running_note(run)))
         return
-    _report(_trouble(run, timeout) or _judge_total_with(run))
+    report(find_trouble(run, timeout) or _judge_total_with(run))
 
 
 def _total_error_hint(error: BaseException) -> str:
@@ -83,11 +83,11 @@ def _total_error_hint(error: BaseException) -> str:
             f"your function raised RuntimeError: {message}. Do not shut down the executor you "
             f"were given (no `with executor:`): whoever made it stops it."
         )
-    return _error_hint(error)
+    return error_hint(error)
 
 
 def _judge_total_with(run: LearnerRun) -> Verdict:
-    note = _left_running_note(run)
+    note = left_running_note(run)
     for name, value, submits, maps in run.value:
         if value is None:
             return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
@@ -189,7 +189,7 @@ ACROSS_MACHINES_HINTS = {
 def check_across_machines(answers: Any) -> None:
     """Chapter 10: a dict that says, for each of ACROSS_MACHINES' keys, whether it
     "works", "fails" or is "slow" when the workers are on other machines."""
-    _report(_judge_across_machines(answers))
+    report(_judge_across_machines(answers))
 
 
 def _judge_across_machines(answers: Any) -> Verdict:
