@@ -10,21 +10,18 @@ a widget in Jupyter, a line of text on stderr in a terminal. Drawing bars
 is not the lesson, so minimp borrows a well-kept library for it; what is
 minimp's is *when* the bar moves::
 
-    caller's thread                       the pool's result loop (pool.py)
+    caller's thread                        the pool's thread (loop.py)
     pool.map(f, xs, progress=True)
-      progress_bar(...)  checks the argument
-      _queue(...)        queues the jobs ──▶ a job ends: _finish(job)
-      bar.show()         the bar appears       1. bar.ended(its tasks);
-      result.get() ... waits ...                  the last one closes the bar
-                                       ◀────── 2. its results are delivered
+      Call(...)      checks the argument, makes the bar
+      queue(jobs)    ─────────────────────▶ a job ends: job_ended(job) (results.py)
+      bar.show()     the bar appears          1. bar.ended(its tasks): the last closes it
+      result.get() ... waits ...  ◀────────── 2. its results are delivered
 
-The bar moves a job (a chunk of tasks) at a time, by the number of tasks
-that ended, failed ones included: they are over too. A task whose worker
-crashed, or that the pool's end (`terminate()`, a broken executor) failed,
-ends the same way; a future cancelled before it ran ends when the result
-loop comes to it and skips it (`Pool._pack`). So the bar always closes,
-exactly once, when the call's last task has ended, and before the caller
-gets the last result. A call of no tasks shows a bar that is closed at once.
+The bar moves a job at a time, by the tasks that ended, failed ones
+included: a crash, `terminate()` or a broken executor ends tasks too, and a
+future cancelled before it ran ends when its job is packed (jobs.py). So
+the bar closes exactly once, when the last task has ended, before the
+caller gets the last result; a call of no tasks shows a closed bar.
 
 For futures from `submit()` there is no `progress=`: each one ends on its
 own, so wrap the loop that waits for them instead, as the chapter does::
@@ -74,10 +71,10 @@ class ProgressBar:
 
     It is shown from the caller's thread once the call's tasks are queued
     (in Jupyter, a widget appears in the cell that displays it), so a call
-    the pool refuses shows no bar. Tasks may end before that (the result
-    loop starts on them at once): `ended()` counts them, and `show()` starts
+    the pool refuses shows no bar. Tasks may end before that (the pool's
+    thread starts on them at once): `ended()` counts them, and `show()` starts
     the bar where the call already is. A lock guards the count and the bar:
-    the result loop calls `ended()` while the caller calls `show()` (and
+    the pool's thread calls `ended()` while the caller calls `show()` (and
     `terminate()` may end the last tasks from the caller's thread).
     """
 

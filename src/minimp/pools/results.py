@@ -2,22 +2,21 @@
 
 `apply_async` returns an AsyncResult, `map_async` a MapResult, `imap` an
 iterator, `submit` a `concurrent.futures.Future`. Each is a box that the
-pool's result loop (pool.py) fills in, from its own thread, when the
-outcomes of the tasks arrive; the caller waits on it with `get()`,
+pool's thread (loop.py) fills in when the tasks' outcomes arrive, all
+through one function, `job_ended`; the caller waits on it with `get()`,
 `wait()`, `next()` or `result()`::
 
-    caller thread                     the pool's result loop
+    caller's thread                   the pool's thread
     r = pool.apply_async(f, (1,))
-    r.get()  ... waits ...     ◀───── r._deliver(ok=True, value=2)
+    r.get()  ... waits ...     ◀───── job_ended(job, [2], {}) → r._task_ended(0, True, 2)
     → 2
 
-Each has an `id`, the same number the trace uses: for `apply_async` and
-`submit` the task's id; for a map, the call's id, which its tasks'
-records share.
+Each has an `id`, the number a trace uses: for `apply_async` and `submit`
+the task's id; for a map the call's, which its tasks' records share.
 
 Unlike the standard library, waiting is interruptible everywhere: an
 interrupt (Ctrl-C, the kernel's stop button) while you wait terminates the
-pool, so no worker is left running the rest of the work, and re-raises
+pool, so no worker goes on with work nobody waits for, and re-raises
 KeyboardInterrupt.
 
 Read next: `pools/futures.py`, the same workers behind `concurrent.futures`.
