@@ -1,38 +1,36 @@
 """Start methods: how a new process comes to exist, by fork or by spawn.
 
-**fork** (`os.fork()`) makes the child a copy of the parent: its memory, open
-files and imported modules. The child goes on from where the parent was, calls
-the Process's `run()` and exits; nothing is pickled. Fast, but the copy includes
-whatever other threads were doing: a lock that one of them held at that moment
-stays locked in the child for ever.
+**fork** (`os.fork()`) makes the child a copy of the parent: its memory, open files and
+imported modules. The child goes on from where the parent was, calls the Process's
+`run()` and exits; nothing is pickled. Fast, but the copy includes whatever other
+threads were doing: a lock that one of them held at that moment stays locked in the
+child for ever.
 
-**spawn** starts a fresh interpreter (`python -c "...spawn_child(...)"`) that
-shares nothing with the parent but what is passed to it: the Process object,
-pickled into a pipe, and the file descriptors it needs (listed while pickling,
-see serialize.py)::
+**spawn** starts a fresh interpreter (`python -c "...spawn_child(...)"`) that shares
+nothing with the parent but what is passed to it: the Process object, pickled into a
+pipe, and the file descriptors it needs (listed while pickling, see serialize.py)::
 
     parent                                    child
     pickle(Process) ──▶ data pipe ──────────▶ spawn_child(): unpickle it
     Popen(python -c ..., pass_fds=[...]) ───▶ process._bootstrap()  → exit code
 
 Either way the child holds the write end of an *exit pipe* until it dies, so the
-parent's end (`Process.sentinel`) becomes readable exactly when the child exits;
-and it can read the parent's *alive pipe*, which ends when the parent dies
-(`parent_process().sentinel`). So either side waits for the other with poll(2),
-not on a timer.
+parent's end (`Process.sentinel`) becomes readable exactly when the child exits; and it
+can read the parent's *alive pipe*, which ends when the parent dies
+(`parent_process().sentinel`). So either side waits for the other with poll(2), not on
+a timer.
 
-The default is what the running Python's `multiprocessing` uses: fork on Linux
-up to Python 3.13, spawn on macOS. From 3.14 Linux defaults to forkserver (a
-clean process forks the children, so that none inherits a big parent's threads);
-minimp has no forkserver and uses spawn instead, which gives the same guarantee.
+The default is what the running Python's `multiprocessing` uses: fork on Linux up to
+Python 3.13, spawn on macOS. From 3.14 Linux defaults to forkserver (a clean process
+forks the children, so that none inherits a big parent's threads); minimp has no
+forkserver and uses spawn instead, which gives the same guarantee.
 
-Python 3.12 and newer warn ("DeprecationWarning: This process is multi-threaded,
-use of fork() may lead to deadlocks in the child") when a process with threads
-forks, as a Jupyter kernel's always does. minimp leaves this true warning on
-(the default filters hide it in notebooks, as Python blames minimp's code), and
-the chapters choose their start method explicitly. To lower the risk, a forked
-minimp child never touches the kernel's output objects: output.py gives it
-fresh stdout and stderr first.
+Python 3.12 and newer warn ("DeprecationWarning: This process is multi-threaded, use of
+fork() may lead to deadlocks in the child") when a process with threads forks, as a
+Jupyter kernel's always does. minimp leaves this true warning on (the default filters
+hide it in notebooks, as Python blames minimp's code), and the chapters choose their
+start method explicitly. To lower the risk, a forked minimp child never touches the
+kernel's output objects: output.py gives it fresh stdout and stderr first.
 
 Read next: `runtime/serialize.py`, how the Process object is pickled for spawn.
 """
@@ -48,6 +46,11 @@ from . import serialize
 from .connection import Connection
 from .output import ChildOutput, whole_lines
 
+TYPE_CHECKING = False  # type names for readers and checkers, not imported when running
+if TYPE_CHECKING:
+    from subprocess import Popen
+    from .process import Process
+
 __all__ = ["get_start_method", "set_start_method", "get_all_start_methods", "launch", "spawn_child"]
 
 METHODS = ("fork", "spawn")
@@ -57,8 +60,7 @@ METHODS = ("fork", "spawn")
 
 
 def _platform_default() -> str:
-    # Not Linux: spawn (macOS since Python 3.8; Windows has nothing else). Linux from Python 3.14:
-    # the standard library's forkserver, for which minimp uses spawn (see the docstring).
+    # spawn off Linux (macOS since 3.8; Windows has no fork); from 3.14, Linux's forkserver.
     return "fork" if sys.platform == "linux" and sys.version_info < (3, 14) else "spawn"
 
 
@@ -105,16 +107,14 @@ _alive: tuple[int, int] | None = None  # this process's alive pipe, made on firs
 _exit_fd: int | None = None  # in a child: the write end of our own exit pipe
 
 
-def launch(process, method: str):
-    """Start `process` with `method`; return (child, sentinel, output): a Popen or a
-    ForkedChild, the read end of the exit pipe, and the child's ChildOutput."""
+def launch(process: Process, method: str) -> tuple[ForkedChild | Popen, int, ChildOutput]:
+    """Start `process` with `method`; return the child, its exit pipe's read end, its output."""
     return _spawn(process) if method == "spawn" else _fork(process)
 
 
 def _pipes_for_a_child() -> tuple[int, int, int, ChildOutput]:
-    """What every child gets, by either method (made under _launch_lock): the read end of our
-    alive pipe; its own exit pipe, whose write end the parent closes once the child holds it;
-    and its stdout and stderr (output.py)."""
+    """What every child gets, by either method: the read end of our alive pipe, its own exit
+    pipe (the parent closes the write end once the child holds it), and its output (output.py)."""
     output = ChildOutput()
     exit_r, exit_w = os.pipe()
     return _alive_read_end(), exit_r, exit_w, output
@@ -130,7 +130,7 @@ def _alive_read_end() -> int:
 # -- fork ---------------------------------------------------------------------------
 
 
-def _fork(process) -> tuple[ForkedChild, int, ChildOutput]:
+def _fork(process: Process) -> tuple[ForkedChild, int, ChildOutput]:
     with _launch_lock:
         alive_r, exit_r, exit_w, output = _pipes_for_a_child()
         output.before_fork()
@@ -148,7 +148,7 @@ def _fork(process) -> tuple[ForkedChild, int, ChildOutput]:
     return ForkedChild(pid), exit_r, output
 
 
-def _run_forked_child(process, output: ChildOutput, exit_w: int, alive_r: int) -> None:
+def _run_forked_child(process: Process, output: ChildOutput, exit_w: int, alive_r: int) -> None:
     """In the forked child: drop what belongs to the parent, run the process, exit."""
     global _alive, _exit_fd, _launch_lock
     exitcode = 1
@@ -171,8 +171,8 @@ def _run_forked_child(process, output: ChildOutput, exit_w: int, alive_r: int) -
 
 
 class ForkedChild:
-    """A forked child as its parent sees it, with the methods of `subprocess.Popen`
-    that Process uses (pid, poll, wait, send_signal): a forked and a spawned child look alike."""
+    """A forked child as its parent sees it, with the Popen methods Process uses: pid, poll,
+    wait and send_signal. So a forked and a spawned child look alike."""
 
     def __init__(self, pid: int):
         self.pid = pid
@@ -180,8 +180,7 @@ class ForkedChild:
         self._reaping = threading.Lock()
 
     def poll(self) -> int | None:
-        # If another thread is reaping it right now, the code is not known yet (as with Popen).
-        if self._reaping.acquire(blocking=False):
+        if self._reaping.acquire(blocking=False):  # else another thread is reaping it (as Popen)
             try:
                 self._waitpid(os.WNOHANG)
             finally:
@@ -194,7 +193,8 @@ class ForkedChild:
         return self.returncode
 
     def _waitpid(self, flags: int) -> None:
-        # Under _reaping: of two threads racing to waitpid(), the loser would report 0 for a crash.
+        # Under _reaping: of two threads racing to waitpid(), the loser would get
+        # ChildProcessError, and report 0 for a crash.
         if self.returncode is None:
             try:
                 pid, status = os.waitpid(self.pid, flags)
@@ -212,7 +212,7 @@ class ForkedChild:
 # -- spawn: the parent's side -----------------------------------------------------
 
 
-def _spawn(process):
+def _spawn(process: Process) -> tuple[Popen, int, ChildOutput]:
     import subprocess  # here, not at the top: only a parent that spawns needs it
 
     # Pickle first: an unpicklable target or argument fails here, in the caller, before any child exists.
@@ -246,7 +246,7 @@ def _spawn(process):
     return child, exit_r, output
 
 
-def _pickle_process(process) -> tuple[bytes, list[int]]:
+def _pickle_process(process: Process) -> tuple[bytes, list[int]]:
     """Pickle `process` for the child; if that fails, say which part cannot be pickled."""
     try:
         return serialize.pickle_for_child(process)
@@ -261,11 +261,9 @@ def _pickle_process(process) -> tuple[bytes, list[int]]:
         except Exception:
             culprit = f"{label} ({part!r:.60})"
             break
-    message = (
-        f"cannot start {process.name} with the spawn start method: {culprit} "
-        f"cannot be pickled ({error}). Under spawn, the child receives everything "
-        f"it needs as a pickle; pass picklable values, or use the fork start method."
-    )
+    message = (f"cannot start {process.name} with the spawn start method: {culprit} cannot be pickled "
+               f"({error}). Under spawn, the child receives everything it needs as a pickle; pass "
+               f"picklable values, or use the fork start method.")
     try:
         better = type(error)(message)  # keep the exception type pickle raised
     except Exception:
@@ -274,8 +272,7 @@ def _pickle_process(process) -> tuple[bytes, list[int]]:
 
 
 def _send_to_child(data: Connection, payload: bytes) -> None:
-    # What the child must know before it can unpickle the process: where
-    # to import modules from. Then the process itself.
+    # First what the child needs to unpickle the process (where to import from), then the process.
     setup = {"sys_path": sys.path, "sys_argv": sys.argv, "start_method": "spawn"}
     try:
         data.send_bytes(pickle.dumps(setup))
