@@ -89,8 +89,8 @@ class Process:
         self._check_creator("can only start a process object created by current process")
         if _current.daemon:
             raise AssertionError(f"daemonic processes are not allowed to have children: {_current.name} is "
-                                 f"a daemon (terminated with no chance to stop its own children); start "
-                                 f"{self._name} from a process that is not")
+                                 f"a daemon, and its children would be orphaned when it is terminated; "
+                                 f"start {self._name} from a process that is not a daemon")
         _collect_exited_children()
         method = self._start_method or start.get_start_method()
         self._child, self._sentinel, self._output = start.launch(self, method)
@@ -101,8 +101,8 @@ class Process:
         _children.add(self)
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait until the child exits, or `timeout` seconds pass. Returns None
-        either way; check `exitcode` (None: still running)."""
+        """Wait until the child exits, or `timeout` seconds pass. Returns None either way;
+        check `exitcode` (None: still running)."""
         self._check_closed()
         self._check_creator("can only join a child process")
         if self._child is None:
@@ -155,7 +155,8 @@ class Process:
 
     def _check_creator(self, refusal: str) -> None:
         if self._parent_pid != os.getpid():
-            who = "the running process itself" if self is _current else f"a child of process {self._parent_pid}"
+            who = "this very process" if self is _current else (
+                f"a child of process {self._parent_pid}, not of this one ({os.getpid()})")
             raise AssertionError(f"{refusal}: {self._name} is {who}; only the process that created a "
                                  f"Process object may start, join or test it")
 
@@ -168,7 +169,7 @@ class Process:
     @name.setter
     def name(self, name: str) -> None:
         if not isinstance(name, str):
-            raise AssertionError(f"name must be a string: got {name!r}, a {type(name).__name__}")
+            raise AssertionError(f"name must be a string: got {name!r} ({type(name).__name__})")
         self._name = name
 
     @property
@@ -199,8 +200,8 @@ class Process:
 
     @property
     def sentinel(self) -> int:
-        """A file descriptor that becomes readable when the child exits;
-        wait on several with `minimp.connection.wait([...])`."""
+        """A file descriptor that becomes readable when the child exits; wait on several
+        with `minimp.connection.wait([...])`."""
         self._check_closed()
         if self._child is None:
             raise ValueError("process not started")
@@ -219,33 +220,29 @@ class Process:
         else:
             exitcode = self._child.poll()
             status = "started" if exitcode is None else "stopped"
-        info = [type(self).__name__, f"name={self._name!r}"]
-        if self._child is not None:
-            info.append(f"pid={self._child.pid}")
-        info += [f"parent={self._parent_pid}", status]
-        if exitcode is not None:
-            info.append(f"exitcode={_SIGNAL_NAMES.get(exitcode, exitcode)}")
-        if self._daemon:
-            info.append("daemon")
-        return f"<{' '.join(info)}>"
+        name = f"{type(self).__name__} name={self._name!r}"
+        pid = "" if self._child is None else f" pid={self._child.pid}"
+        code = "" if exitcode is None else f" exitcode={_SIGNAL_NAMES.get(exitcode, exitcode)}"
+        daemon = " daemon" if self._daemon else ""
+        return f"<{name}{pid} parent={self._parent_pid} {status}{code}{daemon}>"
 
     def __getstate__(self) -> dict:
-        # Under spawn the Process object itself travels to the child; its handles on the child stay behind.
-        parents_only = ("_sentinel", "_output", "_close_sentinel")
-        state = {key: value for key, value in self.__dict__.items() if key not in parents_only}
+        # Under spawn the Process object itself travels to the child; its handles on the
+        # child (a Popen, the sentinel, the output) stay behind.
+        state = {key: value for key, value in self.__dict__.items()
+                 if key not in ("_sentinel", "_output", "_close_sentinel")}
         state["_child"] = None
         return state
 
     # -- in the child ---------------------------------------------------------------
 
     def _bootstrap(self, parent_sentinel: int) -> int:
-        """Run in the new child by start.py: become the current process, call run(), and turn
-        what happened into an exit code."""
+        """Run in the new child by start.py: become the current process, call run(), and
+        turn what happened into an exit code."""
         global _current, _parent, _children, _counter
         _current = self
         _parent = _ParentProcess(self._parent_name, self._parent_pid, parent_sentinel)
-        _children = set()
-        _counter = itertools.count(1)
+        _children, _counter = set(), itertools.count(1)
         try:
             try:
                 self.run()
@@ -260,6 +257,7 @@ class Process:
                 exitcode = 1
         except BaseException:
             import traceback  # only a child that fails needs it
+
             exitcode = 1
             sys.stderr.write(f"Process {self.name}:\n")
             traceback.print_exc()
