@@ -1,28 +1,26 @@
 """Pipe and Connection: framed messages between two processes.
 
 A pipe (`os.pipe`) or a pair of connected sockets (`socket.socketpair`) is a byte
-stream: the reader sees bytes, not messages. A Connection turns the stream into
-messages with *framing*: every message is sent as an 8-byte length followed by
-that many bytes::
+stream: the reader sees bytes, not messages. A Connection turns the stream into messages
+with *framing*: every message is sent as an 8-byte length followed by that many bytes::
 
     send(obj) ─ pickle ─▶ [ length: 8 bytes, big-endian ][ payload ... ] ─▶ pipe
     pipe ─▶ read 8 bytes ─▶ read exactly `length` bytes ─ unpickle ─▶ recv()
 
 `send_bytes`/`recv_bytes` move raw bytes; `send`/`recv` pickle objects with
-`serialize.py` first. `poll(timeout)` and `wait(...)` ask the kernel, with
-poll(2), whether a read would find data (or the end of the stream).
+`serialize.py` first. `poll(timeout)` and `wait(...)` ask the kernel, with poll(2),
+whether a read would find data (or the end of the stream).
 
-Unlike `multiprocessing.connection`, a Connection reaches a child only when the
-child is started (as an argument of the Process, say); sending one through
-another pipe or queue raises RuntimeError. (The standard library allows it,
-through a helper server listening on a socket; minimp has no listening sockets.)
-Two speed-ups, at the bottom of this module, are not the lesson: a small frame
-is written with one system call, and a large payload is read straight into the
-bytes object returned, without growing a copy chunk by chunk.
+Unlike `multiprocessing.connection`, a Connection reaches a child only when the child
+is started (as an argument of the Process, say); sending one through another pipe or
+queue raises RuntimeError. (The standard library allows it, through a helper server
+listening on a socket; minimp has no listening sockets.) Two speed-ups, at the bottom
+of this module, are not the lesson: a small frame is written with one system call, and
+a large payload is read straight into one buffer, without growing a copy chunk by chunk.
 
-Limits: a Connection is not thread-safe: two threads sending at once may
-interleave their frames. A send interrupted half-way (KeyboardInterrupt) leaves
-a broken frame in the pipe; the other end will fail or hang on it.
+Limits: a Connection is not thread-safe: two threads sending at once may interleave
+their frames. A send interrupted half-way (KeyboardInterrupt) leaves a broken frame in
+the pipe; the other end will fail or hang on it.
 
 Read next: `runtime/queues.py`, a queue many processes can share.
 """
@@ -102,18 +100,15 @@ class Connection:
         return serialize.loads(self._recv_frame())
 
     def recv_bytes(self, maxlength: int | None = None) -> bytes:
-        """Receive one message as bytes.
-
-        A message longer than `maxlength` raises OSError and, as in the standard
-        library, this end can no longer receive (the stream cannot be resynchronised).
-        """
+        """Receive one message as bytes. A message longer than `maxlength` raises OSError
+        and, as in the standard library, this end can no longer receive."""
         self._check("recv")
         if maxlength is not None and maxlength < 0:
             raise ValueError("negative maxlength")
         size = self._recv_header()
         if maxlength is not None and size > maxlength:
-            # The rest of the message is still in the pipe: this end can never
-            # read again. It can still send, if it is a duplex end.
+            # The rest of the message is still in the pipe, so the stream cannot be
+            # resynchronised: this end can never read again, but a duplex end can still send.
             if self._writable:
                 self._readable = False
             else:
@@ -122,11 +117,8 @@ class Connection:
         return _read_exactly(self._fd, size)
 
     def recv_bytes_into(self, buf, offset: int = 0) -> int:
-        """Receive one message into the writable buffer `buf` at byte `offset`.
-
-        Returns the message's size. If it does not fit, raises BufferTooShort
-        holding the whole message.
-        """
+        """Receive one message into the writable buffer `buf` at byte `offset`; return its
+        size. If it does not fit, raises BufferTooShort holding the whole message."""
         self._check("recv")
         with memoryview(buf) as view:
             view = view.cast("B")
@@ -165,8 +157,8 @@ class Connection:
         return self._writable
 
     def close(self, _close=os.close) -> None:
-        # _close is bound early so that __del__ still works while the
-        # interpreter shuts down and module globals are being cleared.
+        # _close is bound early, so that __del__ still works while the interpreter shuts
+        # down and module globals are being cleared.
         if self._fd is not None:
             fd, self._fd = self._fd, None
             _close(fd)
@@ -200,11 +192,8 @@ class Connection:
 
 
 def Pipe(duplex: bool = True) -> tuple[Connection, Connection]:
-    """Return two connected Connections.
-
-    duplex=True: both ends can send and receive (a Unix socket pair).
-    duplex=False: the first end only receives, the second only sends (os.pipe).
-    """
+    """Return two connected Connections. duplex=True: both ends can send and receive (a
+    Unix socket pair); duplex=False: the first only receives, the second only sends (os.pipe)."""
     if duplex:
         import socket  # here, not at the top: a spawned child starts faster without it
 
@@ -215,12 +204,9 @@ def Pipe(duplex: bool = True) -> tuple[Connection, Connection]:
 
 
 def wait(object_list: Iterable[Any], timeout: float | None = None) -> list[Any]:
-    """Wait until some of the objects are ready to read; return those.
-
-    Objects may be Connections, anything with a `fileno()` (sockets,
-    `Process.sentinel` values are plain ints) or file descriptor numbers.
-    A closed other end counts as ready: reading it reports EOF.
-    """
+    """Wait until some of the objects are ready to read; return those. Objects may be
+    Connections, anything with a `fileno()` (sockets) or file descriptor numbers (such as
+    `Process.sentinel`). A closed other end counts as ready: reading it reports EOF."""
     poller = select.poll()
     by_fd = {}
     for obj in object_list:
@@ -232,8 +218,8 @@ def wait(object_list: Iterable[Any], timeout: float | None = None) -> list[Any]:
     else:
         deadline = time.monotonic() + timeout
         while True:
-            # poll() counts milliseconds in a C int (at most ~24 days): round
-            # up, so that short waits do not spin, and wait again if need be.
+            # poll() counts milliseconds in a C int (at most ~24 days): round up, so that
+            # short waits do not spin, and wait again if need be.
             ms = math.ceil((deadline - time.monotonic()) * 1000)
             ready = poller.poll(min(max(ms, 0), MAX_POLL_MS))
             if ready or ms <= MAX_POLL_MS:
@@ -242,8 +228,8 @@ def wait(object_list: Iterable[Any], timeout: float | None = None) -> list[Any]:
 
 
 # -- reading and writing whole buffers ----------------------------------------
-# os.read and os.write may move fewer bytes than asked (a pipe holds 64 KiB);
-# these loops finish the job.
+# os.read and os.write may move fewer bytes than asked (a pipe holds 64 KiB): these loops
+# finish the job.
 
 
 def _write_all(fd: int, data) -> None:
@@ -290,9 +276,9 @@ def _write_frame(fd: int, header: bytes, payload) -> None:
 
 
 def _read_large(fd: int, size: int) -> bytes:
-    # Read straight into the bytes object we return: a BytesIO grown to `size`
-    # hands its buffer to getvalue() without copying it, so even a huge message
-    # is allocated once and copied once, by the kernel.
+    # Read straight into the bytes object we return: a BytesIO grown to `size` hands its
+    # buffer to getvalue() without copying it, so even a huge message is allocated once
+    # and copied once, by the kernel.
     buffer = io.BytesIO()
     buffer.seek(size - 1)
     buffer.write(b"\0")

@@ -1,34 +1,31 @@
 """Where a child's print() goes: the terminal, or the notebook cell that started it.
 
-A process writes its output to file descriptors 1 (stdout) and 2 (stderr), and a
-child inherits its parent's. In a terminal that is all it takes: the child's
-lines appear in the terminal.
+A process writes its output to file descriptors 1 (stdout) and 2 (stderr), and a child
+inherits its parent's. In a terminal that is all it takes: the child's lines appear there.
 
-In Jupyter it is not. The kernel's `sys.stdout` is not descriptor 1 but a Python
-object that sends text to the browser as messages, tagged with the cell that
-runs. What arrives on descriptor 1 goes elsewhere: recent versions of ipykernel
-copy it into whichever cell runs when it comes (often a later one), older ones
-and other front ends leave it in the log of the server that started the kernel.
-So the standard library's children print beside the cell that started them, or
-not at all.
+In Jupyter it is not. The kernel's `sys.stdout` is not descriptor 1 but a Python object
+that sends text to the browser as messages, tagged with the cell that runs. What arrives
+on descriptor 1 goes elsewhere: recent versions of ipykernel copy it into whichever cell
+runs when it comes (often a later one); older ones and other front ends leave it in the
+log of the server that started the kernel. So the standard library's children print
+beside the cell that started them, or not at all.
 
 minimp decides, per stream, when a child starts:
 
-- the parent's `sys.stdout` is a real file (`io.TextIOWrapper` over a
-  descriptor): the child writes to that same descriptor. Nothing to do.
-- otherwise (a notebook, a StringIO, pytest's capsys): the child's descriptor
-  becomes the write end of a pipe, and a thread in the parent copies what
-  arrives into the parent's stream object::
+- the parent's `sys.stdout` is a real file (`io.TextIOWrapper` over a descriptor): the
+  child writes to that same descriptor. Nothing to do.
+- otherwise (a notebook, a StringIO, pytest's capsys): the child's descriptor becomes
+  the write end of a pipe, and a thread in the parent copies what arrives into the
+  parent's stream object::
 
       child: print() ─▶ fd 1 ─▶ pipe ─▶ parent: thread "minimp-output-<pid>-stdout"
                                          └─▶ sys.stdout.write() ─▶ the cell
 
-The copying thread runs with the `contextvars` context of the code that started
-the child, which is how ipykernel knows which cell a write belongs to. It reads
-for as long as the child writes, so a child printing megabytes never blocks on a
-full pipe. `Process.join()` waits (briefly) for the thread to copy the last
-bytes, so a cell that starts and joins a child shows all of its output, in that
-cell, before the cell finishes.
+The copying thread runs in the `contextvars` context of the code that started the child,
+which is how ipykernel knows which cell a write belongs to. It reads for as long as the
+child writes, so a child printing megabytes never blocks on a full pipe. `Process.join()`
+waits (briefly) for it to copy the last bytes, so a cell that starts and joins a child
+shows all of its output, in that cell, before the cell finishes.
 
 Read next: `runtime/connection.py`, framed messages through a pipe.
 """
@@ -58,10 +55,9 @@ def _file_descriptor(stream) -> int | None:
 
 
 def whole_lines() -> None:
-    """In a child: print() writes each line with one write(2), so that the lines of
-    two children never mix, even under PYTHONUNBUFFERED (whose write-through would
-    write a line's text and its newline separately). On a terminal Python does this
-    already."""
+    """In a child: print() writes each line with one write(2), so that the lines of two
+    children never mix, even under PYTHONUNBUFFERED (whose write-through would write a
+    line's text and its newline separately). On a terminal Python does this already."""
     stdout = sys.stdout
     if isinstance(stdout, io.TextIOWrapper) and not stdout.isatty():
         stdout.reconfigure(line_buffering=True, write_through=False)
@@ -121,12 +117,9 @@ class ChildOutput:
         for s in self.streams:
             if s.read_end is not None:
                 os.close(s.child_fd)
-                thread = threading.Thread(
-                    target=context.copy().run,
-                    args=(_copy_until_eof, s.read_end, s.parent_stream),
-                    name=f"minimp-output-{pid}-{s.name}",
-                    daemon=True,
-                )
+                copy = (_copy_until_eof, s.read_end, s.parent_stream)
+                thread = threading.Thread(target=context.copy().run, args=copy,
+                                          name=f"minimp-output-{pid}-{s.name}", daemon=True)
                 thread.start()
                 self._threads.append(thread)
 
@@ -139,9 +132,9 @@ class ChildOutput:
                 s.read_end = None
 
     def wait(self, timeout: float) -> None:
-        """Wait until the last output of an exited child has been copied. The
-        timeout matters only if the child left a process behind that still holds
-        the pipe (a shell command started in the background, say)."""
+        """Wait until the last output of an exited child has been copied. The timeout
+        matters only if the child left a process behind that still holds the pipe (a
+        shell command started in the background, say)."""
         for thread in self._threads:
             thread.join(timeout)
 
