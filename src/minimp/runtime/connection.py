@@ -60,7 +60,8 @@ class Connection:
     # -- the frame: what goes into the pipe, and how it comes out -------------
 
     def _send_frame(self, payload) -> None:
-        _write_frame(self._fd, HEADER.pack(len(payload)), payload)
+        header = HEADER.pack(len(payload))  # 8 bytes: how many bytes follow
+        _write_frame(self._fd, header, payload)  # the header, then the payload
 
     def _recv_frame(self) -> bytes:
         return _read_exactly(self._fd, self._recv_header())
@@ -239,7 +240,7 @@ def _write_all(fd: int, data) -> None:
 
 
 def _read_exactly(fd: int, size: int, at_message_start: bool = False) -> bytes:
-    if size > LARGE:
+    if size > SMALL:
         return _read_large(fd, size)
     data = os.read(fd, size)
     if not data and at_message_start:
@@ -262,8 +263,7 @@ def _read_into(fd: int, view: memoryview) -> None:
 
 # -- two speed-ups a chapter can skip (bench/bench_core.py measures them) -------
 
-SMALL = 64 * 1024  # a frame up to this size is written with one write(2)
-LARGE = 64 * 1024  # a payload over this size is read with _read_large
+SMALL = 64 * 1024  # a frame up to this size: one write(2); a payload above it: _read_large
 
 
 def _write_frame(fd: int, header: bytes, payload) -> None:

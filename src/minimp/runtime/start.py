@@ -2,9 +2,8 @@
 
 **fork** (`os.fork()`) makes the child a copy of the parent: its memory, open files and
 imported modules. The child goes on from where the parent was, calls the Process's
-`run()` and exits; nothing is pickled. Fast, but the copy includes whatever other
-threads were doing: a lock that one of them held at that moment stays locked in the
-child for ever.
+`run()` and exits; nothing is pickled. Fast, but the copy includes whatever other threads
+were doing: a lock one of them held at that moment stays locked in the child for ever.
 
 **spawn** starts a fresh interpreter (`python -c "...spawn_child(...)"`) that shares
 nothing with the parent but what is passed to it: the Process object, pickled into a
@@ -14,11 +13,10 @@ pipe, and the file descriptors it needs (listed while pickling, see serialize.py
     pickle(Process) ──▶ data pipe ──────────▶ spawn_child(): unpickle it
     Popen(python -c ..., pass_fds=[...]) ───▶ process._bootstrap()  → exit code
 
-Either way the child holds the write end of an *exit pipe* until it dies, so the
-parent's end (`Process.sentinel`) becomes readable exactly when the child exits; and it
-can read the parent's *alive pipe*, which ends when the parent dies
-(`parent_process().sentinel`). So either side waits for the other with poll(2), not on
-a timer.
+Either way the child holds the write end of an *exit pipe* until it dies, so the parent's
+end (`Process.sentinel`) becomes readable exactly when the child exits; and it can read
+the parent's *alive pipe*, which ends when the parent dies (`parent_process().sentinel`).
+Either side waits for the other with poll(2), not on a timer.
 
 The default is what the running Python's `multiprocessing` uses: fork on Linux up to
 Python 3.13, spawn on macOS. From 3.14 Linux defaults to forkserver (a clean process
@@ -133,8 +131,8 @@ def _alive_read_end() -> int:
 def _fork(process: Process) -> tuple[ForkedChild, int, ChildOutput]:
     with _launch_lock:
         alive_r, exit_r, exit_w, output = _pipes_for_a_child()
-        output.before_fork()
         try:
+            output.before_fork()
             pid = os.fork()
             if pid == 0:
                 _run_forked_child(process, output, exit_w, alive_r)  # never returns
@@ -193,8 +191,7 @@ class ForkedChild:
         return self.returncode
 
     def _waitpid(self, flags: int) -> None:
-        # Under _reaping: of two threads racing to waitpid(), the loser would get
-        # ChildProcessError, and report 0 for a crash.
+        # Under _reaping: of two racing waitpid() calls, the loser gets ChildProcessError (0 for a crash).
         if self.returncode is None:
             try:
                 pid, status = os.waitpid(self.pid, flags)
@@ -214,27 +211,30 @@ class ForkedChild:
 
 def _spawn(process: Process) -> tuple[Popen, int, ChildOutput]:
     import subprocess  # here, not at the top: only a parent that spawns needs it
-
     # Pickle first: an unpicklable target or argument fails here, in the caller, before any child exists.
     payload, fds = _pickle_process(process)
     with _launch_lock:
         alive_r, exit_r, exit_w, output = _pipes_for_a_child()
-        data_r, data_w = os.pipe()
-        command = f"from minimp.runtime.start import spawn_child; spawn_child({data_r}, {exit_w}, {alive_r})"
-        stdout, stderr = output.child_fds
         try:
-            child = subprocess.Popen(
-                [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", command],
-                pass_fds=[data_r, exit_w, alive_r, *fds], stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-            )
+            data_r, data_w = os.pipe()  # the data pipe: the child reads its Process from it
+            command = f"from minimp.runtime.start import spawn_child; spawn_child({data_r}, {exit_w}, {alive_r})"
+            try:
+                child = subprocess.Popen(
+                    [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", command],
+                    pass_fds=[data_r, exit_w, alive_r, *fds],
+                    stdin=subprocess.DEVNULL, stdout=output.child_fds[0], stderr=output.child_fds[1],
+                )
+            except BaseException:
+                os.close(data_w)
+                raise
+            finally:
+                os.close(data_r)
         except BaseException:
             output.abandon()
             os.close(exit_r)
-            os.close(data_w)
             raise
         finally:
             os.close(exit_w)
-            os.close(data_r)
         output.in_parent(child.pid)
     try:
         _send_to_child(Connection(data_w, readable=False), payload)
