@@ -1,31 +1,28 @@
 """Pipe and Connection: framed messages between two processes.
 
-A pipe (`os.pipe`) or a pair of connected sockets (`socket.socketpair`) is a
-byte stream: the reader sees bytes, not messages. A Connection turns the
-stream into messages with *framing*: every message is sent as an 8-byte
-length followed by that many bytes::
+A pipe (`os.pipe`) or a pair of connected sockets (`socket.socketpair`) is a byte
+stream: the reader sees bytes, not messages. A Connection turns the stream into messages
+with *framing*: every message is sent as an 8-byte length followed by that many bytes::
 
     send(obj) ─ pickle ─▶ [ length: 8 bytes, big-endian ][ payload ... ] ─▶ pipe
     pipe ─▶ read 8 bytes ─▶ read exactly `length` bytes ─ unpickle ─▶ recv()
 
 `send_bytes`/`recv_bytes` move raw bytes; `send`/`recv` pickle objects with
-`serialize.py` first. `poll(timeout)` and `wait(...)` ask the kernel, with
-poll(2), whether a read would find data (or the end of the stream).
+`serialize.py` first. `poll(timeout)` and `wait(...)` ask the kernel, with poll(2),
+whether a read would find data (or the end of the stream).
 
-Where it differs from `multiprocessing.connection`:
+Unlike `multiprocessing.connection`, a Connection reaches a child only when the child
+is started (as an argument of the Process, say); sending one through another pipe or
+queue raises RuntimeError. (The standard library allows it, through a helper server
+listening on a socket; minimp has no listening sockets.) Two speed-ups, at the bottom
+of this module, are not the lesson: a small frame is written with one system call, and
+a large payload is read straight into one buffer, without growing a copy chunk by chunk.
 
-- A Connection can reach a child only when the child is started (as an
-  argument of the Process, for instance); sending one through another pipe
-  or queue raises RuntimeError. (The standard library allows it, through a
-  helper server listening on a socket; minimp has no listening sockets.)
-- Large payloads are read straight into one buffer, without growing a copy
-  chunk by chunk.
+Limits: a Connection is not thread-safe: two threads sending at once may interleave
+their frames. A send interrupted half-way (KeyboardInterrupt) leaves a broken frame in
+the pipe; the other end will fail or hang on it.
 
-Limits: a Connection is not thread-safe: two threads sending at once may
-interleave their frames. A send interrupted half-way (KeyboardInterrupt)
-leaves a broken frame in the pipe; the other end will fail or hang on it.
-
-Read next: `queues.py`, a queue many processes can share.
+Read next: `runtime/queues.py`, a queue many processes can share.
 """
 
 from __future__ import annotations
@@ -47,7 +44,6 @@ if TYPE_CHECKING:  # would cost every spawned child several milliseconds
 __all__ = ["Connection", "Pipe", "wait"]
 
 HEADER = struct.Struct("!Q")  # the frame's length prefix
-SMALL = 64 * 1024  # up to this size a frame is written with one write(2)
 MAX_POLL_MS = 2**31 - 1
 
 
@@ -60,6 +56,19 @@ class Connection:
         self._fd: int | None = fd
         self._readable = readable
         self._writable = writable
+
+    # -- the frame: what goes into the pipe, and how it comes out -------------
+
+    def _send_frame(self, payload) -> None:
+        header = HEADER.pack(len(payload))  # 8 bytes: how many bytes follow
+        _write_frame(self._fd, header, payload)  # the header, then the payload
+
+    def _recv_frame(self) -> bytes:
+        return _read_exactly(self._fd, self._recv_header())
+
+    def _recv_header(self) -> int:
+        (size,) = HEADER.unpack(_read_exactly(self._fd, HEADER.size, at_message_start=True))
+        return size
 
     # -- sending ------------------------------------------------------------
 
@@ -84,14 +93,6 @@ class Connection:
             raise ValueError("buffer length < offset + size")
         self._send_frame(view[offset : offset + size])
 
-    def _send_frame(self, payload) -> None:
-        header = HEADER.pack(len(payload))
-        if len(payload) <= SMALL:
-            _write_all(self._fd, header + payload)  # one system call
-        else:
-            _write_all(self._fd, header)  # no copy of a large payload
-            _write_all(self._fd, payload)
-
     # -- receiving ----------------------------------------------------------
 
     def recv(self) -> Any:
@@ -100,19 +101,15 @@ class Connection:
         return serialize.loads(self._recv_frame())
 
     def recv_bytes(self, maxlength: int | None = None) -> bytes:
-        """Receive one message as bytes.
-
-        A message longer than `maxlength` raises OSError and, as in the
-        standard library, this end can no longer receive (the stream cannot
-        be resynchronised).
-        """
+        """Receive one message as bytes. A message longer than `maxlength` raises OSError
+        and, as in the standard library, this end can no longer receive."""
         self._check("recv")
         if maxlength is not None and maxlength < 0:
             raise ValueError("negative maxlength")
         size = self._recv_header()
         if maxlength is not None and size > maxlength:
-            # The rest of the message is still in the pipe: this end can
-            # never read again. It can still send, if it is a duplex end.
+            # The rest of the message is still in the pipe, so the stream cannot be
+            # resynchronised: this end can never read again, but a duplex end can still send.
             if self._writable:
                 self._readable = False
             else:
@@ -121,11 +118,8 @@ class Connection:
         return _read_exactly(self._fd, size)
 
     def recv_bytes_into(self, buf, offset: int = 0) -> int:
-        """Receive one message into the writable buffer `buf` at byte `offset`.
-
-        Returns the message's size. If it does not fit, raises BufferTooShort
-        holding the whole message.
-        """
+        """Receive one message into the writable buffer `buf` at byte `offset`; return its
+        size. If it does not fit, raises BufferTooShort holding the whole message."""
         self._check("recv")
         with memoryview(buf) as view:
             view = view.cast("B")
@@ -139,18 +133,9 @@ class Connection:
             _read_into(self._fd, view[offset : offset + size])
             return size
 
-    def _recv_frame(self) -> bytes:
-        return _read_exactly(self._fd, self._recv_header())
-
-    def _recv_header(self) -> int:
-        (size,) = HEADER.unpack(_read_exactly(self._fd, HEADER.size, at_message_start=True))
-        return size
-
     def poll(self, timeout: float | None = 0.0) -> bool:
-        """Is there a message (or the end of the stream) to read?
-
-        Waits up to `timeout` seconds; None waits for ever.
-        """
+        """Is there a message (or the end of the stream) to read? Waits up to
+        `timeout` seconds; None waits for ever."""
         self._check("recv")
         return bool(wait([self._fd], timeout))
 
@@ -173,8 +158,8 @@ class Connection:
         return self._writable
 
     def close(self, _close=os.close) -> None:
-        # _close is bound early so that __del__ still works while the
-        # interpreter shuts down and module globals are being cleared.
+        # _close is bound early, so that __del__ still works while the interpreter shuts
+        # down and module globals are being cleared.
         if self._fd is not None:
             fd, self._fd = self._fd, None
             _close(fd)
@@ -199,8 +184,7 @@ class Connection:
     def __repr__(self) -> str:
         if self._fd is None:
             return "<Connection closed>"
-        mode = "r" * self._readable + "w" * self._writable
-        return f"<Connection fd={self._fd} mode={mode!r}>"
+        return f"<Connection fd={self._fd} mode={'r' * self._readable + 'w' * self._writable!r}>"
 
     # A spawned child receives the same descriptor number (see serialize.py).
     def __reduce__(self):
@@ -209,11 +193,8 @@ class Connection:
 
 
 def Pipe(duplex: bool = True) -> tuple[Connection, Connection]:
-    """Return two connected Connections.
-
-    duplex=True: both ends can send and receive (a Unix socket pair).
-    duplex=False: the first end only receives, the second only sends (os.pipe).
-    """
+    """Return two connected Connections. duplex=True: both ends can send and receive (a
+    Unix socket pair); duplex=False: the first only receives, the second only sends (os.pipe)."""
     if duplex:
         import socket  # here, not at the top: a spawned child starts faster without it
 
@@ -224,12 +205,9 @@ def Pipe(duplex: bool = True) -> tuple[Connection, Connection]:
 
 
 def wait(object_list: Iterable[Any], timeout: float | None = None) -> list[Any]:
-    """Wait until some of the objects are ready to read; return those.
-
-    Objects may be Connections, anything with a `fileno()` (sockets,
-    `Process.sentinel` values are plain ints) or file descriptor numbers.
-    A closed other end counts as ready: reading it reports EOF.
-    """
+    """Wait until some of the objects are ready to read; return those. Objects may be
+    Connections, anything with a `fileno()` (sockets) or file descriptor numbers (such as
+    `Process.sentinel`). A closed other end counts as ready: reading it reports EOF."""
     poller = select.poll()
     by_fd = {}
     for obj in object_list:
@@ -241,8 +219,8 @@ def wait(object_list: Iterable[Any], timeout: float | None = None) -> list[Any]:
     else:
         deadline = time.monotonic() + timeout
         while True:
-            # poll() counts milliseconds in a C int (at most ~24 days): round
-            # up, so that short waits do not spin, and wait again if need be.
+            # poll() counts milliseconds in a C int (at most ~24 days): round up, so that
+            # short waits do not spin, and wait again if need be.
             ms = math.ceil((deadline - time.monotonic()) * 1000)
             ready = poller.poll(min(max(ms, 0), MAX_POLL_MS))
             if ready or ms <= MAX_POLL_MS:
@@ -251,8 +229,8 @@ def wait(object_list: Iterable[Any], timeout: float | None = None) -> list[Any]:
 
 
 # -- reading and writing whole buffers ----------------------------------------
-# os.read and os.write may move fewer bytes than asked (a pipe holds 64 KiB);
-# these loops finish the job.
+# os.read and os.write may move fewer bytes than asked (a pipe holds 64 KiB): these loops
+# finish the job.
 
 
 def _write_all(fd: int, data) -> None:
@@ -262,24 +240,17 @@ def _write_all(fd: int, data) -> None:
 
 
 def _read_exactly(fd: int, size: int, at_message_start: bool = False) -> bytes:
-    if size <= SMALL:
-        data = os.read(fd, size)
-        if len(data) == size:
-            return data  # the common case: one read(2)
-        if not data and at_message_start:
-            raise EOFError
-    else:
-        data = b""
-    # Read the rest straight into the bytes object we return: a BytesIO grown
-    # to `size` hands its buffer to getvalue() without copying it, so even a
-    # huge message is allocated once and copied once, by the kernel.
-    buffer = io.BytesIO()
-    buffer.seek(size - 1)
-    buffer.write(b"\0")
-    with buffer.getbuffer() as view:
-        view[: len(data)] = data
-        _read_into(fd, view[len(data) :])
-    return buffer.getvalue()
+    if size > SMALL:
+        return _read_large(fd, size)
+    data = os.read(fd, size)
+    if not data and at_message_start:
+        raise EOFError  # the other end closed between messages: no more messages
+    while len(data) < size:  # the message arrives in pieces
+        more = os.read(fd, size - len(data))
+        if not more:
+            raise OSError("got end of file during message")
+        data += more
+    return data
 
 
 def _read_into(fd: int, view: memoryview) -> None:
@@ -288,3 +259,29 @@ def _read_into(fd: int, view: memoryview) -> None:
         if got == 0:
             raise OSError("got end of file during message")
         view = view[got:]
+
+
+# -- two speed-ups a chapter can skip (bench/bench_core.py measures them) -------
+
+SMALL = 64 * 1024  # a frame up to this size: one write(2); a payload above it: _read_large
+
+
+def _write_frame(fd: int, header: bytes, payload) -> None:
+    # One system call costs more than copying a small payload behind its header.
+    if len(payload) <= SMALL:
+        _write_all(fd, header + payload)
+    else:
+        _write_all(fd, header)  # no copy of a large payload
+        _write_all(fd, payload)
+
+
+def _read_large(fd: int, size: int) -> bytes:
+    # Read straight into the bytes object we return: a BytesIO grown to `size` hands its
+    # buffer to getvalue() without copying it, so even a huge message is allocated once
+    # and copied once, by the kernel.
+    buffer = io.BytesIO()
+    buffer.seek(size - 1)
+    buffer.write(b"\0")
+    with buffer.getbuffer() as view:
+        _read_into(fd, view)
+    return buffer.getvalue()

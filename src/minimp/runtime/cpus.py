@@ -1,20 +1,20 @@
 """How many CPUs may this process really use?
 
-`cpu_count()` answers the question a pool asks before it starts workers.
-Unlike `multiprocessing.cpu_count()` (which returns `os.cpu_count()`, the
-machine's cores), it counts only the CPUs this process is allowed to run on:
+`cpu_count()` answers the question a pool asks before it starts workers (pools/pool.py
+uses it as its default size). Unlike `multiprocessing.cpu_count()`, which returns
+`os.cpu_count()` (the machine's cores), it counts only the CPUs this process may run on:
 
-- **CPU affinity**: the set of cores the scheduler may place us on
-  (`os.sched_getaffinity`, which also reflects a cgroup `cpuset`).
-  Python 3.13's `os.process_cpu_count()` counts this, and only this.
-- **The cgroup CPU quota** of a container: "run for at most `quota`
-  microseconds in every `period`". A quota of 150000 per 100000 is 1.5 CPUs
-  of time, spread over any of the cores; we round it up to 2 workers.
+- **CPU affinity**: the cores the scheduler may place us on (`os.sched_getaffinity`,
+  which also reflects a cgroup `cpuset`). Python 3.13's `os.process_cpu_count()`
+  counts this, and only this.
+- **The cgroup CPU quota** of a container: "run for at most `quota` microseconds in
+  every `period`". A quota of 150000 per 100000 is 1.5 CPUs of time, spread over any
+  of the cores; we round it up to 2 workers.
 
-The motivating case is Binder: `os.cpu_count()` reports the host's many
-cores, but the notebook's container is granted about one CPU. A pool of "one
-worker per core" there starts many processes that take turns on that one
-CPU, and parallel timings come out no faster than serial ones.
+The motivating case is Binder: `os.cpu_count()` reports the host's many cores, but the
+notebook's container is granted about one CPU. A pool of "one worker per core" there
+starts many processes that take turns on that one CPU, and parallel timings come out
+no faster than serial ones.
 
 Where the quota lives (Linux only; see `cgroup_cpu_limit`):
 
@@ -26,10 +26,11 @@ Where the quota lives (Linux only; see `cgroup_cpu_limit`):
         /sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us   "150000"
         /sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us  "100000"
 
-Limits: `cpu.shares`/`cpu.weight` (relative priorities, not caps) are
-ignored, and so is the load from other processes; on macOS and other systems
-without `/proc` the answer is `os.cpu_count()`. Read `pool.py` next, which
-uses this number as its default pool size.
+Limits: `cpu.shares`/`cpu.weight` (relative priorities, not caps) are ignored, and so is
+the load of other processes; on macOS and other systems without `/proc` the answer is
+`os.cpu_count()`.
+
+Read next: `tracing/__init__.py`, the record of what a pool's workers did.
 """
 
 from __future__ import annotations
@@ -45,20 +46,15 @@ def cpu_count() -> int:
     else:  # macOS and Windows have no affinity API in `os`
         usable = os.cpu_count() or 1
     limit = cgroup_cpu_limit()
-    if limit is not None:
-        usable = min(usable, math.ceil(limit))
-    return max(1, usable)
+    return max(1, usable if limit is None else min(usable, math.ceil(limit)))
 
 
-def cgroup_cpu_limit(
-    proc_self_cgroup: str | os.PathLike = "/proc/self/cgroup",
-    cgroup_root: str | os.PathLike = "/sys/fs/cgroup",
-) -> float | None:
-    """The CPU quota of this process's cgroup, in CPUs (1.5 = 150000/100000).
+def cgroup_cpu_limit(proc_self_cgroup: str | os.PathLike = "/proc/self/cgroup",
+                     cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> float | None:
+    """The CPU quota of this process's cgroup, in CPUs (1.5 = 150000/100000), or None.
 
-    Returns None when no limit is found. A quota may sit on any ancestor of
-    our cgroup, so we walk up to the root and keep the smallest. Missing or
-    malformed files count as "no limit here", never as an error.
+    A quota may sit on any ancestor of our cgroup, so we walk up to the root and keep
+    the smallest. Missing or malformed files count as "no limit here", never as an error.
     """
     try:
         lines = _read(proc_self_cgroup).splitlines()
@@ -72,8 +68,8 @@ def cgroup_cpu_limit(
             continue
         hierarchy_id, controllers, path = fields
         if hierarchy_id == "0" and controllers == "":
-            # cgroup v2. On "hybrid" systems the v2 tree is mounted at
-            # unified/, though the cpu controller then usually lives in v1.
+            # cgroup v2. On "hybrid" systems the v2 tree is mounted at unified/,
+            # though the cpu controller then usually lives in v1.
             mounts = [root, os.path.join(root, "unified")]
             read_limit = _read_cpu_max
         elif "cpu" in controllers.split(","):
@@ -94,10 +90,9 @@ def cgroup_cpu_limit(
 def _self_and_ancestors(mount: str, cgroup_path: str) -> list[str]:
     """Our cgroup's directory under `mount`, then each parent up to `mount`."""
     parts = [part for part in cgroup_path.split("/") if part]
-    # A container without its own cgroup namespace sees the host's path
-    # (/docker/<id>) but has only its own cgroup mounted at the root; and a
-    # process outside its namespace's root sees "/../..". Either way the
-    # mount root is the best place left to look.
+    # A container without its own cgroup namespace sees the host's path (/docker/<id>)
+    # but has only its own cgroup mounted at the root; and a process outside its
+    # namespace's root sees "/../..". Either way the mount root is the best place left.
     if ".." in parts or not os.path.isdir(os.path.join(mount, *parts)):
         return [mount]
     return [os.path.join(mount, *parts[:depth]) for depth in range(len(parts), -1, -1)]
@@ -117,9 +112,9 @@ def _read_cfs_quota(directory: str) -> float | None:
     try:
         quota = int(_read(os.path.join(directory, "cpu.cfs_quota_us")))
         period = int(_read(os.path.join(directory, "cpu.cfs_period_us")))
+        return _cpus(quota, period)
     except (OSError, ValueError):
         return None
-    return _cpus(quota, period)
 
 
 def _cpus(quota: int, period: int) -> float | None:

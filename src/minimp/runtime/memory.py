@@ -1,23 +1,21 @@
 """Shared memory: a file that lives only in RAM, mapped into several processes.
 
-Two processes normally never see each other's memory. To share some, minimp
-creates a file with no name (`memfd_create` on Linux; elsewhere a
-temporary file that is deleted at once), sets its size, and maps it into
-memory with `mmap`. Every process that has the file's descriptor maps the
-same pages: a byte written by one is read by all, with no copy and no
-message in between::
+Two processes normally never see each other's memory. To share some, minimp creates a
+file with no name (`memfd_create` on Linux; elsewhere a temporary file that is deleted
+at once), sets its size, and maps it into memory with `mmap`. Every process that has the
+file's descriptor maps the same pages: a byte written by one is read by all, with no
+copy and no message in between::
 
     parent ─ mmap ─┐
                    ├──▶ the same physical pages (the anonymous file)
     child  ─ mmap ─┘
 
-The file has no name, so no other user can open it, and the kernel frees it
-when the last descriptor and mapping are gone: nothing to clean up by hand,
-even after a crash. A child gets it like any other descriptor: fork copies
-it, spawn passes it (serialize.py).
+The file has no name, so no other user can open it, and the kernel frees it when the
+last descriptor and mapping are gone: nothing to clean up by hand, even after a crash.
+A child gets it like any other descriptor: fork copies it, spawn passes it (serialize.py).
 
-Read next: `sharedctypes.py` puts numbers in such memory; `queues.py` keeps
-its messages in such a file.
+Read next: `runtime/sharedctypes.py` puts numbers in such memory; `runtime/queues.py`
+keeps its messages in such a file.
 """
 
 from __future__ import annotations
@@ -34,8 +32,7 @@ __all__ = ["SharedBuffer"]
 def _anonymous_file() -> int:
     if hasattr(os, "memfd_create"):
         return os.memfd_create("minimp")
-    import tempfile
-
+    import tempfile  # only where there is no memfd_create
     fd, path = tempfile.mkstemp(prefix="minimp-")  # mode 0600: ours alone
     os.unlink(path)  # gone from the file system, alive while open
     return fd
@@ -43,9 +40,7 @@ def _anonymous_file() -> int:
 
 class SharedBuffer:
     """`size` bytes of memory, zero-filled, shared with the children started later.
-
-    `fd` is the file, `map` the `mmap` over its first `size` bytes.
-    """
+    `fd` is the file, `map` the `mmap` over its first `size` bytes."""
 
     def __init__(self, size: int):
         if size < 0:

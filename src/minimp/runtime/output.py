@@ -1,36 +1,33 @@
 """Where a child's print() goes: the terminal, or the notebook cell that started it.
 
-A process writes its output to file descriptors 1 (stdout) and 2 (stderr),
-and a child inherits its parent's. In a terminal that is all it takes: the
-child's lines appear in the terminal.
+A process writes its output to file descriptors 1 (stdout) and 2 (stderr), and a child
+inherits its parent's. In a terminal that is all it takes: the child's lines appear there.
 
-In Jupyter it is not. The kernel's `sys.stdout` is not file descriptor 1
-but a Python object that sends text to the browser as messages, tagged
-with the cell that runs. What arrives on descriptor 1 goes elsewhere:
-recent versions of ipykernel copy it into whichever cell runs when it
-comes (often a later one), older ones and other front ends leave it in
-the log of the server that started the kernel. So the standard library's
-children print beside the cell that started them, or not at all.
+In Jupyter it is not. The kernel's `sys.stdout` is not descriptor 1 but a Python object
+that sends text to the browser as messages, tagged with the cell that runs. What arrives
+on descriptor 1 goes elsewhere: recent versions of ipykernel copy it into whichever cell
+runs when it comes (often a later one); older ones and other front ends leave it in the
+log of the server that started the kernel. So the standard library's children print
+beside the cell that started them, or not at all.
 
 minimp decides, per stream, when a child starts:
 
-- the parent's `sys.stdout` is a real file (`io.TextIOWrapper` over a
-  descriptor): the child writes to that same descriptor. Nothing to do.
-- otherwise (a notebook, a StringIO, pytest's capsys): the child's
-  descriptor becomes the write end of a pipe, and a thread in the parent
-  copies what arrives into the parent's stream object::
+- the parent's `sys.stdout` is a real file (`io.TextIOWrapper` over a descriptor): the
+  child writes to that same descriptor. Nothing to do.
+- otherwise (a notebook, a StringIO, pytest's capsys): the child's descriptor becomes
+  the write end of a pipe, and a thread in the parent copies what arrives into the
+  parent's stream object::
 
       child: print() ─▶ fd 1 ─▶ pipe ─▶ parent: thread "minimp-output-<pid>-stdout"
                                          └─▶ sys.stdout.write() ─▶ the cell
 
-The copying thread runs with the `contextvars` context of the code that
-started the child, which is how ipykernel knows which cell a write belongs
-to. It reads for as long as the child writes, so a child printing megabytes
-never blocks on a full pipe. `Process.join()` waits (briefly) for the
-thread to copy the last bytes, so a cell that starts and joins a child shows
-all of its output, in that cell, before the cell finishes.
+The copying thread runs in the `contextvars` context of the code that started the child,
+which is how ipykernel knows which cell a write belongs to. It reads for as long as the
+child writes, so a child printing megabytes never blocks on a full pipe. `Process.join()`
+waits (briefly) for it to copy the last bytes, so a cell that starts and joins a child
+shows all of its output, in that cell, before the cell finishes.
 
-Read next: `start.py`, which sets up these descriptors for fork and spawn.
+Read next: `runtime/connection.py`, framed messages through a pipe.
 """
 
 from __future__ import annotations
@@ -58,10 +55,9 @@ def _file_descriptor(stream) -> int | None:
 
 
 def whole_lines() -> None:
-    """In a child: print() writes each line with one write(2), so that the
-    lines of two children never mix, even under PYTHONUNBUFFERED (whose
-    write-through would write a line's text and its newline separately).
-    On a terminal Python does this already."""
+    """In a child: print() writes each line with one write(2), so that the lines of two
+    children never mix, even under PYTHONUNBUFFERED (whose write-through would write a
+    line's text and its newline separately). On a terminal Python does this already."""
     stdout = sys.stdout
     if isinstance(stdout, io.TextIOWrapper) and not stdout.isatty():
         stdout.reconfigure(line_buffering=True, write_through=False)
@@ -70,7 +66,7 @@ def whole_lines() -> None:
 class _Stream:
     """One of a child's two output streams."""
 
-    def __init__(self, name: str, number: int, parent_stream, child_fd: int, read_end=None):
+    def __init__(self, name: str, number: int, parent_stream, child_fd: int, read_end: int | None):
         self.name = name  # "stdout" or "stderr"
         self.number = number  # the child's descriptor: 1 or 2
         self.parent_stream = parent_stream  # where the text should end up
@@ -86,16 +82,11 @@ class ChildOutput:
         for name, number in (("stdout", 1), ("stderr", 2)):
             parent_stream = getattr(sys, name)
             fd = number if parent_stream is None else _file_descriptor(parent_stream)
-            if fd is not None:
-                self.streams.append(_Stream(name, number, parent_stream, fd))
-            else:
-                read_end, write_end = os.pipe()
-                self.streams.append(_Stream(name, number, parent_stream, write_end, read_end))
+            read_end = None
+            if fd is None:  # not a real file: forward through a pipe
+                read_end, fd = os.pipe()
+            self.streams.append(_Stream(name, number, parent_stream, fd, read_end))
         self._threads: list[threading.Thread] = []
-
-    @property
-    def forwarded(self) -> bool:
-        return any(s.read_end is not None for s in self.streams)
 
     @property
     def child_fds(self) -> tuple[int, int]:
@@ -103,36 +94,32 @@ class ChildOutput:
         return self.streams[0].child_fd, self.streams[1].child_fd
 
     def before_fork(self) -> None:
-        """Flush the parent's file streams, or a forked child would write
-        their buffered text a second time."""
+        """Flush the parent's file streams, or a forked child would write their
+        buffered text a second time."""
         for s in self.streams:
             if s.read_end is None and s.parent_stream is not None:
                 s.parent_stream.flush()
 
     def in_child(self) -> None:
-        """In a forked child: make fds 1 and 2 the pipes' write ends, and
-        give Python line-buffered streams over them."""
+        """In a forked child: make fds 1 and 2 the pipes' write ends, and give
+        Python line-buffered streams over them."""
         for s in self.streams:
             if s.read_end is not None:
                 os.close(s.read_end)
                 os.dup2(s.child_fd, s.number)
                 os.close(s.child_fd)
-                stream = open(s.number, "w", encoding="utf-8", buffering=1, closefd=False)
-                setattr(sys, s.name, stream)
+                setattr(sys, s.name, open(s.number, "w", encoding="utf-8", buffering=1, closefd=False))
 
     def in_parent(self, pid: int) -> None:
-        """After the child started: close our copy of the pipes' write ends
-        (so a pipe ends when the child exits) and start copying."""
+        """After the child started: close our copy of the pipes' write ends (so a
+        pipe ends when the child exits) and start copying."""
         context = contextvars.copy_context()
         for s in self.streams:
             if s.read_end is not None:
                 os.close(s.child_fd)
-                thread = threading.Thread(
-                    target=context.copy().run,
-                    args=(_copy_until_eof, s.read_end, s.parent_stream),
-                    name=f"minimp-output-{pid}-{s.name}",
-                    daemon=True,
-                )
+                copy = (_copy_until_eof, s.read_end, s.parent_stream)
+                thread = threading.Thread(target=context.copy().run, args=copy,
+                                          name=f"minimp-output-{pid}-{s.name}", daemon=True)
                 thread.start()
                 self._threads.append(thread)
 
@@ -145,17 +132,17 @@ class ChildOutput:
                 s.read_end = None
 
     def wait(self, timeout: float) -> None:
-        """Wait until the last output of an exited child has been copied.
-
-        The timeout matters only if the child left a process behind that
-        still holds the pipe (a shell command started in the background, say).
-        """
+        """Wait until the last output of an exited child has been copied. The timeout
+        matters only if the child left a process behind that still holds the pipe (a
+        shell command started in the background, say)."""
         for thread in self._threads:
             thread.join(timeout)
 
 
 def _copy_until_eof(fd: int, stream) -> None:
-    """The forwarding thread: copy text from the pipe `fd` into `stream`."""
+    """The forwarding thread: copy text from the pipe `fd` into `stream`. If the
+    parent's stream is gone (closed, replaced), keep reading anyway: a child must
+    never block on a pipe nobody empties."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     try:
         while chunk := os.read(fd, CHUNK):
@@ -166,8 +153,6 @@ def _copy_until_eof(fd: int, stream) -> None:
 
 
 def _write(stream, text: str) -> None:
-    # If the parent's stream is gone (closed, replaced), keep reading anyway:
-    # a child must never block on a pipe nobody empties.
     if text and stream is not None:
         try:
             stream.write(text)

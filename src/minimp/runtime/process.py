@@ -1,10 +1,9 @@
 """Process: run a function in another process, wait for it, read its exit code.
 
-A Process object lives in the parent. `start()` creates the child (with
-fork or spawn, see start.py); the child calls `run()`, which calls
-`target(*args, **kwargs)`, and exits. The parent then `join()`s it: it
-waits until the child is gone and the operating system has told it the
-*exit code*:
+A Process object lives in the parent. `start()` creates the child (by fork or spawn, see
+start.py); the child calls `run()`, which calls `target(*args, **kwargs)`, and exits. The
+parent `join()`s it: it waits until the child is gone and the operating system has told
+it the *exit code*:
 
     ==========================================  ============
     the child ...                                exitcode
@@ -16,23 +15,18 @@ waits until the child is gone and the operating system has told it the
     is still running, or was never started      None
     ==========================================  ============
 
-Until the parent has waited for it, an exited child is a *zombie*: an entry
-in the process table that holds its exit code. `join()`, `is_alive()`,
-`exitcode` and `active_children()` all collect exited children, so that
-zombies do not pile up.
+Until its parent has waited for it, an exited child is a *zombie*: an entry in the process
+table that holds its exit code. `join()`, `is_alive()`, `exitcode` and `active_children()`
+all collect exited children, so zombies do not pile up. A parent that exits normally
+terminates its *daemon* children and waits for the others, as `multiprocessing` does.
 
-When the parent exits normally it terminates its *daemon* children and
-waits for the others, as `multiprocessing` does.
+Unlike `multiprocessing.Process`, a `target` that is not callable is refused by the
+constructor, in the caller, instead of failing later in the child.
 
-Where it differs from `multiprocessing.Process`: a `target` that is not
-callable is refused by the constructor, in the caller's process, instead
-of failing later in the child.
+Limits: a Process object belongs to the process that created it; only that process may
+start, join or terminate it. Not thread-safe: do not join one Process from two threads.
 
-Limits: one Process object belongs to the process that created it; only
-that process may start, join or terminate it. Not thread-safe: do not join
-the same Process from two threads.
-
-Read next: `connection.py`, how processes talk.
+Read next: `runtime/start.py`, how `start()` makes the child.
 """
 
 from __future__ import annotations
@@ -58,39 +52,26 @@ OUTPUT_GRACE = 1.0  # seconds join() waits for the last output of an exited chil
 
 class Process:
     """A function running in a child process; mirrors `multiprocessing.Process`.
-
-    Either pass `target` (and `args`, `kwargs`), or subclass and override `run()`.
-    """
+    Either pass `target` (and `args`, `kwargs`), or subclass and override `run()`."""
 
     _start_method: str | None = None  # None: the default (start.get_start_method)
 
-    def __init__(
-        self,
-        group: None = None,
-        target: Callable[..., Any] | None = None,
-        name: str | None = None,
-        args: Iterable[Any] = (),
-        kwargs: Mapping[str, Any] = {},  # noqa: B006 - the standard library's signature
-        *,
-        daemon: bool | None = None,
-    ):
+    def __init__(self, group: None = None, target: Callable[..., Any] | None = None, name: str | None = None,
+                 args: Iterable[Any] = (), kwargs: Mapping[str, Any] = {},  # noqa: B006 - as in the stdlib
+                 *, daemon: bool | None = None):
         if group is not None:
-            raise AssertionError("group argument must be None for now")
+            raise AssertionError(f"group argument must be None for now, not {group!r}: it is there only "
+                                 f"to match threading.Thread; leave it out")
         if target is not None and not callable(target):
-            raise TypeError(
-                f"Process(target={target!r}): target must be callable "
-                f"(a function, not the result of calling one), got {type(target).__name__}"
-            )
+            raise TypeError(f"Process(target={target!r}): target must be callable (a function, not "
+                            f"the result of calling one), got {type(target).__name__}")
         self._identity = _current._identity + (next(_counter),)
-        self._parent_pid = os.getpid()
-        self._parent_name = _current.name
-        self._target = target
-        self._args = tuple(args)
-        self._kwargs = dict(kwargs)
+        self._parent_pid, self._parent_name = os.getpid(), _current.name
+        self._target, self._args, self._kwargs = target, tuple(args), dict(kwargs)
         self._name = name or f"{type(self).__name__}-{':'.join(map(str, self._identity))}"
         self._daemon = _current.daemon if daemon is None else bool(daemon)
         self._closed = False
-        self._child = None  # a start.ForkedChild or subprocess.Popen once started
+        self._child = None  # a start.ForkedChild or a subprocess.Popen, once started
 
     def run(self) -> None:
         """The work the child does; by default, call the target."""
@@ -103,32 +84,29 @@ class Process:
         """Start the child process; it calls `run()`."""
         self._check_closed()
         if self._child is not None:
-            raise AssertionError("cannot start a process twice")
-        if self._parent_pid != os.getpid():
-            raise AssertionError("can only start a process object created by current process")
+            raise AssertionError(f"cannot start a process twice: {self._name} was started already "
+                                 f"(pid {self._child.pid}); make a new Process to run it again")
+        self._check_creator("can only start a process object created by current process")
         if _current.daemon:
-            raise AssertionError("daemonic processes are not allowed to have children")
+            raise AssertionError(f"daemonic processes are not allowed to have children: {_current.name} is "
+                                 f"a daemon, and its children would be orphaned when it is terminated; "
+                                 f"start {self._name} from a process that is not a daemon")
         _collect_exited_children()
         method = self._start_method or start.get_start_method()
         self._child, self._sentinel, self._output = start.launch(self, method)
         self._close_sentinel = finalize(self, os.close, self._sentinel)
-        # The parent no longer needs the target; dropping it avoids reference
-        # cycles through a target that refers to this object (as stdlib does).
+        # The parent no longer needs the target: dropping it (as the standard library does)
+        # avoids reference cycles through a target that refers to this object.
         del self._target, self._args, self._kwargs
         _children.add(self)
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait until the child exits, or `timeout` seconds pass.
-
-        Returns None either way; check `exitcode` (None: still running).
-        """
+        """Wait until the child exits, or `timeout` seconds pass. Returns None either way;
+        check `exitcode` (None: still running)."""
         self._check_closed()
-        if self._parent_pid != os.getpid():
-            raise AssertionError(
-                "can only join a child process" + (" (a process cannot join itself)" if self is _current else "")
-            )
+        self._check_creator("can only join a child process")
         if self._child is None:
-            raise AssertionError("can only join a started process")
+            raise AssertionError(f"can only join a started process: call {self._name}.start() first")
         if timeout is not None and not wait([self._sentinel], timeout):
             return  # still running
         self._child.wait()
@@ -140,8 +118,7 @@ class Process:
         self._check_closed()
         if self is _current:
             return True
-        if self._parent_pid != os.getpid():
-            raise AssertionError("can only test a child process")
+        self._check_creator("can only test a child process")
         if self._child is None or self._child.poll() is not None:
             _children.discard(self)
             return False
@@ -149,27 +126,25 @@ class Process:
 
     def terminate(self) -> None:
         """Ask the child to stop: send it SIGTERM (exitcode -15 unless it handles it)."""
-        self._check_closed()
         self._signal(signal.SIGTERM)
 
     def kill(self) -> None:
         """Stop the child now: send it SIGKILL (exitcode -9; it cannot refuse)."""
-        self._check_closed()
         self._signal(signal.SIGKILL)
 
     def _signal(self, signum: int) -> None:
+        self._check_closed()
         if self._child is None:
-            raise AssertionError("can only signal a started process: call start() first")
+            raise AssertionError(f"can only signal a started process: {self._name} has not been started; "
+                                 f"call start() first")
         self._child.send_signal(signum)
 
     def close(self) -> None:
         """Release the process's resources; most methods then raise ValueError."""
         if self._child is not None:
             if self._child.poll() is None:
-                raise ValueError(
-                    "Cannot close a process while it is still running. "
-                    "You should first call join() or terminate()."
-                )
+                raise ValueError("Cannot close a process while it is still running. "
+                                 "You should first call join() or terminate().")
             self._close_sentinel()
             _children.discard(self)
         self._closed = True
@@ -177,6 +152,13 @@ class Process:
     def _check_closed(self) -> None:
         if self._closed:
             raise ValueError("process object is closed")
+
+    def _check_creator(self, refusal: str) -> None:
+        if self._parent_pid != os.getpid():
+            who = "this very process" if self is _current else (
+                f"a child of process {self._parent_pid}, not of this one ({os.getpid()})")
+            raise AssertionError(f"{refusal}: {self._name} is {who}; only the process that created a "
+                                 f"Process object may start, join or test it")
 
     # -- what can be asked of it -----------------------------------------------
 
@@ -187,7 +169,7 @@ class Process:
     @name.setter
     def name(self, name: str) -> None:
         if not isinstance(name, str):
-            raise AssertionError("name must be a string")
+            raise AssertionError(f"name must be a string: got {name!r} ({type(name).__name__})")
         self._name = name
 
     @property
@@ -198,33 +180,28 @@ class Process:
     @daemon.setter
     def daemon(self, daemonic: bool) -> None:
         if self._child is not None:
-            raise AssertionError("process has already started")
+            raise AssertionError(f"process has already started: {self._name} (pid {self._child.pid}) cannot "
+                                 f"change its daemon flag now; set it before start(), or pass daemon=...")
         self._daemon = bool(daemonic)
 
     @property
     def exitcode(self) -> int | None:
         """The exit code (see the table in the module docstring), or None."""
         self._check_closed()
-        if self._child is None:
-            return None
-        return self._child.poll()
+        return None if self._child is None else self._child.poll()
 
     @property
     def pid(self) -> int | None:
         """The child's process id once started; None before."""
         self._check_closed()
-        if self is _current:
-            return os.getpid()
-        return self._child and self._child.pid
+        return os.getpid() if self is _current else self._child and self._child.pid
 
     ident = pid
 
     @property
     def sentinel(self) -> int:
-        """A file descriptor that becomes readable when the child exits.
-
-        Wait on several with `minimp.connection.wait([...])`.
-        """
+        """A file descriptor that becomes readable when the child exits; wait on several
+        with `minimp.connection.wait([...])`."""
         self._check_closed()
         if self._child is None:
             raise ValueError("process not started")
@@ -243,36 +220,29 @@ class Process:
         else:
             exitcode = self._child.poll()
             status = "started" if exitcode is None else "stopped"
-        info = [type(self).__name__, f"name={self._name!r}"]
-        if self._child is not None:
-            info.append(f"pid={self._child.pid}")
-        info.append(f"parent={self._parent_pid}")
-        info.append(status)
-        if exitcode is not None:
-            info.append(f"exitcode={_SIGNAL_NAMES.get(exitcode, exitcode)}")
-        if self._daemon:
-            info.append("daemon")
-        return f"<{' '.join(info)}>"
+        name = f"{type(self).__name__} name={self._name!r}"
+        pid = "" if self._child is None else f" pid={self._child.pid}"
+        code = "" if exitcode is None else f" exitcode={_SIGNAL_NAMES.get(exitcode, exitcode)}"
+        daemon = " daemon" if self._daemon else ""
+        return f"<{name}{pid} parent={self._parent_pid} {status}{code}{daemon}>"
 
-    # Under spawn the Process object itself travels to the child; the parent's
-    # handles on the child stay behind.
     def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        for key in ("_child", "_sentinel", "_output", "_close_sentinel"):
-            state.pop(key, None)
+        # Under spawn the Process object itself travels to the child; its handles on the
+        # child (a Popen, the sentinel, the output) stay behind.
+        state = {key: value for key, value in self.__dict__.items()
+                 if key not in ("_sentinel", "_output", "_close_sentinel")}
         state["_child"] = None
         return state
 
     # -- in the child ---------------------------------------------------------------
 
     def _bootstrap(self, parent_sentinel: int) -> int:
-        """Run in the new child by start.py: become the current process, call
-        run(), turn what happened into an exit code."""
+        """Run in the new child by start.py: become the current process, call run(), and
+        turn what happened into an exit code."""
         global _current, _parent, _children, _counter
         _current = self
         _parent = _ParentProcess(self._parent_name, self._parent_pid, parent_sentinel)
-        _children = set()
-        _counter = itertools.count(1)
+        _children, _counter = set(), itertools.count(1)
         try:
             try:
                 self.run()
@@ -280,38 +250,33 @@ class Process:
             finally:
                 _stop_children()
         except SystemExit as exc:
-            if exc.code is None:
-                exitcode = 0
-            elif isinstance(exc.code, int):
-                exitcode = exc.code
+            if exc.code is None or isinstance(exc.code, int):
+                exitcode = exc.code or 0
             else:  # sys.exit("message"): print it, fail with 1, as Python does
                 sys.stderr.write(f"{exc.code}\n")
                 exitcode = 1
         except BaseException:
-            import traceback
+            import traceback  # only a child that fails needs it
 
             exitcode = 1
             sys.stderr.write(f"Process {self.name}:\n")
             traceback.print_exc()
         finally:
             for stream in (sys.stdout, sys.stderr):
-                if stream is not None:
-                    try:
-                        stream.flush()
-                    except (OSError, ValueError):
-                        pass
+                try:
+                    stream.flush()
+                except (AttributeError, OSError, ValueError):  # None, closed or broken
+                    pass
         return exitcode
 
 
 class ForkProcess(Process):
     """A Process that always starts with fork (what `get_context("fork").Process` is)."""
-
     _start_method = "fork"
 
 
 class SpawnProcess(Process):
     """A Process that always starts with spawn (what `get_context("spawn").Process` is)."""
-
     _start_method = "spawn"
 
 
@@ -319,12 +284,8 @@ class _MainProcess(Process):
     """The process nobody started: the one running your notebook or script."""
 
     def __init__(self) -> None:
-        self._identity = ()
-        self._name = "MainProcess"
-        self._parent_pid = None
-        self._daemon = False
-        self._closed = False
-        self._child = None
+        self._identity, self._name, self._parent_pid, self._child = (), "MainProcess", None, None
+        self._daemon = self._closed = False
 
 
 class _ParentProcess:
@@ -351,7 +312,7 @@ _parent: _ParentProcess | None = None
 _children: set[Process] = set()  # started by this process, not yet collected
 _counter = itertools.count(1)  # numbers the children: Process-1, Process-2, ...
 
-_SIGNAL_NAMES = {-s.value: f"-{s.name}" for s in signal.Signals}
+_SIGNAL_NAMES = {-s.value: f"-{s.name}" for s in signal.Signals}  # -9: "-SIGKILL"
 
 
 def exit_meaning(exitcode: int | None) -> str:
@@ -360,14 +321,8 @@ def exit_meaning(exitcode: int | None) -> str:
     >>> exit_meaning(0), exit_meaning(3), exit_meaning(-9)
     ('ok', 'exit(3)', 'killed by SIGKILL')
     """
-    if exitcode is None:
-        return ""
-    if exitcode == 0:
-        return "ok"
-    if exitcode == 1:
-        return "an exception (or exit(1))"
-    if exitcode > 0:
-        return f"exit({exitcode})"
+    if exitcode is None or exitcode >= 0:
+        return {None: "", 0: "ok", 1: "an exception (or exit(1))"}.get(exitcode, f"exit({exitcode})")
     try:  # the operating system reports "killed by signal N"; Python says -N
         return f"killed by {signal.Signals(-exitcode).name}"
     except ValueError:  # a number with no name on this system

@@ -1,31 +1,30 @@
 """Pickling: how Python objects become bytes that another process can read.
 
-Everything that crosses a process boundary in minimp (a message on a Pipe,
-an item on a Queue, the Process object a spawned child starts from) is
-turned into bytes by `dumps` and back into an object by `loads`.
+Everything that crosses a process boundary in minimp (a message on a Pipe, an item on a
+Queue, the Process object a spawned child starts from) is turned into bytes by `dumps`
+and back into an object by `loads`.
 
 Plain `pickle` stores a function or a class *by reference*: it writes
-"`mymodule.square`" and the receiving process imports `mymodule` and looks
-`square` up. That fails for anything the receiver cannot import:
+"`mymodule.square`", and the receiving process imports `mymodule` and looks `square` up.
+That fails for anything the receiver cannot import:
 
-- functions and classes defined in a notebook or a script (`__main__`):
-  a spawned child has a different `__main__`, so the standard library
-  fails with "Can't get attribute 'square' on <module '__main__'>";
+- functions and classes defined in a notebook or a script (`__main__`): a spawned child
+  has a different `__main__`, so the standard library fails with
+  "Can't get attribute 'square' on <module '__main__'>";
 - lambdas and functions defined inside other functions.
 
-For exactly those objects minimp asks cloudpickle to store the object *by
-value* (its code, defaults and the globals it uses) and nests that small
-pickle inside the ordinary one. Everything else (numbers, lists, dicts,
-functions from importable modules) is plain, fast pickle.
+For exactly those objects minimp asks cloudpickle to store the object *by value* (its
+code, defaults and the globals it uses) and nests that small pickle inside the ordinary
+one. Everything else (numbers, lists, dicts, functions from importable modules) is
+plain, fast pickle.
 
-The second half of this module is about file descriptors. A Pipe, a Lock or
-a Queue is a handful of open file descriptors; its bytes mean nothing
-without them. They can only travel to a child that is being *started*
-(fork copies them all; spawn passes the ones listed by `pickle_for_child`).
-Sending them later, through a queue, is refused with a clear error, as in
-the standard library.
+The second half of this module is about file descriptors. A Pipe, a Lock or a Queue is
+a handful of open file descriptors; its bytes mean nothing without them. They can only
+travel to a child that is being *started* (fork copies them all; spawn passes the ones
+listed by `pickle_for_child`). Sending them later, through a queue, is refused with a
+clear error, as in the standard library.
 
-Read next: `connection.py`, which sends these bytes through a pipe.
+Read next: `runtime/output.py`, where a child's print() goes.
 """
 
 from __future__ import annotations
@@ -67,10 +66,10 @@ def _by_value(obj: Any) -> tuple:
     payload = cloudpickle.dumps(obj, protocol=PROTOCOL)
     if not isinstance(obj, types.FunctionType):
         return pickle.loads, (payload,)
-    # cloudpickle names the file of a by-value function "<dynamic-code>", so
-    # a traceback in the child could not show its lines. Send the file name
-    # along, and the lines themselves when the child cannot read them from
-    # disk (a notebook cell exists only in the kernel's memory).
+    # cloudpickle names the file of a by-value function "<dynamic-code>", so a traceback
+    # in the child could not show its lines. Send the file name along, and the lines
+    # themselves when the child cannot read them from disk (a notebook cell exists only
+    # in the kernel's memory).
     import linecache
 
     filename = obj.__code__.co_filename
@@ -97,15 +96,14 @@ _reducers: dict[type, Callable[[Any], tuple]] = {}
 
 
 def register(cls: type, reduce: Callable[[Any], tuple]) -> None:
-    """Pickle objects of exactly type `cls` with `reduce(obj)`, as copyreg does,
-    but only in minimp's own pickles (sharedctypes.py uses it)."""
+    """Pickle objects of exactly type `cls` with `reduce(obj)`, as copyreg does, but only
+    in minimp's own pickles (sharedctypes.py uses it)."""
     _reducers[cls] = reduce
 
 
 class _Pickler(pickle.Pickler):
-    # The C pickler calls reducer_override for objects that are not plain
-    # data (numbers, strings, bytes, lists, tuples, dicts and sets skip it),
-    # so this costs nothing on the common path.
+    # The C pickler calls reducer_override for objects that are not plain data (numbers,
+    # strings, bytes, lists, tuples, dicts and sets skip it): free on the common path.
     def reducer_override(self, obj: Any) -> Any:
         reduce = _reducers.get(type(obj))
         if reduce is not None:
@@ -116,8 +114,8 @@ class _Pickler(pickle.Pickler):
 
 
 class _ThreadPickler(threading.local):
-    """Each thread's pickler and buffer, kept for the next message: making
-    them costs more than pickling a small message does."""
+    """Each thread's pickler and buffer, kept for the next message: making them costs
+    more than pickling a small message does."""
 
     def __init__(self) -> None:
         self.buffer = io.BytesIO()
@@ -150,20 +148,15 @@ loads = pickle.loads
 
 # -- file descriptors that travel with a pickle --------------------------------
 
-# While a child is being spawned, the list of file descriptors it must
-# inherit; None the rest of the time. A context variable rather than a plain
-# global so that two threads starting children at once do not mix their lists.
-_fds_for_child: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
-    "fds_for_child", default=None
-)
+# While a child is being spawned, the list of file descriptors it must inherit; None the
+# rest of the time. A context variable rather than a plain global, so that two threads
+# starting children at once do not mix their lists.
+_fds_for_child = contextvars.ContextVar("fds_for_child", default=None)
 
 
 def pickle_for_child(obj: Any) -> tuple[bytes, list[int]]:
-    """Pickle `obj` for a child being spawned.
-
-    Returns the bytes and the file descriptors that pickling asked to pass
-    (see `pass_fd`); the spawner hands those to the new process.
-    """
+    """Pickle `obj` for a child being spawned. Returns the bytes and the file descriptors
+    that pickling asked to pass (see `pass_fd`); the spawner hands those to the child."""
     fds: list[int] = []
     token = _fds_for_child.set(fds)
     try:
@@ -176,18 +169,15 @@ def assert_spawning(kind: str) -> None:
     """Refuse to pickle a `kind` object unless a child is being spawned."""
     if _fds_for_child.get() is None:
         raise RuntimeError(
-            f"{kind} objects should only be shared between processes through "
-            f"inheritance: pass the {kind} to the Process (args=... or an "
-            f"attribute) when you create it, not through a Queue or Pipe later"
+            f"{kind} objects should only be shared between processes through inheritance: pass "
+            f"the {kind} to the Process (args=... or an attribute) when you create it, not "
+            f"through a Queue or Pipe later"
         )
 
 
 def pass_fd(fd: int, kind: str) -> int:
-    """Called while pickling a `kind` object: ask for `fd` to reach the child.
-
-    The child receives the descriptor under the same number, so the number
-    itself is what gets pickled.
-    """
+    """Called while pickling a `kind` object: ask for `fd` to reach the child. The child
+    receives the descriptor under the same number, so the number is what gets pickled."""
     assert_spawning(kind)
     _fds_for_child.get().append(fd)
     return fd

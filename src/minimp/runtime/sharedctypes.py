@@ -1,30 +1,29 @@
 """Value and Array: numbers that several processes read and write in place.
 
-`Value('i', 0)` is a C int that lives in shared memory (memory.py): a child
-that adds 1 to it changes the parent's number, with no message sent. It is
-a `ctypes` object placed on the shared pages with `from_buffer`::
+`Value('i', 0)` is a C int that lives in shared memory (memory.py): a child that adds 1
+to it changes the parent's number, with no message sent. It is a `ctypes` object placed
+on the shared pages with `from_buffer`::
 
     Value('d', 1.5)  ─▶  ctypes.c_double ─ from_buffer ─▶ SharedBuffer (8 bytes)
 
-Type codes are those of the `array` module ('i' int, 'd' double, 'c' char,
-...), or any ctypes type.
+Type codes are those of the `array` module ('i' int, 'd' double, 'c' char, ...), or any
+ctypes type.
 
-Shared memory is fast but has no protection of its own: `v.value += 1` is a
-read, an addition and a write, and two processes doing it at once lose
-updates (chapter 04 shows it). So `Value` and `Array` come with a lock
-(an RLock from synchronize.py unless you pass one, or `lock=False`):
+Shared memory is fast but has no protection of its own: `v.value += 1` is a read, an
+addition and a write, and two processes doing it at once lose updates (chapter 04 shows
+it). So `Value` and `Array` come with a lock (an RLock from synchronize.py unless you
+pass one, or `lock=False`)::
 
     with counter.get_lock():
         counter.value += 1
 
 `RawValue` and `RawArray` are the bare ctypes objects, without a lock.
 
-Where it differs from `multiprocessing.sharedctypes`: each object has its
-own shared file instead of a slice of a common heap; simpler to follow,
-but each uses a file descriptor, so prefer one Array of a million numbers
-to a million Values.
+Unlike `multiprocessing.sharedctypes`, each object has its own shared file instead of a
+slice of a common heap: simpler to follow, but each uses a file descriptor, so prefer
+one Array of a million numbers to a million Values.
 
-Read next: `queues.py`.
+Read next: `pools/context.py`, the whole API bound to one start method.
 """
 
 from __future__ import annotations
@@ -59,24 +58,25 @@ def _ctype(typecode_or_type: Any, caller: str) -> type:
     except TypeError:
         ctype = None
     if not isinstance(ctype, type):
-        raise TypeError(
-            f"{caller}(typecode_or_type={typecode_or_type!r}): expected a type code "
-            f"(one of {''.join(TYPECODES)!r}) or a ctypes type such as ctypes.c_int"
-        )
+        raise TypeError(f"{caller}(typecode_or_type={typecode_or_type!r}): expected a type code "
+                        f"(one of {''.join(TYPECODES)!r}) or a ctypes type such as ctypes.c_int")
     return ctype
 
 
-def _in_shared_memory(ctype: type) -> Any:
-    """A zeroed `ctype` object placed in a new SharedBuffer."""
-    buffer = SharedBuffer(ctypes.sizeof(ctype))
+def _on_shared_memory(ctype: type, buffer: SharedBuffer | None = None) -> Any:
+    """A `ctype` object laid over `buffer`, or over a new, zeroed SharedBuffer."""
+    if buffer is None:
+        buffer = SharedBuffer(ctypes.sizeof(ctype))
     obj = ctype.from_buffer(buffer.map)
     obj._shared_buffer = buffer  # keeps the memory alive as long as the object
     serialize.register(ctype, _reduce)  # how it travels to a spawned child
     return obj
 
 
-# A child must get the *same* memory, not a copy of the numbers in it: what
-# is pickled is the shared file (its descriptor) and the type to map on it.
+# A child must get the *same* memory, not a copy of the numbers in it: what is pickled is
+# the shared file (its descriptor) and the type to map on it. An array type such as
+# c_int * 4 is made on the fly, and pickle cannot find it by name: it travels as its
+# item type and length.
 def _reduce(obj: Any) -> tuple:
     if not hasattr(obj, "_shared_buffer"):
         return obj.__reduce__()  # an ordinary ctypes object of the same type: a copy
@@ -86,12 +86,7 @@ def _reduce(obj: Any) -> tuple:
 
 
 def _rebuild(ctype: type, length: int | None, buffer: SharedBuffer) -> Any:
-    if length is not None:
-        ctype = ctype * length
-    obj = ctype.from_buffer(buffer.map)
-    obj._shared_buffer = buffer
-    serialize.register(ctype, _reduce)
-    return obj
+    return _on_shared_memory(ctype if length is None else ctype * length, buffer)
 
 
 def RawValue(typecode_or_type: Any, *args: Any) -> Any:
@@ -105,7 +100,7 @@ def RawArray(typecode_or_type: Any, size_or_initializer: Any) -> Any:
 
 
 def _new_value(typecode_or_type: Any, args: tuple, caller: str) -> Any:
-    obj = _in_shared_memory(_ctype(typecode_or_type, caller))
+    obj = _on_shared_memory(_ctype(typecode_or_type, caller))
     obj.__init__(*args)
     return obj
 
@@ -115,15 +110,13 @@ def _new_array(typecode_or_type: Any, size_or_initializer: Any, caller: str) -> 
     if isinstance(size_or_initializer, int):
         if size_or_initializer < 0:
             raise ValueError(f"{caller}(size_or_initializer={size_or_initializer}): an array size must be >= 0")
-        return _in_shared_memory(ctype * size_or_initializer)
+        return _on_shared_memory(ctype * size_or_initializer)
     try:
         values = list(size_or_initializer)
     except TypeError:
-        raise TypeError(
-            f"{caller}(size_or_initializer={size_or_initializer!r}): expected an int "
-            f"(the size) or a sequence of initial values"
-        ) from None
-    array = _in_shared_memory(ctype * len(values))
+        raise TypeError(f"{caller}(size_or_initializer={size_or_initializer!r}): expected an int "
+                        f"(the size) or a sequence of initial values") from None
+    array = _on_shared_memory(ctype * len(values))
     array.__init__(*values)
     return array
 
@@ -136,10 +129,8 @@ def Value(typecode_or_type: Any, *args: Any, lock: Any = True) -> Any:
 
 
 def Array(typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True) -> Any:
-    """A shared array with a lock: indexing, slicing, `get_lock()`.
-
-    An Array of 'c' also has `.value` and `.raw`, as a C string.
-    """
+    """A shared array with a lock: indexing, slicing, `get_lock()`. An Array of 'c' also
+    has `.value` and `.raw`, as a C string."""
     array = _new_array(typecode_or_type, size_or_initializer, "Array")
     wrapper = SynchronizedString if array._type_ is ctypes.c_char else SynchronizedArray
     return _synchronized(array, lock, wrapper)
@@ -185,11 +176,8 @@ class SynchronizedBase:
 
 
 class Synchronized(SynchronizedBase):
-    """A shared number and its lock.
-
-    Reading or writing `.value` takes the lock for that one access; take it
-    yourself (`with v.get_lock():`) around a read-modify-write such as `+=`.
-    """
+    """A shared number and its lock. Reading or writing `.value` takes the lock for that
+    one access; take it yourself (`with v.get_lock():`) around a read-modify-write (`+=`)."""
 
     @property
     def value(self) -> Any:
@@ -217,18 +205,9 @@ class SynchronizedArray(SynchronizedBase):
             self._obj[index] = value
 
 
-class SynchronizedString(SynchronizedArray):
-    """A shared char array: `.value` (up to the first NUL) and `.raw` (all bytes)."""
-
-    @property
-    def value(self) -> bytes:
-        with self._lock:
-            return self._obj.value
-
-    @value.setter
-    def value(self, value: bytes) -> None:
-        with self._lock:
-            self._obj.value = value
+class SynchronizedString(SynchronizedArray, Synchronized):
+    """A shared char array: `.value` (up to the first NUL, from Synchronized) and `.raw`
+    (all bytes); each access takes the lock."""
 
     @property
     def raw(self) -> bytes:

@@ -1,44 +1,36 @@
 """Start methods: how a new process comes to exist, by fork or by spawn.
 
-**fork** (`os.fork()`) makes the child a copy of the parent: the same
-memory, the same open files, the same imported modules. The child simply
-goes on running Python from where the parent was, calls the Process's
-`run()` and exits. Nothing needs to be pickled. Fast, but the copy includes
-whatever other threads were doing: if one held a lock at the moment of the
-fork, the child's copy of that lock stays locked for ever.
+**fork** (`os.fork()`) makes the child a copy of the parent: its memory, open files and
+imported modules. The child goes on from where the parent was, calls the Process's
+`run()` and exits; nothing is pickled. Fast, but the copy includes whatever other threads
+were doing: a lock one of them held at that moment stays locked in the child for ever.
 
-**spawn** starts a fresh interpreter (`python -c "...spawn_child(...)"`)
-that shares nothing with the parent except what is passed to it: the
-Process object, pickled and written to a pipe, and the file descriptors
-that object needs (listed while pickling, see serialize.py)::
+**spawn** starts a fresh interpreter (`python -c "...spawn_child(...)"`) that shares
+nothing with the parent but what is passed to it: the Process object, pickled into a
+pipe, and the file descriptors it needs (listed while pickling, see serialize.py)::
 
     parent                                    child
     pickle(Process) ──▶ data pipe ──────────▶ spawn_child(): unpickle it
     Popen(python -c ..., pass_fds=[...]) ───▶ process._bootstrap()  → exit code
 
-Either way the child holds the write end of an *exit pipe* until it dies,
-so the parent's end (`Process.sentinel`) becomes readable exactly when the
-child exits; and it can read the parent's *alive pipe*, which ends when the
-parent dies (`parent_process().sentinel`). These two pipes let either side
-wait for the other with poll(2) instead of checking on a timer.
+Either way the child holds the write end of an *exit pipe* until it dies, so the parent's
+end (`Process.sentinel`) becomes readable exactly when the child exits; and it can read
+the parent's *alive pipe*, which ends when the parent dies (`parent_process().sentinel`).
+Either side waits for the other with poll(2), not on a timer.
 
-Which method, by default? The one the running Python's `multiprocessing`
-uses on the platform: fork on Linux up to Python 3.13, spawn on macOS. From
-Python 3.14 Linux defaults to forkserver (a clean process that forks the
-children, so that no child inherits the threads of a big parent). minimp
-does not implement forkserver; it uses spawn in its place, which gives the
-same guarantee: no child is a copy of a threaded parent.
+The default is what the running Python's `multiprocessing` uses: fork on Linux up to
+Python 3.13, spawn on macOS. From 3.14 Linux defaults to forkserver (a clean process
+forks the children, so that none inherits a big parent's threads); minimp has no
+forkserver and uses spawn instead, which gives the same guarantee.
 
-Python 3.12 and newer warn ("DeprecationWarning: This process is
-multi-threaded, use of fork() may lead to deadlocks in the child") when a
-process with threads forks, and a Jupyter kernel always has threads. minimp
-does not silence that warning, because it is true; Python attributes it to
-minimp's code, so the default warning filters hide it in notebooks, and the
-chapters choose their start method explicitly. To reduce the risk, a
-forked minimp child never touches the kernel's output objects: output.py
-gives it fresh stdout and stderr streams before your code runs.
+Python 3.12 and newer warn ("DeprecationWarning: This process is multi-threaded, use of
+fork() may lead to deadlocks in the child") when a process with threads forks, as a
+Jupyter kernel's always does. minimp leaves this true warning on (the default filters
+hide it in notebooks, as Python blames minimp's code), and the chapters choose their
+start method explicitly. To lower the risk, a forked minimp child never touches the
+kernel's output objects: output.py gives it fresh stdout and stderr first.
 
-Read next: `process.py`, the Process object that is started here.
+Read next: `runtime/serialize.py`, how the Process object is pickled for spawn.
 """
 
 from __future__ import annotations
@@ -52,6 +44,11 @@ from . import serialize
 from .connection import Connection
 from .output import ChildOutput, whole_lines
 
+TYPE_CHECKING = False  # type names for readers and checkers, not imported when running
+if TYPE_CHECKING:
+    from subprocess import Popen
+    from .process import Process
+
 __all__ = ["get_start_method", "set_start_method", "get_all_start_methods", "launch", "spawn_child"]
 
 METHODS = ("fork", "spawn")
@@ -61,11 +58,8 @@ METHODS = ("fork", "spawn")
 
 
 def _platform_default() -> str:
-    if sys.platform != "linux":
-        return "spawn"  # macOS since Python 3.8, and the only choice on Windows
-    if sys.version_info >= (3, 14):
-        return "spawn"  # the standard library's forkserver; see the docstring
-    return "fork"
+    # spawn off Linux (macOS since 3.8; Windows has no fork); from 3.14, Linux's forkserver.
+    return "fork" if sys.platform == "linux" and sys.version_info < (3, 14) else "spawn"
 
 
 _method: str | None = None  # fixed by set_start_method() or the first get
@@ -79,11 +73,8 @@ def check_method(method: str) -> str:
 
 
 def get_start_method(allow_none: bool = False) -> str | None:
-    """The start method new processes use ('fork' or 'spawn').
-
-    As in `multiprocessing`, the first call fixes the default unless
-    allow_none=True, which returns None while nothing has been chosen.
-    """
+    """The start method new processes use ('fork' or 'spawn'). As in `multiprocessing`, the
+    first call fixes the default, unless allow_none=True: None while nothing is chosen."""
     global _method
     if _method is None and not allow_none:
         _method = _platform_default()
@@ -91,11 +82,8 @@ def get_start_method(allow_none: bool = False) -> str | None:
 
 
 def set_start_method(method: str | None, force: bool = False) -> None:
-    """Choose 'fork' or 'spawn' for processes started from now on.
-
-    Raises RuntimeError if a method was already chosen, unless force=True
-    (force=True with None forgets the choice).
-    """
+    """Choose 'fork' or 'spawn' for processes started from now on. RuntimeError if a method
+    was already chosen, unless force=True (force=True with None forgets the choice)."""
     global _method
     if _method is not None and not force:
         raise RuntimeError("context has already been set")
@@ -108,94 +96,26 @@ def get_all_start_methods() -> list[str]:
     return [default] + [m for m in METHODS if m != default]
 
 
-# -- the parent's side ------------------------------------------------------------
+# -- what both start methods share ------------------------------------------------
 
-_launch_lock = threading.Lock()  # see launch()
+# One launch at a time: a child forked by another thread meanwhile would inherit the write end
+# of this child's exit pipe, and this child's sentinel would stay silent until that one exited too.
+_launch_lock = threading.Lock()
 _alive: tuple[int, int] | None = None  # this process's alive pipe, made on first use
 _exit_fd: int | None = None  # in a child: the write end of our own exit pipe
 
 
-class ForkedChild:
-    """A forked child as its parent sees it.
-
-    It has the methods of `subprocess.Popen` that Process uses (pid, poll,
-    wait, send_signal), so a forked and a spawned child look alike.
-    """
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.returncode: int | None = None
-        self._reaping = threading.Lock()
-
-    def poll(self) -> int | None:
-        # Another thread is reaping it right now: not known yet (as Popen does).
-        if not self._reaping.acquire(blocking=False):
-            return self.returncode
-        try:
-            return self._waitpid(os.WNOHANG)
-        finally:
-            self._reaping.release()
-
-    def wait(self) -> int:
-        with self._reaping:
-            return self._waitpid(0)
-
-    def _waitpid(self, flags: int) -> int | None:
-        # Under _reaping: of two threads, the one that loses the race to
-        # waitpid() would get ChildProcessError, and report 0 for a crash.
-        if self.returncode is None:
-            try:
-                pid, status = os.waitpid(self.pid, flags)
-            except ChildProcessError:  # reaped elsewhere; Popen reports 0 too
-                pid, status = self.pid, 0
-            if pid == self.pid:
-                # exit(n) gives n; death by signal N gives -N
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        # Once reaped, the pid may belong to somebody else: never signal it.
-        if self.poll() is None:
-            os.kill(self.pid, signum)
+def launch(process: Process, method: str) -> tuple[ForkedChild | Popen, int, ChildOutput]:
+    """Start `process` with `method`; return the child, its exit pipe's read end, its output."""
+    return _spawn(process) if method == "spawn" else _fork(process)
 
 
-def launch(process, method: str):
-    """Start `process` with `method`; return (child, sentinel, output).
-
-    `child` has Popen's methods, `sentinel` is the read end of the exit
-    pipe, and `output` copies the child's output if it must (output.py).
-    """
-    if method == "spawn":
-        # Pickle first, so that an unpicklable target or argument fails here,
-        # in the caller, before any process exists.
-        payload, fds = _pickle_process(process)
-    # One launch at a time: a child forked by another thread in the middle of
-    # this one would inherit the write end of our exit pipe, and this child's
-    # sentinel would stay silent until that other child exited too.
-    with _launch_lock:
-        output = ChildOutput()
-        exit_r, exit_w = os.pipe()
-        try:
-            if method == "fork":
-                child = _fork(process, output, exit_w)
-            else:
-                child, data = _spawn(output, exit_w, fds)
-        except BaseException:
-            output.abandon()
-            os.close(exit_r)
-            raise
-        finally:
-            os.close(exit_w)
-        output.in_parent(child.pid)
-    if method == "spawn":
-        try:
-            _send_to_child(data, payload)
-        except BaseException:  # interrupted half-way: the child cannot start
-            child.kill()
-            child.wait()
-            os.close(exit_r)
-            raise
-    return child, exit_r, output
+def _pipes_for_a_child() -> tuple[int, int, int, ChildOutput]:
+    """What every child gets, by either method: the read end of our alive pipe, its own exit
+    pipe (the parent closes the write end once the child holds it), and its output (output.py)."""
+    output = ChildOutput()
+    exit_r, exit_w = os.pipe()
+    return _alive_read_end(), exit_r, exit_w, output
 
 
 def _alive_read_end() -> int:
@@ -205,52 +125,134 @@ def _alive_read_end() -> int:
     return _alive[0]
 
 
-def _fork(process, output: ChildOutput, exit_w: int) -> ForkedChild:
-    alive_r = _alive_read_end()
-    output.before_fork()
-    pid = os.fork()
-    if pid != 0:
-        return ForkedChild(pid)
-    # -- in the child ------------------------------------------------------
+# -- fork ---------------------------------------------------------------------------
+
+
+def _fork(process: Process) -> tuple[ForkedChild, int, ChildOutput]:
+    with _launch_lock:
+        alive_r, exit_r, exit_w, output = _pipes_for_a_child()
+        try:
+            output.before_fork()
+            pid = os.fork()
+            if pid == 0:
+                _run_forked_child(process, output, exit_w, alive_r)  # never returns
+        except BaseException:
+            output.abandon()
+            os.close(exit_r)
+            raise
+        finally:
+            os.close(exit_w)
+        output.in_parent(pid)
+    return ForkedChild(pid), exit_r, output
+
+
+def _run_forked_child(process: Process, output: ChildOutput, exit_w: int, alive_r: int) -> None:
+    """In the forked child: drop what belongs to the parent, run the process, exit."""
+    global _alive, _exit_fd, _launch_lock
     exitcode = 1
     try:
-        _become_child(exit_w)
+        _launch_lock = threading.Lock()  # the parent held its copy while forking us
+        os.close(_alive[1])  # else the child keeps its own parent "alive"
+        _alive = None
+        if _exit_fd is not None:
+            os.close(_exit_fd)  # else the grandparent would wait for us too
+        _exit_fd = exit_w
+        sys.stdin = open(os.devnull)  # a child does not read the parent's terminal
         output.in_child()
         whole_lines()
         exitcode = process._bootstrap(parent_sentinel=alive_r)
-        for thread in threading.enumerate():  # as at a normal exit: wait for
+        for thread in threading.enumerate():  # as at a normal exit, wait for the
             if not thread.daemon and thread is not threading.current_thread():
-                thread.join()  # the non-daemon threads the target started
+                thread.join()  # non-daemon threads the target started
     finally:
-        # os._exit skips the parent's atexit handlers and buffers, which
-        # belong to the parent, not to this copy of it.
-        os._exit(exitcode)
+        os._exit(exitcode)  # not sys.exit: the atexit handlers and buffers are the parent's
 
 
-def _become_child(exit_w: int) -> None:
-    """In a new child: drop what belongs to the parent."""
-    global _alive, _exit_fd, _launch_lock
-    _launch_lock = threading.Lock()  # the parent held its copy while forking us
-    if _alive is not None:
-        os.close(_alive[1])  # else the child keeps its own parent "alive"
-        _alive = None
-    if _exit_fd is not None:
-        os.close(_exit_fd)  # else the grandparent would wait for us too
-    _exit_fd = exit_w
-    sys.stdin = open(os.devnull)  # a child does not read the parent's terminal
+class ForkedChild:
+    """A forked child as its parent sees it, with the Popen methods Process uses: pid, poll,
+    wait and send_signal. So a forked and a spawned child look alike."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+        self._reaping = threading.Lock()
+
+    def poll(self) -> int | None:
+        if self._reaping.acquire(blocking=False):  # else another thread is reaping it (as Popen)
+            try:
+                self._waitpid(os.WNOHANG)
+            finally:
+                self._reaping.release()
+        return self.returncode
+
+    def wait(self) -> int:
+        with self._reaping:
+            self._waitpid(0)
+        return self.returncode
+
+    def _waitpid(self, flags: int) -> None:
+        # Under _reaping: of two racing waitpid() calls, the loser gets ChildProcessError (0 for a crash).
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, flags)
+            except ChildProcessError:  # reaped elsewhere; Popen reports 0 too
+                pid, status = self.pid, 0
+            if pid == self.pid:  # exit(n) gives n; death by signal N gives -N
+                self.returncode = os.waitstatus_to_exitcode(status)
+
+    def send_signal(self, signum: int) -> None:
+        # Once reaped, the pid may belong to somebody else: never signal it.
+        if self.poll() is None:
+            os.kill(self.pid, signum)
 
 
-def _pickle_process(process) -> tuple[bytes, list[int]]:
+# -- spawn: the parent's side -----------------------------------------------------
+
+
+def _spawn(process: Process) -> tuple[Popen, int, ChildOutput]:
+    import subprocess  # here, not at the top: only a parent that spawns needs it
+    # Pickle first: an unpicklable target or argument fails here, in the caller, before any child exists.
+    payload, fds = _pickle_process(process)
+    with _launch_lock:
+        alive_r, exit_r, exit_w, output = _pipes_for_a_child()
+        try:
+            data_r, data_w = os.pipe()  # the data pipe: the child reads its Process from it
+            command = f"from minimp.runtime.start import spawn_child; spawn_child({data_r}, {exit_w}, {alive_r})"
+            try:
+                child = subprocess.Popen(
+                    [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", command],
+                    pass_fds=[data_r, exit_w, alive_r, *fds],
+                    stdin=subprocess.DEVNULL, stdout=output.child_fds[0], stderr=output.child_fds[1],
+                )
+            except BaseException:
+                os.close(data_w)
+                raise
+            finally:
+                os.close(data_r)
+        except BaseException:
+            output.abandon()
+            os.close(exit_r)
+            raise
+        finally:
+            os.close(exit_w)
+        output.in_parent(child.pid)
+    try:
+        _send_to_child(Connection(data_w, readable=False), payload)
+    except BaseException:  # interrupted half-way: the child cannot start
+        child.kill()
+        child.wait()
+        os.close(exit_r)
+        raise
+    return child, exit_r, output
+
+
+def _pickle_process(process: Process) -> tuple[bytes, list[int]]:
+    """Pickle `process` for the child; if that fails, say which part cannot be pickled."""
     try:
         return serialize.pickle_for_child(process)
     except Exception as exc:
-        raise _unpicklable(process, exc) from exc
-
-
-def _unpicklable(process, exc: Exception) -> Exception:
-    """An error that says which part of the process could not be pickled."""
-    parts = [("target", process._target)]
-    parts += [(f"args[{i}]", arg) for i, arg in enumerate(process._args)]
+        error = exc
+    parts = [("target", process._target), *[(f"args[{i}]", arg) for i, arg in enumerate(process._args)]]
     parts += [(f"kwargs[{key!r}]", value) for key, value in process._kwargs.items()]
     culprit = "the process object"
     for label, part in parts:
@@ -259,43 +261,18 @@ def _unpicklable(process, exc: Exception) -> Exception:
         except Exception:
             culprit = f"{label} ({part!r:.60})"
             break
-    message = (
-        f"cannot start {process.name} with the spawn start method: {culprit} "
-        f"cannot be pickled ({exc}). Under spawn, the child receives everything "
-        f"it needs as a pickle; pass picklable values, or use the fork start method."
-    )
+    message = (f"cannot start {process.name} with the spawn start method: {culprit} cannot be pickled "
+               f"({error}). Under spawn, the child receives everything it needs as a pickle; pass "
+               f"picklable values, or use the fork start method.")
     try:
-        return type(exc)(message)  # keep the exception type pickle raised
+        better = type(error)(message)  # keep the exception type pickle raised
     except Exception:
-        return pickle.PicklingError(message)
-
-
-def _spawn(output: ChildOutput, exit_w: int, fds: list[int]):
-    import subprocess  # here, not at the top: only a parent that spawns needs it
-
-    data_r, data_w = os.pipe()
-    alive_r = _alive_read_end()
-    command = f"from minimp.runtime.start import spawn_child; spawn_child({data_r}, {exit_w}, {alive_r})"
-    stdout, stderr = output.child_fds
-    try:
-        child = subprocess.Popen(
-            [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", command],
-            pass_fds=[data_r, exit_w, alive_r, *fds],
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-        )
-    except BaseException:
-        os.close(data_w)
-        raise
-    finally:
-        os.close(data_r)
-    return child, Connection(data_w, readable=False)
+        better = pickle.PicklingError(message)
+    raise better from error
 
 
 def _send_to_child(data: Connection, payload: bytes) -> None:
-    # What the child must know before it can unpickle the process: where
-    # to import modules from. Then the process itself.
+    # First what the child needs to unpickle the process (where to import from), then the process.
     setup = {"sys_path": sys.path, "sys_argv": sys.argv, "start_method": "spawn"}
     try:
         data.send_bytes(pickle.dumps(setup))
@@ -306,7 +283,7 @@ def _send_to_child(data: Connection, payload: bytes) -> None:
         data.close()
 
 
-# -- the child's side of spawn ------------------------------------------------------
+# -- spawn: the child's side ----------------------------------------------------------
 
 
 def spawn_child(data_fd: int, exit_fd: int, parent_alive_fd: int) -> None:
