@@ -15,31 +15,26 @@ it the *exit code*:
     is still running, or was never started      None
     ==========================================  ============
 
-Until its parent has waited for it, an exited child is a *zombie*: an entry in the process
-table that holds its exit code. `join()`, `is_alive()`, `exitcode` and `active_children()`
-all collect exited children, so zombies do not pile up. A parent that exits normally
-terminates its *daemon* children and waits for the others, as `multiprocessing` does.
-
-Unlike `multiprocessing.Process`, a `target` that is not callable is refused by the
-constructor, in the caller, instead of failing later in the child.
+Until its parent has waited for it, an exited child is a *zombie* holding its exit code;
+`join()`, `is_alive()` and `exitcode` collect it. Unlike `multiprocessing.Process`, a
+`target` that is not callable is refused at once, in the caller, not later in the child.
 
 Limits: a Process object belongs to the process that created it; only that process may
 start, join or terminate it. Not thread-safe: do not join one Process from two threads.
 
-Read next: `runtime/start.py`, how `start()` makes the child.
+Read next: `runtime/family.py`, the current process, its parent and its children.
 """
 
 from __future__ import annotations
 
-import atexit
-import itertools
 import os
 import signal
 import sys
 from weakref import finalize
 
-from . import start
+from . import family, start
 from .connection import wait
+from .family import active_children, current_process, parent_process  # noqa: F401 - minimp.Process's relatives
 
 TYPE_CHECKING = False  # type names for readers and checkers; importing typing
 if TYPE_CHECKING:  # would cost every spawned child several milliseconds
@@ -65,11 +60,11 @@ class Process:
         if target is not None and not callable(target):
             raise TypeError(f"Process(target={target!r}): target must be callable (a function, not "
                             f"the result of calling one), got {type(target).__name__}")
-        self._identity = _current._identity + (next(_counter),)
-        self._parent_pid, self._parent_name = os.getpid(), _current.name
+        self._identity = family.current._identity + (next(family.counter),)
+        self._parent_pid, self._parent_name = os.getpid(), family.current.name
         self._target, self._args, self._kwargs = target, tuple(args), dict(kwargs)
         self._name = name or f"{type(self).__name__}-{':'.join(map(str, self._identity))}"
-        self._daemon = _current.daemon if daemon is None else bool(daemon)
+        self._daemon = family.current.daemon if daemon is None else bool(daemon)
         self._closed = False
         self._child = None  # a start.ForkedChild or a subprocess.Popen, once started
 
@@ -87,18 +82,18 @@ class Process:
             raise AssertionError(f"cannot start a process twice: {self._name} was started already "
                                  f"(pid {self._child.pid}); make a new Process to run it again")
         self._check_creator("can only start a process object created by current process")
-        if _current.daemon:
-            raise AssertionError(f"daemonic processes are not allowed to have children: {_current.name} is "
+        if family.current.daemon:
+            raise AssertionError(f"daemonic processes are not allowed to have children: {family.current.name} is "
                                  f"a daemon, and its children would be orphaned when it is terminated; "
                                  f"start {self._name} from a process that is not a daemon")
-        _collect_exited_children()
+        family.collect_exited_children()
         method = self._start_method or start.get_start_method()
         self._child, self._sentinel, self._output = start.launch(self, method)
         self._close_sentinel = finalize(self, os.close, self._sentinel)
         # The parent no longer needs the target: dropping it (as the standard library does)
         # avoids reference cycles through a target that refers to this object.
         del self._target, self._args, self._kwargs
-        _children.add(self)
+        family.children.add(self)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the child exits, or `timeout` seconds pass. Returns None either way;
@@ -111,16 +106,16 @@ class Process:
             return  # still running
         self._child.wait()
         self._output.wait(OUTPUT_GRACE)
-        _children.discard(self)
+        family.children.discard(self)
 
     def is_alive(self) -> bool:
         """Is the child running? (Collects its exit code if it is not.)"""
         self._check_closed()
-        if self is _current:
+        if self is family.current:
             return True
         self._check_creator("can only test a child process")
         if self._child is None or self._child.poll() is not None:
-            _children.discard(self)
+            family.children.discard(self)
             return False
         return True
 
@@ -146,7 +141,7 @@ class Process:
                 raise ValueError("Cannot close a process while it is still running. "
                                  "You should first call join() or terminate().")
             self._close_sentinel()
-            _children.discard(self)
+            family.children.discard(self)
         self._closed = True
 
     def _check_closed(self) -> None:
@@ -155,7 +150,7 @@ class Process:
 
     def _check_creator(self, refusal: str) -> None:
         if self._parent_pid != os.getpid():
-            who = "this very process" if self is _current else (
+            who = "this very process" if self is family.current else (
                 f"a child of process {self._parent_pid}, not of this one ({os.getpid()})")
             raise AssertionError(f"{refusal}: {self._name} is {who}; only the process that created a "
                                  f"Process object may start, join or test it")
@@ -194,7 +189,7 @@ class Process:
     def pid(self) -> int | None:
         """The child's process id once started; None before."""
         self._check_closed()
-        return os.getpid() if self is _current else self._child and self._child.pid
+        return os.getpid() if self is family.current else self._child and self._child.pid
 
     ident = pid
 
@@ -209,7 +204,7 @@ class Process:
 
     def __repr__(self) -> str:
         exitcode = None
-        if self is _current:
+        if self is family.current:
             status = "started"
         elif self._closed:
             status = "closed"
@@ -239,16 +234,13 @@ class Process:
     def _bootstrap(self, parent_sentinel: int) -> int:
         """Run in the new child by start.py: become the current process, call run(), and
         turn what happened into an exit code."""
-        global _current, _parent, _children, _counter
-        _current = self
-        _parent = _ParentProcess(self._parent_name, self._parent_pid, parent_sentinel)
-        _children, _counter = set(), itertools.count(1)
+        family.become(self, family.ParentProcess(self._parent_name, self._parent_pid, parent_sentinel))
         try:
             try:
                 self.run()
                 exitcode = 0
             finally:
-                _stop_children()
+                family.stop_children()
         except SystemExit as exc:
             if exc.code is None or isinstance(exc.code, int):
                 exitcode = exc.code or 0
@@ -288,30 +280,6 @@ class _MainProcess(Process):
         self._daemon = self._closed = False
 
 
-class _ParentProcess:
-    """The parent, as a child sees it: its name, pid, and whether it is alive."""
-
-    def __init__(self, name: str, pid: int, sentinel: int):
-        self.name = name
-        self.pid = self.ident = pid
-        self.sentinel = sentinel  # readable once the parent has exited
-        self.daemon = False
-
-    def is_alive(self) -> bool:
-        return not wait([self.sentinel], timeout=0)
-
-    def join(self, timeout: float | None = None) -> None:
-        wait([self.sentinel], timeout)
-
-    def __repr__(self) -> str:
-        return f"<_ParentProcess name={self.name!r} pid={self.pid}>"
-
-
-_current: Process = _MainProcess()
-_parent: _ParentProcess | None = None
-_children: set[Process] = set()  # started by this process, not yet collected
-_counter = itertools.count(1)  # numbers the children: Process-1, Process-2, ...
-
 _SIGNAL_NAMES = {-s.value: f"-{s.name}" for s in signal.Signals}  # -9: "-SIGKILL"
 
 
@@ -329,35 +297,4 @@ def exit_meaning(exitcode: int | None) -> str:
         return f"killed by signal {-exitcode}"
 
 
-def current_process() -> Process:
-    """The Process object of the running process (in the main process: 'MainProcess')."""
-    return _current
-
-
-def parent_process() -> _ParentProcess | None:
-    """The parent of the running process, or None in the main process."""
-    return _parent
-
-
-def active_children() -> list[Process]:
-    """The children of this process that are still running."""
-    _collect_exited_children()
-    return list(_children)
-
-
-def _collect_exited_children() -> None:
-    for child in list(_children):
-        if child._child.poll() is not None:
-            _children.discard(child)
-
-
-def _stop_children() -> None:
-    """What a process does as it exits: terminate daemon children, join the others."""
-    for child in active_children():
-        if child.daemon:
-            child.terminate()
-    for child in active_children():
-        child.join()
-
-
-atexit.register(_stop_children)
+family.current = _MainProcess()

@@ -1,0 +1,97 @@
+"""Family: which process this is, its parent, and the children it started.
+
+Every process has one `current_process()`: in the one you started Python
+in, a Process named 'MainProcess' that nobody started; in a child, the
+Process object its parent started (process.py's `_bootstrap` makes it the
+current one). A child also knows its parent (`parent_process()`: its name,
+pid, and a sentinel that becomes readable when the parent exits), and each
+process keeps the children it started and has not yet collected::
+
+    MainProcess ── started ──▶ Process-1 ── started ──▶ Process-1:1
+        children: {Process-1}      parent: MainProcess     parent: Process-1
+
+An exited child stays a *zombie* until its parent collects its exit code;
+`active_children()` collects those that have exited, so none piles up. When
+a process exits normally it terminates its *daemon* children and waits for
+the others (`stop_children`), as `multiprocessing` does; a child whose
+parent died first is an *orphan* (chapter 1 shows both).
+
+Read next: `runtime/start.py`, how `start()` makes the child.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+
+from .connection import wait
+
+TYPE_CHECKING = False  # type names for readers and checkers; importing typing
+if TYPE_CHECKING:  # would cost every spawned child several milliseconds
+    from typing import Any
+
+__all__ = ["current_process", "parent_process", "active_children"]
+
+current: Any = None  # this process's Process object (process.py sets the main one)
+parent: ParentProcess | None = None  # None in the main process
+children: set = set()  # started by this process, not yet collected
+counter = itertools.count(1)  # numbers the children: Process-1, Process-2, ...
+
+
+class ParentProcess:
+    """The parent, as a child sees it: its name, pid, and whether it is alive."""
+
+    def __init__(self, name: str, pid: int, sentinel: int):
+        self.name = name
+        self.pid = self.ident = pid
+        self.sentinel = sentinel  # readable once the parent has exited
+        self.daemon = False
+
+    def is_alive(self) -> bool:
+        return not wait([self.sentinel], timeout=0)
+
+    def join(self, timeout: float | None = None) -> None:
+        wait([self.sentinel], timeout)
+
+    def __repr__(self) -> str:
+        return f"<_ParentProcess name={self.name!r} pid={self.pid}>"
+
+
+def become(process: Any, its_parent: ParentProcess) -> None:
+    """In a new child: `process` is who we are now; it has no children yet."""
+    global current, parent, children, counter
+    current, parent, children, counter = process, its_parent, set(), itertools.count(1)
+
+
+def current_process() -> Any:
+    """The Process object of the running process (in the main process: 'MainProcess')."""
+    return current
+
+
+def parent_process() -> ParentProcess | None:
+    """The parent of the running process, or None in the main process."""
+    return parent
+
+
+def active_children() -> list:
+    """The children of this process that are still running."""
+    collect_exited_children()
+    return list(children)
+
+
+def collect_exited_children() -> None:
+    for child in list(children):
+        if child._child.poll() is not None:
+            children.discard(child)
+
+
+def stop_children() -> None:
+    """What a process does as it exits: terminate daemon children, join the others."""
+    for child in active_children():
+        if child.daemon:
+            child.terminate()
+    for child in active_children():
+        child.join()
+
+
+atexit.register(stop_children)
