@@ -1,4 +1,21 @@
-"""The observation layer: traces of what pools did (records.py)."""
+"""The observation layer: traces of what pools did, for the views to draw.
 
-from .records import *  # noqa: F403
-from .records import __all__  # noqa: F401
+A pool pushes events (pools/events.py) to the traces that were active when
+a call was made; a trace keeps them in a log and makes records of them when
+someone reads it. Nothing here calls into a pool, and nothing here draws:
+views/ reads the records, and a trace's `plot()`, `timeline()` and
+`to_perfetto()` only hand it to views/.
+
+    records.py    TaskRecord, WorkerRecord, RunningJob, Snapshot: what a trace holds
+    log.py        Trace and trace(): the log of events, read into records
+    inflight.py   what the events say runs and waits now, for a live view
+    traced.py     traced(): records from the standard library's pools
+
+Read next: `tracing/records.py`, what a trace holds.
+"""
+
+from .log import Trace, active, trace
+from .records import RunningJob, Snapshot, TaskRecord, WorkerRecord
+from .traced import traced
+
+__all__ = ["Trace", "TaskRecord", "WorkerRecord", "RunningJob", "Snapshot", "trace", "traced", "active"]

@@ -13,9 +13,9 @@ initializer) is a bar of its own; a gap between bars is a worker with
 nothing to do.
 
 This module only computes: seconds and lanes, from the records of a trace
-(tracing.py). The static picture (plot.py) and the widget
-(widgets/timeline.py) draw what it computes, so both show the same thing,
-and the sums in the header can be tested without drawing anything:
+(tracing/). The static picture (plot.py) and the widget (widgets/timeline.py)
+draw what it computes, so both show the same thing, and the sums in the
+header can be tested without drawing anything:
 
 - **busy** — the share of the workers' time spent running tasks;
 - **parallelism** — the sum of task times divided by the wall time: how
@@ -27,7 +27,7 @@ The readings of two processes can still disagree by a few microseconds (a
 task seems to start before it was submitted): the layout clamps such small
 inversions instead of drawing negative bars.
 
-Read next: plot.py, which draws a layout with matplotlib.
+Read next: `views/plot.py`, which draws a layout with matplotlib.
 """
 
 from __future__ import annotations
@@ -154,13 +154,9 @@ def _lanes(tasks: list[TaskRecord], workers: list[WorkerRecord], running: list[R
             seen.append(pid)
     lanes = []
     for worker in sorted(pids, key=lambda w: (w is None, w or 0)):
-        if worker is None:
-            lanes.append(Lane(None, "never ran", ()))
-            continue
         ids = pids[worker]
-        label = f"worker {worker}" + (f" · pid {ids[0]}" if len(ids) == 1 else "") + (
-            f" · pids {', '.join(map(str, ids))}" if len(ids) > 1 else "")
-        lanes.append(Lane(worker, label, tuple(ids)))
+        named = f" · pid {ids[0]}" if len(ids) == 1 else f" · pids {', '.join(map(str, ids))}" if ids else ""
+        lanes.append(Lane(worker, "never ran" if worker is None else f"worker {worker}{named}", tuple(ids)))
     return lanes
 
 

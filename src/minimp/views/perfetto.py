@@ -40,8 +40,10 @@ its `with` block has only what has ended so far (a Snapshot works too, and
 adds the live workers). A worker's exit is marked only if it was not
 SIGTERM, which is how every pool stops its workers when it closes.
 
-Read next: the "Trace Event Format" document that Perfetto's docs link to,
-for the phases not used here (counters, flows, async events).
+The "Trace Event Format" document that Perfetto's docs link to describes
+the phases not used here (counters, flows, async events).
+
+This module ends the reading route: back to the chapters.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Drawing 10,000 tasks stays under a second: bars closer together than a
 pixel are merged first (layout.merge), and each lane is one matplotlib
 collection, not one patch per task.
 
-Read next: widgets/timeline.py, the same picture live in a notebook.
+Read next: `views/svg.py`, the same picture as SVG text, for the widget.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot", "compare", "png"]
+__all__ = ["plot", "compare", "png", "named_traces"]
 
 COLOR_BY = ("status", "function")
 PIXELS = 860  # a notebook's width: bars are merged at this resolution
@@ -111,7 +111,7 @@ def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: flo
 def compare(traces: dict[str, Trace] | list[Trace], *, color_by: str = "status") -> Figure:
     """Several traces one above the other, on one time axis (each from its own start):
     `compare({"multiprocessing.Pool": t1, "minimp.Pool": t2})`."""
-    named = _named(traces)
+    named = named_traces(traces)
     views = {name: timeline.layout(trace) for name, trace in named.items()}
     end = max([view.end for view in views.values()] + [1e-3])
     heights = [max(1, len(view.lanes)) + 1.2 for view in views.values()]
@@ -125,7 +125,8 @@ def compare(traces: dict[str, Trace] | list[Trace], *, color_by: str = "status")
     return figure
 
 
-def _named(traces: dict[str, Trace] | list[Trace]) -> dict[str, Trace]:
+def named_traces(traces: dict[str, Trace] | list[Trace]) -> dict[str, Trace]:
+    """compare()'s traces, each with its name ("trace 1", ... for a list), checked."""
     if isinstance(traces, dict):
         named = dict(traces)
     elif isinstance(traces, (list, tuple)):

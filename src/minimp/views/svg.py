@@ -5,7 +5,8 @@ of its own: Python writes `<rect>`s and the notebook displays them. Each
 task's rectangle carries a `<title>`, which the browser shows as a tooltip
 when the mouse rests on it.
 
-Read next: timeline.py, the widget around this picture.
+Read next: `views/widgets/view.py`, what every widget shares, then
+`views/widgets/timeline.py`, the widget around this picture.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
 Each view also leaves a PNG in the notebook file, so a saved notebook shows
 its picture where widgets do not run (GitHub, nbviewer).
 
-Read next: view.py.
+Read next: `views/widgets/view.py`.
 """
 
 from ...runtime.process import exit_meaning

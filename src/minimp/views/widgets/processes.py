@@ -2,37 +2,29 @@
 
     workers = [minimp.Process(target=work, args=(n,)) for n in range(4)]
     with minimp.widgets.watch_processes(workers) as table:   # a table below the cell ...
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()                                      # ... that changes as they run
+        for worker in workers: worker.start()
+        for worker in workers: worker.join()                  # ... that changes as they run
 
 **ProcessTable** has a row per process: its name, pid, state, exit code
 and what the code means (process.py's `exit_meaning`), and whether it is a
 daemon. The state is what the table saw the last time it looked:
 
-    ========  ==========================================================
-    state     what the table saw
-    ========  ==========================================================
     created   a Process object, not started yet: it has no pid
     running   a pid and no exit code yet
     exited    an exit code: 0 ok, 1 an exception (or exit(1)), N exit(N),
               -N killed by signal N (-9: SIGKILL, -15: SIGTERM)
     closed    process.close() was called before the table saw it exit
-    ========  ==========================================================
 
 It remembers when it first saw each state (`table.lifetimes`), and its
 picture for the notebook file draws them: one lane per process, from its
 start to its exit, coloured by how it ended.
 
 The table only looks, and the program runs as it would unwatched: it
-reads `process.pid`, and asks the operating system whether the child has
-ended with waitid(WNOWAIT), which tells how a child ended without
-collecting it. A child that has exited stays a zombie until the program's
-join() collects it and gets its exit code, as it would if nobody watched.
-It works for minimp's processes and for the standard library's, whose
-public API is the same. What it shows is sampled: a change is seen at the
-first look after it happened, up to `interval` seconds late.
+reads `process.pid`, and asks the operating system with waitid(WNOWAIT)
+how a child ended without collecting it: the program's own join() still
+does (`_peek_exitcode` tells why that matters). It works for minimp's
+processes and the standard library's, whose public API is the same. What
+it shows is sampled: a change is seen up to `interval` seconds late.
 
 When the block ends the table lets go of the processes and keeps only its
 record (`lifetimes`): a widget lives as long as the notebook's kernel, and
@@ -43,11 +35,12 @@ Limits: the processes must be children of this process (as for
 reads `process.exitcode` instead, which collects an ended child, as
 `is_alive()` would.
 
-Read next: queues.py, a queue's depth over time.
+Read next: `views/widgets/queues.py`, a queue's depth over time.
 """
 
 from __future__ import annotations
 
+import collections
 import multiprocessing.process
 import os
 import time
@@ -79,8 +72,7 @@ class Lifetime:
 
     `created`, `started` and `exited` are time.monotonic() moments: when the
     table was given the process, and when it first saw it with a pid and
-    with an exit code (up to one `interval` after it happened).
-    """
+    with an exit code (up to one `interval` after it happened)."""
 
     process: Any  # None once the table has let go of it (see the module docstring)
     name: str
@@ -163,11 +155,9 @@ class ProcessTable(LiveView):
 
     def summary(self) -> str:
         """One line: how many processes, in which states."""
-        counts: dict[str, int] = {}
-        for row in self.lifetimes:
-            counts[row.state] = counts.get(row.state, 0) + 1
+        counts = collections.Counter(row.state for row in self.lifetimes)
         states = "".join(f" · {counts[state]} {state}" for state in ("created", "running", "exited", "closed")
-                         if state in counts)  # fmt: skip
+                         if counts[state])  # fmt: skip
         return f"{len(self.lifetimes)} process{'es' if len(self.lifetimes) != 1 else ''}{states}"
 
     def start(self) -> None:
@@ -191,8 +181,8 @@ class ProcessTable(LiveView):
         """The lifetimes as a PNG: a lane per process from its start to its exit."""
         with self._lock:
             rows, now = list(self.lifetimes), time.monotonic()
-        figure = Figure(figsize=(8.6, 1.2 + 0.4 * max(1, len(rows))), layout="constrained")
-        ax = figure.subplots()
+        ax = Figure(figsize=(8.6, 1.2 + 0.4 * max(1, len(rows))), layout="constrained").subplots()
+
         def seconds(moment: float | None) -> float:  # since the table began watching; None: still running
             return max((now if moment is None else moment) - self.origin, 0.0)
 
@@ -207,25 +197,21 @@ class ProcessTable(LiveView):
                            edgecolors="#000000" if kind in ("error", "crashed") else "none", linewidth=0.6)  # fmt: skip
             if kind == "crashed":  # a cross, so a killed process does not rest on colour alone
                 ax.plot([start + width], [lane], "x", color="#D55E00", markersize=9, markeredgewidth=2.5)
-        ax.set_xlim(0, end * 1.02)
-        ax.set_ylim(len(rows) - 0.5, -0.5)  # the first process on top
-        ax.set_yticks(range(len(rows)), [row.label for row in rows], fontsize=9)
-        ax.set_xlabel("seconds since the table began watching")
+        ax.set(xlim=(0, end * 1.02), ylim=(len(rows) - 0.5, -0.5), xlabel="seconds since the table began watching")
+        ax.set_yticks(range(len(rows)), [row.label for row in rows], fontsize=9)  # (ylim reversed: the first on top)
         ax.grid(axis="x", alpha=0.3)
         ax.set_axisbelow(True)
         ax.set_title(self.summary(), loc="left", fontsize=10)
         kinds = {_kind(row) for row in rows if row.started is not None}
-        handles = [Patch(facecolor=layout.COLOURS[kind], edgecolor="#000000" if kind in ("error", "crashed")
-                         else "none") for kind in LIFETIME_LABELS if kind in kinds]  # fmt: skip
-        labels = [label for kind, label in LIFETIME_LABELS.items() if kind in kinds]
-        if handles:
-            ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-        return plot.png(figure)
+        legend = {label: Patch(facecolor=layout.COLOURS[kind], edgecolor="#000000" if kind in ("error", "crashed")
+                               else "none") for kind, label in LIFETIME_LABELS.items() if kind in kinds}  # fmt: skip
+        if legend:
+            ax.legend(legend.values(), legend.keys(), loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+        return plot.png(ax.figure)
 
 
 # How a process's lane is coloured, in layout.py's colour-blind-safe palette.
-LIFETIME_LABELS = {"ok": "exit code 0", "error": "exit code > 0", "crashed": "killed by a signal",
-                   "running": "running"}  # fmt: skip
+LIFETIME_LABELS = {"ok": "exit code 0", "error": "exit code > 0", "crashed": "killed by a signal", "running": "running"}
 
 
 def _kind(row: Lifetime) -> str:
@@ -290,16 +276,9 @@ def _table(rows: list[Lifetime]) -> str:
 
 
 def watch_processes(processes: Iterable = (), interval: float = 0.2) -> AbstractContextManager[ProcessTable]:
-    """Show a ProcessTable of `processes`, live while the `with` block runs:
-
-        with minimp.widgets.watch_processes(workers) as table:
-            for worker in workers: worker.start()
-            for worker in workers: worker.join()
-
-    Start and join the processes inside the block; add others with
-    `table.add(process)`. After the block, `table.lifetimes` holds what
-    the table saw.
-    """
+    """Show a ProcessTable of `processes`, live while the `with` block runs (see the
+    module docstring): start and join them inside the block, add others with
+    `table.add(process)`; after it, `table.lifetimes` holds what the table saw."""
     processes = _checked_processes(processes, "watch_processes")
     return watching(ProcessTable(processes, interval=checked_interval(interval, "watch_processes")))
 

@@ -16,7 +16,8 @@ Limits: `multiprocessing.Queue.qsize()` raises NotImplementedError on
 macOS, which cannot read a semaphore's value; the view says so and draws
 nothing (minimp's Queue counts its items itself, and works there).
 
-Read next: ../queues.py, the queue it watches.
+Read next: `views/perfetto.py`, a trace for Perfetto's UI. (The queue it
+watches is `runtime/queues.py`.)
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class QueueDepth(LiveView):
             if time.monotonic() - drawn >= rest:
                 drawn, began = time.monotonic(), time.thread_time()
                 self._draw()
-                rest = max(REDRAW, 20 * (time.thread_time() - began))  # CPU time, as in ProcessTable._watch
+                rest = max(REDRAW, 20 * (time.thread_time() - began))  # CPU time, as the other views count it (view.py)
 
     def _draw(self) -> None:
         with self._lock:

@@ -26,7 +26,8 @@ most about 5 % of the notebook process's time from the pool's result loop
 picture stays, and a PNG of it goes into the notebook file, which is what
 GitHub and nbviewer show.
 
-Read next: processes.py and queues.py, views for the early chapters.
+Read next: `views/widgets/processes.py` and `views/widgets/queues.py`, views for
+the early chapters.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ class TimelineView(LiveView):
 
     PLAIN = PLAIN
     THREAD = "minimp-timeline"
-    COST = 15e-6  # seconds per task to read and draw a trace (bench/bench_widgets.py: 10,000 in ~0.13 s)
+    # Seconds per event (trace.recorded) to read and draw a trace: a task of a map
+    # with chunksize 1 makes three (bench/bench_widgets.py: 10,000 tasks in ~0.13 s).
+    COST = 5e-6
 
     def __init__(self, trace: Trace, *, color_by: str = "status", width: int = WIDTH, interval: float = 0.25):
         if not isinstance(trace, Trace):
@@ -127,7 +130,7 @@ class TimelineView(LiveView):
             self._draw()
 
     def _items(self) -> int:
-        return self.trace._recorded + len(self.trace._traced_calls)
+        return self.trace.recorded  # events: the trace reads each once, and draws what they made
 
     def _changed(self, change) -> None:
         with self._lock:
@@ -220,7 +223,7 @@ class CompareView(LiveView):
     PLAIN = PLAIN
 
     def __init__(self, traces: dict[str, Trace] | list[Trace], *, color_by: str = "status", width: int = WIDTH):
-        self.traces = plot._named(traces)
+        self.traces = plot.named_traces(traces)
         self.views = {name: timeline.layout(trace) for name, trace in self.traces.items()}
         self.width = width
         end = max([view.end for view in self.views.values()] + [1e-3])

@@ -16,19 +16,19 @@ redraws; the block's end joins the thread and draws the final state:
 The thread looks again only once 20 times as long has passed as the next
 look will take: so it holds the GIL, which the program's threads (a pool's
 result loop) need too, at most about 5 % of the time, however big the
-picture grows. It expects the next look to cost, per item it draws (a
-task, say), what the last one cost, counted in the thread's own CPU time.
-(CPU time, not the clock's: a look that waited for the GIL did not cost
-anything, and must not make the view rest for longer.) While one look
-runs, the pool waits for the GIL: a picture of 7,000 tasks, redrawn every
-0.25 s, would slow a pool of tiny tasks by a third.
+picture grows. It expects the next look to cost, per item it reads (an
+event of a trace, say), what the last one cost, counted in the thread's
+own CPU time. (CPU time, not the clock's: a look that waited for the GIL
+did not cost anything, and must not make the view rest for longer.) While
+one look runs, the pool waits for the GIL: a picture of 7,000 tasks,
+redrawn every 0.25 s, would slow a pool of tiny tasks by a third.
 
 A saved notebook must show the view where widgets do not run (GitHub,
 nbviewer): each display of a view carries a PNG as well as the widget. Its
 text/plain is the same at every redraw, because the notebooks' tests
 (nbval) compare it with the stored one.
 
-Read next: timeline.py, the view of a pool's workers.
+Read next: `views/widgets/timeline.py`, the view of a pool's workers.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class LiveView(widgets.VBox):
             took, items, last = time.thread_time() - began, now_items, time.monotonic()
 
     def _items(self) -> int:
-        """How much there is to draw: a look costs about the same per item."""
+        """How much there is to read and draw: a look costs about the same per item."""
         return 1
 
     def refresh(self) -> None:
