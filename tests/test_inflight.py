@@ -6,7 +6,7 @@ and with chosen times, and read its snapshot after each step.
 """
 
 import minimp
-from minimp.pools.events import JobEnded, JobQueued, JobSent, WorkerExited, WorkerReady, WorkerStarted
+from minimp.pools.events import JobEnded, JobsQueued, JobSent, WorkerExited, WorkerReady, WorkerStarted
 
 
 def job_ended(job, first_task, pid, times=None, ended=None, status="error", skip=(), failures=None):
@@ -35,7 +35,7 @@ def test_a_snapshot_follows_jobs_from_queued_to_sent_to_ended_and_requeued():
             t.record(WorkerStarted(index, 100 + index, 1.0))
             t.record(WorkerReady(index, 100 + index, 1.1))
         for job, first_task in [(1, 2), (2, 4), (3, 6), (4, 8)]:
-            t.record(JobQueued(job, 1, "work", first_task, 2, 2.0))
+            t.record(JobsQueued(1, "work", [(job, first_task, 2)], 2.0))
         snap = t.snapshot()
         assert (running(snap), snap.queued) == ([], 8)
         assert alive(snap) == [(0, 100, 1.1), (1, 101, 1.1)]
@@ -56,7 +56,7 @@ def test_a_snapshot_follows_jobs_from_queued_to_sent_to_ended_and_requeued():
 
         # Worker 1 dies under job 3: job 4, which it never began, waits again; job 3 crashed.
         t.record(WorkerExited(1, 101, 1.0, 1.1, 2.6, -9))
-        t.record(JobQueued(4, 1, "work", 8, 2, 2.6))
+        t.record(JobsQueued(1, "work", [(4, 8, 2)], 2.6))
         t.record(job_ended(3, 6, 101, ended=2.6, status="crashed", failures={0: OSError("died"), 1: OSError("died")}))
         snap = t.snapshot()
         assert (running(snap), snap.queued) == ([(0, 100, 4, 2.5)], 2)
@@ -83,7 +83,7 @@ def test_a_job_that_ends_in_parts_waits_with_the_tasks_it_has_left():
     with minimp.trace() as t:
         t.record(WorkerStarted(0, 100, 1.0))
         t.record(WorkerReady(0, 100, 1.1))
-        t.record(JobQueued(1, 1, "work", 2, 2, 2.0))
+        t.record(JobsQueued(1, "work", [(1, 2, 2)], 2.0))
         # Task 3's arguments cannot be pickled: it fails before the job is sent.
         t.record(job_ended(1, 2, None, ended=2.05, skip={0}, failures={1: TypeError("cannot pickle")}))
         snap = t.snapshot()

@@ -5,7 +5,7 @@ when the work was given to it; it never asks a listener anything, and no
 listener ever calls into a pool::
 
     the pool (pool.py, loop.py)                       a listener (tracing/)
-    a call's tasks are cut into jobs  ── JobQueued ──▶ record(event)
+    a call's tasks are cut into jobs  ── JobsQueued ─▶ record(event)
     a job goes to worker W            ── JobSent ────▶
     its tasks' outcomes came back     ── JobEnded ───▶
     a worker starts, is ready, exits  ── WorkerStarted, WorkerReady, WorkerExited ──▶
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["JobQueued", "JobSent", "JobEnded", "WorkerStarted", "WorkerReady", "WorkerExited", "listeners", "tell"]
+__all__ = ["JobsQueued", "JobSent", "JobEnded", "WorkerStarted", "WorkerReady", "WorkerExited", "listeners", "tell"]
 
 listeners: list = []  # the listeners recording now (a trace adds itself on `with`)
 
@@ -38,11 +38,14 @@ def tell(listeners: Any, event: Any) -> None:
 # What the pool's thread (loop.py) says, in one line each. `job` is a
 # jobs.PendingJob, `worker` a worker.Worker.
 
-def jobs_queued(jobs: list, now: float | None = None) -> None:
+def jobs_queued(jobs: list, now: float) -> None:
+    """Jobs wait for a worker: all of one call when it is made; a dead worker's, one call at a time."""
+    calls: dict = {}
     for job in jobs:
         if job.call.listeners:
-            tell(job.call.listeners, JobQueued(job.id, job.call.id, job.call.name, job.first_task, job.size,
-                                               job.submitted if now is None else now))
+            calls.setdefault(job.call, []).append((job.id, job.first_task, job.size))
+    for call, queued in calls.items():
+        tell(call.listeners, JobsQueued(call.id, call.name, queued, now))
 
 
 def job_sent(job: Any, worker: Any, now: float) -> None:
@@ -69,14 +72,15 @@ def worker_exited(worker: Any, now: float) -> None:
                                  worker.process.exitcode))
 
 
-class JobQueued(NamedTuple):
-    """A job waits for a worker (queued again if the worker it was sent to died)."""
+class JobsQueued(NamedTuple):
+    """Jobs of one call wait for a worker (again, if the worker they were sent to died).
 
-    job: int  # unique in this process
-    call: int  # the id of the call it belongs to
+    One event for all of them, not one per job: a map of 20,000 tasks one
+    per job would otherwise pay for 20,000 events before any task runs."""
+
+    call: int  # the id of the call they belong to
     function: str
-    first_task: int  # its tasks' ids are first_task ... first_task + size - 1
-    size: int
+    jobs: list  # (job id, its first task's id, its number of tasks) for each job
     time: float
 
 

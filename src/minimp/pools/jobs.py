@@ -144,6 +144,8 @@ class TaskQueue:
                 job_ended(job, [None] * job.size, failed, "error", skip=set(range(job.size)) - set(failed))
             if job.message is not None:
                 return job
+            if job.call.listeners:  # every task cancelled: the traces hear that the job is over
+                job_ended(job, [None] * job.size, {}, "cancelled", skip=set(range(job.size)))
 
     def take_all(self) -> list[PendingJob]:
         with self.lock:

@@ -80,7 +80,7 @@ class PoolLoop(threading.Thread):
         """Queue the jobs of one call for the workers."""
         if jobs and jobs[0].call.listeners:
             events.introduce(jobs[0].call.listeners, self._told, self._live_workers())
-            events.jobs_queued(jobs)
+            events.jobs_queued(jobs, jobs[0].submitted)
         with self.lock:
             self.check_running()
             self.task_queue.jobs.extend(jobs)

@@ -3,9 +3,9 @@
 A trace learns from events alone which jobs wait, which run and which
 workers are alive; it never asks a pool. A job's life, as its events tell it:
 
-    JobQueued ──▶ waiting ── JobSent ──▶ sent to a worker ── JobEnded ──▶ over
-                    ▲                          │
-                    └─────── JobQueued ────────┘  again: its worker died before beginning it
+    JobsQueued ──▶ waiting ── JobSent ──▶ sent to a worker ── JobEnded ──▶ over
+                     ▲                          │
+                     └─────── JobsQueued ───────┘  again: its worker died before beginning it
 
 A worker runs the jobs it is sent in the order it was sent them, and the
 pool may send a short job to a worker that still runs another (it waits in
@@ -19,9 +19,7 @@ JobEnded comes from a worker (its outcomes, or its worker's death), when
 the pool cancels it (it is closing or broken), or once all its tasks ended.
 
 Limits: it knows only what events say. Which task of a job runs is not
-said (RunningJob.task is None: a view shows the job's first), and a job
-whose tasks were all cancelled before it was sent (an executor's futures)
-ends without an event: it is counted as waiting until the trace ends. Not
+said (RunningJob.task is None: a view shows the job's first). Not
 thread-safe: the trace reads events into it under its lock.
 
 Read next: `tracing/traced.py`, the records of the standard library's pools.
@@ -29,17 +27,27 @@ Read next: `tracing/traced.py`, the records of the standard library's pools.
 
 from __future__ import annotations
 
-from ..pools.events import JobEnded, JobQueued, JobSent, WorkerExited, WorkerReady, WorkerStarted
+from typing import NamedTuple
+
+from ..pools.events import JobEnded, JobsQueued, JobSent, WorkerExited, WorkerReady, WorkerStarted
 from .records import RunningJob, WorkerRecord
 
 __all__ = ["InFlight"]
+
+
+class _Job(NamedTuple):
+    """A job in flight, as a JobsQueued told it."""
+
+    function: str
+    first_task: int
+    size: int
 
 
 class InFlight:
     """The jobs and workers under way, kept up to date by `read(event)`."""
 
     def __init__(self) -> None:
-        self.jobs: dict[int, JobQueued] = {}  # job id -> the job, until it is over
+        self.jobs: dict[int, _Job] = {}  # job id -> the job, until it is over
         self.ended: dict[int, int] = {}  # job id -> how many of its tasks ended already
         self.waiting: set[int] = set()  # ids of jobs queued and not sent
         self.sent: dict[int, dict[int, JobSent]] = {}  # worker pid -> {job id: JobSent}, in the order sent
@@ -50,10 +58,11 @@ class InFlight:
     def read(self, event) -> None:
         """Follow one event (pools/events.py); other objects are ignored."""
         kind = type(event)
-        if kind is JobQueued:
-            self._unsend(event.job)  # queued again: its worker died before it began
-            self.jobs[event.job] = event
-            self.waiting.add(event.job)
+        if kind is JobsQueued:
+            for job, first_task, size in event.jobs:
+                self._unsend(job)  # queued again: its worker died before it began
+                self.jobs[job] = _Job(event.function, first_task, size)
+                self.waiting.add(job)
         elif kind is JobSent:
             self.waiting.discard(event.job)
             self.sent.setdefault(event.pid, {})[event.job] = event
@@ -67,7 +76,7 @@ class InFlight:
         elif kind is WorkerExited:
             self.alive.pop(event.pid, None)
             self.free_since.pop(event.pid, None)
-            for job in self.sent.pop(event.pid, {}):  # they come back as JobQueued, or end as crashed
+            for job in self.sent.pop(event.pid, {}):  # they come back in a JobsQueued, or end as crashed
                 del self.on[job]
 
     def _ended(self, event: JobEnded) -> None:
