@@ -1,48 +1,44 @@
 """Queue and JoinableQueue: many producers, many consumers, and no join deadlock.
 
-A minimp Queue keeps its messages in a shared file (memory.py) that starts
-with a small header of counters, and appends each message, framed by its
-length as on a Pipe, after the previous one::
+A minimp Queue keeps its messages in a shared file (memory.py): a small
+header of counters, then each message framed by its length, as on a Pipe::
 
     [count|read_pos|write_pos|...][len|message][len|message][len|message]
                                    ^ read_pos                            ^ write_pos
     get() takes the message at read_pos          put() appends at write_pos
 
-Every process maps the file into its memory, so put() and get() copy a
-small message in and out with no system call. A large one (over 64 KiB)
-goes with one pwrite(2) and one pread(2) instead: next to copying that many
-bytes the system call costs nothing, and it spares each process a page
-fault for every 4 KiB it would first touch in its map. One lock guards the
+Every process maps the file, so put() and get() copy a small message with
+no system call; a large one (over 64 KiB) goes with one pwrite(2) or
+pread(2), which costs nothing next to the copy and spares each process a
+page fault per 4 KiB of map it would first touch. One lock guards the
 header, so any number of processes can put and get. Two Events, the
-*bells*, let the others sleep instead of spinning: `not_empty` wakes a get()
-that found the queue empty, `not_full` a put() that found it full (with a
-maxsize). A waiter clears its bell and sleeps; the other side rings it.
+*bells*, let waiters sleep instead of spinning: a get() that finds the
+queue empty clears `not_empty` and sleeps until a put() rings it; a put()
+that finds it full (with a maxsize) does the same with `not_full`.
 
 Why not a pipe, like the standard library? There, put() hands the object to
-a *feeder thread* that writes it into a pipe, and a pipe holds only 64 KiB.
-A child that has put more than that cannot exit until somebody reads it:
-its feeder thread is stuck on the full pipe, and the child waits for that
-thread before exiting. A parent that calls `join()` on the child before
-`get()`-ting its results waits for ever: the "join before drain" deadlock.
-In minimp the messages live in the queue's own memory and there is no
-feeder thread: put() returns as soon as the message is stored, and a child
-can always exit. **The deadlock is impossible by design.** (With a
-`maxsize`, put() waits for room: that is what a maxsize asks for.)
+a *feeder thread* that writes it into a pipe, which holds only 64 KiB: a
+child that has put more waits, before exiting, for that thread, stuck until
+somebody reads. A parent that `join()`s the child before `get()`-ting its
+results waits for ever: the "join before drain" deadlock. A minimp put()
+stores the message in the queue's own memory and returns, and there is no
+feeder thread: a child can always exit. **The deadlock is impossible by
+design.** (With a `maxsize`, put() waits for room: that is what it asks for.)
 
-Other differences from `multiprocessing.Queue`: put() pickles in the
-caller, so an unpicklable object raises there (the standard library prints
-the error from its feeder thread, and the item is lost); qsize() works on
-every platform; close(), join_thread() and cancel_join_thread() have no
-thread to deal with.
+Other differences from `multiprocessing.Queue`: put() pickles in the caller,
+so an unpicklable object raises there (the standard library prints the error
+from its feeder thread, and the item is lost); qsize() works on every
+platform; close(), join_thread() and cancel_join_thread() have no thread to
+deal with.
 
-Memory: unread messages use memory. When the queue empties, the next
-message is written at the start again, and the file is cut back to nothing
-if it has grown beyond 16 MiB (below that it is kept, to be reused); when
-most of it has been read, it is compacted.
+Memory: unread messages use memory. When the queue empties, writing starts
+over at the beginning, and a file grown beyond 16 MiB is cut back to nothing
+(a smaller one is kept, to be reused); once most of it has been read, it is
+compacted.
 
-Limits: a process killed (terminate, kill) while inside put() or get()
-holds the lock for ever, and the queue stops working (as in the standard
-library, where the data can also be corrupted).
+Limits: a process killed (terminate, kill) inside put() or get() holds the
+lock for ever, and the queue stops working (as in the standard library,
+where the data can also be corrupted).
 
 Read next: `runtime/synchronize.py`, the lock and the Events, made of pipes.
 """
@@ -102,29 +98,23 @@ class Queue:
         if not isinstance(maxsize, int):
             raise TypeError(f"Queue(maxsize={maxsize!r}): maxsize must be an int")
         self._maxsize = maxsize if maxsize > 0 else 0
-        self._buffer = SharedBuffer(START)  # the header, mapped; messages follow in the file
-        # A Semaphore(1) is a Lock without the note of who holds it, which
-        # the queue does not need: a little faster.
-        self._lock = Semaphore(1)
+        self._buffer = SharedBuffer(START)  # the file, its header mapped
+        self._lock = Semaphore(1)  # a Lock without the note of its owner: a little faster
         self._bells = (Event(), Event())  # NOT_EMPTY, NOT_FULL
         self._closed_by: int | None = None  # the pid of a process that called close()
         self._map_counters()
         self._counters.read_pos = self._counters.write_pos = self._counters.file_size = START
 
     def _map_counters(self) -> None:
-        self._counters = _Counters.from_buffer(self._buffer.map)
-        self._file: mmap.mmap | None = None  # this process's map of the whole file
+        self._file = self._buffer.map  # this process's map of the file; see _mapped
+        self._counters = _Counters.from_buffer(self._file)
 
     def _mapped(self, end: int) -> mmap.mmap:
-        """This process's map of the file, covering at least its first `end` bytes.
-
-        Another process may have grown the file since we mapped it: then map
-        it again. (A map larger than a file cut back since is fine: we never
-        touch bytes beyond `file_size`.)
-        """
-        if self._file is None or len(self._file) < end:
-            if self._file is not None:
-                self._file.close()
+        """This process's map of the file, covering at least its first `end` bytes: if another
+        process has grown the file since we mapped it, map it again (the old map goes with its
+        last reference). A map larger than a file cut back since is fine: we never touch bytes
+        beyond `file_size`."""
+        if len(self._file) < end:
             self._file = mmap.mmap(self._buffer.fd, self._counters.file_size)
         return self._file
 
@@ -157,8 +147,9 @@ class Queue:
             file = self._mapped(end)
             HEADER.pack_into(file, start, len(message))
             file[start + HEADER.size : end] = message
-        else:
-            _write_at(self._buffer.fd, [HEADER.pack(len(message)), message], start)
+        else:  # one system call, and no page to fault in
+            if os.pwritev(self._buffer.fd, [HEADER.pack(len(message)), message], start) < end - start:
+                raise OSError(f"short write to the queue's shared file at offset {start}")  # disk full
             c.file_size = max(c.file_size, end)
         c.write_pos = end
         c.count += 1
@@ -215,12 +206,11 @@ class Queue:
         return message
 
     # -- the bells: a waiter clears its bell and sleeps; the other side rings it ----
-    # Both run with the lock held, so that no put() can ring between a get()'s
-    # look at the count and its clear(), and so on for put() and get().
-    # `rung` in the header mirrors each Event, so that only a change costs a
-    # system call (asking the Event is a poll(2), setting it a write(2)). That
-    # pays: with small messages, bench/bench_core.py measured the queue 10%
-    # slower when put() set the Event every time, and 45% slower when it asked.
+    # Both with the lock held, so that no put() can ring between a get()'s look
+    # at the count and its clear() (nor a get() for a put()). `rung` mirrors
+    # each Event, so that only a change costs a system call: bench_core.py's
+    # small messages went 10% slower with put() setting the Event every time
+    # (a write(2)), and 45% slower with put() asking it first (a poll(2)).
 
     def _clear(self, bell: int) -> Event:
         """Before sleeping on `bell`: clear it, so that the other side rings it."""
@@ -246,16 +236,11 @@ class Queue:
             c.file_size = START
 
     def _compact(self) -> None:
-        """Most of the file has been read: move the unread messages to the start.
-
-        They are fewer bytes than were read, so the two ranges do not overlap,
-        and each byte is moved at most once per byte read before it.
-        """
-        c, fd = self._counters, self._buffer.fd
+        """Most of the file has been read: move the unread messages to the start. They are
+        fewer bytes than were read, so each byte is moved at most once per byte read before it."""
+        c = self._counters
         unread = c.write_pos - c.read_pos
-        for offset in range(0, unread, TIDY_ABOVE):
-            chunk = _read_at(fd, min(TIDY_ABOVE, unread - offset), c.read_pos + offset)
-            _write_at(fd, [chunk], START + offset)
+        self._mapped(c.write_pos).move(START, c.read_pos, unread)  # memmove(3), in place
         c.read_pos, c.write_pos = START, START + unread
 
     # -- what can be asked of it ------------------------------------------------------
@@ -279,6 +264,10 @@ class Queue:
     def _closed(self) -> bool:
         return self._closed_by is not None and self._closed_by == os.getpid()
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+
     def join_thread(self) -> None:
         """Nothing to wait for: a minimp Queue has no feeder thread."""
         if not self._closed:
@@ -287,14 +276,10 @@ class Queue:
     def cancel_join_thread(self) -> None:
         """Nothing to cancel: a minimp Queue has no feeder thread."""
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise ValueError(f"Queue {self!r} is closed")
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__} at {id(self):#x} maxsize={self._maxsize}>"
 
-    # A spawned child gets the same shared file, lock and bells.
+    # A spawned child gets the same shared file, lock and bells, and maps the file itself.
     def __getstate__(self) -> dict:
         serialize.assert_spawning(type(self).__name__)
         state = self.__dict__.copy()
@@ -345,39 +330,29 @@ class SimpleQueue:
         self._queue = Queue()
 
     def put(self, obj: Any) -> None:
-        self._check_open()
-        self._queue.put(obj)
+        self._open_queue().put(obj)
 
     def get(self) -> Any:
-        self._check_open()
-        return self._queue.get()
+        return self._open_queue().get()
 
     def empty(self) -> bool:
-        self._check_open()
-        return self._queue.empty()
+        return self._open_queue().empty()
 
     def close(self) -> None:
         self._queue.close()
 
-    def _check_open(self) -> None:
+    def _open_queue(self) -> Queue:
         if self._queue._closed:
             raise OSError("handle is closed")
+        return self._queue
 
     def __getstate__(self) -> dict:
         serialize.assert_spawning("SimpleQueue")
         return self.__dict__
 
 
-# -- reading and writing large messages --------------------------------------------------
-
-
-def _write_at(fd: int, parts: list, offset: int) -> None:
-    if os.pwritev(fd, parts, offset) != sum(map(len, parts)):  # only a full disk does this
-        raise OSError(f"short write to the queue's shared file at offset {offset}")
-
-
 def _read_at(fd: int, size: int, offset: int) -> bytes:
-    # One read(2) moves at most about 2 GiB, hence the loop.
+    """A large message, with pread(2); one call moves at most about 2 GiB, hence the loop."""
     parts, got = [], 0
     while got < size:
         chunk = os.pread(fd, size - got, offset + got)

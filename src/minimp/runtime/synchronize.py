@@ -1,10 +1,10 @@
 """Locks for processes, made of pipes: Semaphore, Lock, RLock, Event, Condition.
 
 A semaphore counts free places. minimp keeps that count in the kernel, as
-bytes in a pipe: one byte ("token") per free place, the trick the jobserver
-of GNU make uses. `acquire()` reads a token out of the pipe, `release()`
-writes one back, and a process that finds the pipe empty sleeps in poll(2)
-until a token arrives::
+bytes in a pipe, one byte ("token") per free place: the trick of GNU make's
+jobserver. `acquire()` reads a token out of the pipe, `release()` writes one
+back, and a process that finds the pipe empty sleeps in poll(2) until a
+token arrives::
 
     Semaphore(2)    pipe: [• •]
     acquire()             [•]       got one
@@ -14,33 +14,28 @@ until a token arrives::
 
 Before it sleeps, acquire() tries again a few times (it *spins*): a lock
 such as a Queue's is held for a microsecond or two, while falling asleep
-and being woken costs ten or more. Without the spin, two processes sharing
-a busy Queue spend most of their time waking each other up.
+and being woken costs ten or more; without the spin, two processes sharing
+a busy Queue spend most of their time waking each other up. A lock made
+before `start()` works in the child, which shares the pipe: fork copies the
+two descriptors, spawn passes them.
 
-Every process that has the two file descriptors shares the same pipe, so a
-lock made before `start()` works in the child (fork copies the descriptors,
-spawn passes them).
+`Lock` is one token that refuses a second release, plus a note of who took
+it. `RLock` is a Lock plus a depth, kept in the owner process: only the
+owner can know it holds it, so only the owner needs to. `Event` is a pipe
+holding no byte (clear) or one (set); `wait()` polls it without reading, so
+every waiter sees the byte. `Condition` is the standard library's algorithm
+on three semaphores.
 
-- `Lock` is a semaphore with one token that refuses to be released twice,
-  plus a note of who took the token, for its repr and for Condition.
-- `RLock` is a Lock plus a depth, kept in the owner process: only the owner
-  can know it holds it, so only the owner needs to.
-- `Event` is a pipe holding no byte (clear) or some (set); `wait()` polls
-  the pipe without reading, so every waiter sees the byte.
-- `Condition` is the standard library's algorithm on three semaphores.
+Unlike the standard library's POSIX semaphores, which cost nothing when
+uncontended, every acquire and release is a system call (about a
+microsecond), and waiters wake in no particular order. As there, a process
+killed while holding a lock takes the token with it: the lock stays locked.
 
-Compared with the standard library, which uses POSIX semaphores: every
-acquire and release is a system call (about a microsecond), where an
-uncontended POSIX semaphore costs none; waiters wake in no particular
-order. As there, a process killed while holding a lock takes the token with
-it, and the lock stays locked for good.
-
-Limits: a Semaphore holds at most as many tokens as a pipe holds bytes
-(64 KiB on Linux). These objects reach a child only when it is started, not
+Limits: a Semaphore holds at most as many tokens as a pipe holds bytes (64
+KiB on Linux). These objects reach a child only when it is started, not
 through a Queue later (RuntimeError).
 
-Read next: `runtime/memory.py`, the shared memory such a lock protects, then
-`runtime/sharedctypes.py`, numbers in it.
+Read next: `runtime/memory.py`, shared memory that such a lock protects.
 """
 
 from __future__ import annotations
@@ -79,11 +74,8 @@ def time_left(deadline: float | None) -> float | None:
 
 
 class _Pipe:
-    """What every object here is made of: a pipe whose ends never block.
-
-    An empty read or a full write raises BlockingIOError instead, and the
-    object decides what that means.
-    """
+    """What every object here is made of: a pipe whose ends never block (an
+    empty read or a full write raises BlockingIOError, and the object decides)."""
 
     def __init__(self):
         self._read, self._write = os.pipe()
@@ -91,17 +83,13 @@ class _Pipe:
         os.set_blocking(self._write, False)
         finalize(self, _close, self._read, self._write)
 
-    def _bytes_in(self) -> int:
-        """How many bytes wait in the pipe (the FIONREAD ioctl)."""
-        return struct.unpack("i", fcntl.ioctl(self._read, termios.FIONREAD, b"\0\0\0\0"))[0]
-
-    # Under spawn the child gets the same pipe: the descriptors travel, and the
-    # rest as it is. (A Lock's note of its owner names a process that is not
-    # the child, so in the child it is nobody's own, as after a fork.)
+    # Under spawn the child gets the same pipe: both descriptors travel, under
+    # the same numbers, and the rest as it is. (A Lock's note of its owner
+    # names another process: in the child the lock is not its own, as after fork.)
     def __getstate__(self) -> dict:
-        kind = type(self).__name__
-        read, write = serialize.pass_fd(self._read, kind), serialize.pass_fd(self._write, kind)
-        return {**self.__dict__, "_read": read, "_write": write}
+        serialize.pass_fd(self._read, type(self).__name__)
+        serialize.pass_fd(self._write, type(self).__name__)
+        return self.__dict__
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -126,8 +114,8 @@ class Semaphore(_Pipe):
         # A non-blocking write into a pipe with too little room writes what fits.
         if value and os.write(self._write, TOKEN * value) < value:
             raise ValueError(f"{kind}(value={value}): a minimp semaphore holds at most "
-                             f"{self._bytes_in()} tokens on this system")  # fmt: skip
-        self._maxvalue: int | None = None  # no limit; BoundedSemaphore and Lock set one
+                             f"{self.get_value()} tokens on this system")  # fmt: skip
+        self._maxvalue: int | None = None  # no limit; BoundedSemaphore sets one
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take a token; wait for one if there is none. False if none came in time."""
@@ -147,7 +135,7 @@ class Semaphore(_Pipe):
 
     def release(self) -> None:
         """Put a token back, waking one waiter."""
-        if self._maxvalue is not None and self._bytes_in() >= self._maxvalue:
+        if self._maxvalue is not None and self.get_value() >= self._maxvalue:
             raise ValueError("semaphore or lock released too many times")
         try:
             os.write(self._write, TOKEN)
@@ -155,8 +143,8 @@ class Semaphore(_Pipe):
             raise ValueError("semaphore value cannot grow beyond the pipe's capacity") from None
 
     def get_value(self) -> int:
-        """The number of free places (tokens in the pipe) right now."""
-        return self._bytes_in()
+        """The number of free places right now: the bytes in the pipe (the FIONREAD ioctl)."""
+        return struct.unpack("i", fcntl.ioctl(self._read, termios.FIONREAD, b"\0\0\0\0"))[0]
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -165,7 +153,8 @@ class Semaphore(_Pipe):
         self.release()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}(value={self.get_value()})>"
+        bound = "" if self._maxvalue is None else f", maxvalue={self._maxvalue}"
+        return f"<{type(self).__name__}(value={self.get_value()}{bound})>"
 
 
 class BoundedSemaphore(Semaphore):
@@ -174,9 +163,6 @@ class BoundedSemaphore(Semaphore):
     def __init__(self, value: int = 1):
         super().__init__(value)
         self._maxvalue = value
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}(value={self.get_value()}, maxvalue={self._maxvalue})>"
 
 
 # getpid() is a system call; remember the answer, and renew it in a forked child.
@@ -197,11 +183,8 @@ def _me() -> tuple[int, int]:
 
 
 class Lock(Semaphore):
-    """A lock for processes: one token, and a note of who took it.
-
-    Releasing an unlocked Lock raises ValueError. As in the standard
-    library, any process or thread may release it.
-    """
+    """A lock for processes: one token, and a note of who took it. Releasing an unlocked
+    Lock raises ValueError; as in the standard library, any process or thread may release it."""
 
     def __init__(self):
         super().__init__(1)
@@ -224,8 +207,7 @@ class Lock(Semaphore):
     def _is_mine(self) -> bool:
         return self._owner == _me()
 
-    def _count(self) -> int:
-        """How many times the calling thread holds it: what Condition.wait lets go of."""
+    def _count(self) -> int:  # how many times the calling thread holds it (for Condition)
         return int(self._is_mine())
 
     def __repr__(self) -> str:
@@ -246,10 +228,8 @@ class Lock(Semaphore):
 
 
 class RLock(Lock):
-    """A lock its owner may acquire again; it is free after as many releases.
-
-    Only the owner (process and thread) may release it (AssertionError).
-    """
+    """A lock its owner may acquire again; it is free after as many releases. Only the
+    owner (process and thread) may release it (AssertionError)."""
 
     def __init__(self):
         super().__init__()
@@ -293,7 +273,7 @@ class RLock(Lock):
 
 
 class Event(_Pipe):
-    """A flag processes can wait for: a pipe with no byte (clear) or some (set)."""
+    """A flag processes can wait for: a pipe with no byte (clear) or one (set)."""
 
     def is_set(self) -> bool:
         return bool(wait([self._read], 0))
@@ -329,8 +309,8 @@ class Condition:
     `sleeping`, releases the lock and waits on `wake_up`; `notify(n)`
     releases `wake_up` once per sleeper (at most n) and waits, on `woken`,
     until each has really woken, so that a notify cannot be lost or count
-    twice. The lock may be a Lock or an RLock: they say whether the caller
-    holds them (`_is_mine`), and how many times (`_count`).
+    twice. The lock may be a Lock or an RLock: both say how many times the
+    calling thread holds them (`_count`).
     """
 
     def __init__(self, lock: Lock | RLock | None = None):
@@ -370,17 +350,14 @@ class Condition:
         """Wait until predicate() is true; return its last value."""
         deadline = deadline_for(True, timeout)
         result = predicate()
-        while not result:
-            remaining = time_left(deadline)
-            if remaining == 0:
-                break
-            self.wait(remaining)
+        while not result and time_left(deadline) != 0:
+            self.wait(time_left(deadline))
             result = predicate()
         return result
 
     def notify(self, n: int = 1) -> None:
         """Wake up to n waiting processes."""
-        if not self._lock._is_mine():
+        if self._lock._count() == 0:
             raise AssertionError("lock is not owned")
         # Waiters that timed out counted themselves asleep and awake: cancel
         # those pairs, so that only real sleepers are counted below.
