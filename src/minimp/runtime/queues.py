@@ -1,35 +1,34 @@
 """Queue and JoinableQueue: many producers, many consumers, and no join deadlock.
 
-A minimp Queue keeps its messages in a shared file (memory.py): a small
-header of counters, then each message framed by its length, as on a Pipe::
+A minimp Queue keeps its messages in a shared file (memory.py): a header of
+counters, then each message framed by its length, as on a Pipe::
 
     [count|read_pos|write_pos|...][len|message][len|message][len|message]
                                    ^ read_pos                            ^ write_pos
     get() takes the message at read_pos          put() appends at write_pos
 
-Every process maps the file, so put() and get() copy a small message with
-no system call; a large one (over 64 KiB) goes with one pwrite(2) or
-pread(2), which costs nothing next to the copy and spares each process a
-page fault per 4 KiB of map it would first touch. One lock guards the
-header, so any number of processes can put and get. Two Events, the
-*bells*, let waiters sleep instead of spinning: a get() that finds the
-queue empty clears `not_empty` and sleeps until a put() rings it; a put()
-that finds it full (with a maxsize) does the same with `not_full`.
+Every process maps the file, so a small message is copied in and out with
+no system call. A large one (over 64 KiB) goes with one pwrite(2) or
+pread(2): the call costs nothing next to the copy, and spares a page fault
+per 4 KiB of map first touched. One lock guards the header, so any number
+of processes can put and get. Two Events, the *bells*, let waiters sleep:
+a get() that finds the queue empty clears `not_empty` and sleeps until a
+put() rings it; a put() that finds it full (with a maxsize) does the same
+with `not_full`.
 
-Why not a pipe, like the standard library? There, put() hands the object to
-a *feeder thread* that writes it into a pipe, which holds only 64 KiB: a
-child that has put more waits, before exiting, for that thread, stuck until
-somebody reads. A parent that `join()`s the child before `get()`-ting its
-results waits for ever: the "join before drain" deadlock. A minimp put()
-stores the message in the queue's own memory and returns, and there is no
-feeder thread: a child can always exit. **The deadlock is impossible by
-design.** (With a `maxsize`, put() waits for room: that is what it asks for.)
+Why not a pipe, as in the standard library? There, put() hands the object
+to a *feeder thread* that writes it into a pipe, which holds 64 KiB, and a
+child exits only once that thread is done: a child that has put more waits
+for a reader, and a parent that `join()`s it before `get()`-ting its
+results waits for ever, the "join before drain" deadlock. A minimp put()
+stores the message in the queue's own memory and returns; there is no
+feeder thread, and a child can always exit. **The deadlock is impossible
+by design.** (With a `maxsize`, put() waits for room: that is what it asks.)
 
 Other differences from `multiprocessing.Queue`: put() pickles in the caller,
-so an unpicklable object raises there (the standard library prints the error
-from its feeder thread, and the item is lost); qsize() works on every
-platform; close(), join_thread() and cancel_join_thread() have no thread to
-deal with.
+so an unpicklable object raises there (the standard library's feeder thread
+prints the error, and the item is lost); qsize() works on every platform;
+close(), join_thread() and cancel_join_thread() have no thread to deal with.
 
 Memory: unread messages use memory. When the queue empties, writing starts
 over at the beginning, and a file grown beyond 16 MiB is cut back to nothing
@@ -110,10 +109,12 @@ class Queue:
         self._counters = _Counters.from_buffer(self._file)
 
     def _mapped(self, end: int) -> mmap.mmap:
-        """This process's map of the file, covering at least its first `end` bytes: if another
-        process has grown the file since we mapped it, map it again (the old map goes with its
-        last reference). A map larger than a file cut back since is fine: we never touch bytes
-        beyond `file_size`."""
+        """This process's map of the file, covering at least its first `end` bytes.
+
+        Another process may have grown the file since we mapped it: then map it
+        again (the old map goes with its last reference). A map larger than a
+        file cut back since is fine: we never touch bytes beyond `file_size`.
+        """
         if len(self._file) < end:
             self._file = mmap.mmap(self._buffer.fd, self._counters.file_size)
         return self._file
@@ -236,8 +237,11 @@ class Queue:
             c.file_size = START
 
     def _compact(self) -> None:
-        """Most of the file has been read: move the unread messages to the start. They are
-        fewer bytes than were read, so each byte is moved at most once per byte read before it."""
+        """Most of the file has been read: move the unread messages to the start.
+
+        They are fewer bytes than were read, so each byte is moved at most once
+        per byte read before it.
+        """
         c = self._counters
         unread = c.write_pos - c.read_pos
         self._mapped(c.write_pos).move(START, c.read_pos, unread)  # memmove(3), in place

@@ -183,8 +183,11 @@ def _me() -> tuple[int, int]:
 
 
 class Lock(Semaphore):
-    """A lock for processes: one token, and a note of who took it. Releasing an unlocked
-    Lock raises ValueError; as in the standard library, any process or thread may release it."""
+    """A lock for processes: one token, and a note of who took it.
+
+    Releasing an unlocked Lock raises ValueError. As in the standard
+    library, any process or thread may release it.
+    """
 
     def __init__(self):
         super().__init__(1)
@@ -228,8 +231,10 @@ class Lock(Semaphore):
 
 
 class RLock(Lock):
-    """A lock its owner may acquire again; it is free after as many releases. Only the
-    owner (process and thread) may release it (AssertionError)."""
+    """A lock its owner may acquire again; it is free after as many releases.
+
+    Only the owner (process and thread) may release it (AssertionError).
+    """
 
     def __init__(self):
         super().__init__()
