@@ -257,16 +257,17 @@ class RLock(Lock):
             super().release()
 
     def _not_yours(self) -> str:
+        """What release() says to a thread that does not hold the lock."""
         holder = self._holder()
         if holder == "None":
-            who = "nobody holds it (it was released as often as it was acquired)"
+            who = "nobody holds it, it is unlocked"
         elif holder == "SomeOtherThread":
             names = {thread.ident: thread.name for thread in threading.enumerate()}
-            who = f"this process's thread {names.get(self._owner[1], '(ended)')} holds it"
+            who = f"this process's thread {names.get(self._owner[1], '(ended)')!r} holds it"
         else:
             who = "another process holds it"
         return (f"attempt to release recursive lock not owned by thread: {who}. Release an RLock "
-                "in the thread that acquired it, once for each acquire()")  # fmt: skip
+                "only in the thread that acquired it, once for each acquire()")  # fmt: skip
 
     def _count(self) -> int:
         return self._depth if self._is_mine() else 0
