@@ -272,7 +272,7 @@ class Queue:
         return self._closed_by is not None and self._closed_by == os.getpid()
 
     def _check_open(self) -> None:
-        if self._closed:
+        if self._closed_by is not None and self._closed:  # on every put() and get(): the cheap test first
             raise ValueError(f"Queue {self!r} is closed")
 
     def join_thread(self) -> None:
