@@ -126,9 +126,10 @@ class Queue:
         self._check_open()
         message = serialize.dumps(obj)  # before taking the lock: it may be slow
         deadline = deadline_for(block, timeout)
+        c = self._counters
         while True:
             with self._lock:
-                if not self._maxsize or self._counters.count < self._maxsize:
+                if not self._maxsize or c.count < self._maxsize:
                     self._append(message)
                     return
                 bell = self._clear(NOT_FULL)  # full: sleep until a get() makes room
@@ -173,9 +174,10 @@ class Queue:
         """Remove and return the first message; wait for one if the queue is empty."""
         self._check_open()
         deadline = deadline_for(block, timeout)
+        c = self._counters
         while True:
             with self._lock:
-                if self._counters.count > 0:
+                if c.count > 0:
                     message = self._take()
                     break
                 bell = self._clear(NOT_EMPTY)  # empty: sleep until a put() brings one
