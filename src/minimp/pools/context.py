@@ -31,9 +31,11 @@ from ..runtime.process import (
     current_process,
     parent_process,
 )
-from ..runtime.queues import JoinableQueue, Queue, SimpleQueue
+from ..runtime.joinable import JoinableQueue, SimpleQueue
+from ..runtime.queues import Queue
 from ..runtime.sharedctypes import Array, RawArray, RawValue, Value
-from ..runtime.synchronize import BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
+from ..runtime.conditions import Condition, Event
+from ..runtime.synchronize import BoundedSemaphore, Lock, RLock, Semaphore
 from .pool import Pool
 
 __all__ = ["Context", "ForkProcess", "SpawnProcess", "get_context"]

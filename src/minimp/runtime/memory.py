@@ -26,7 +26,7 @@ from weakref import finalize
 
 from . import serialize
 
-__all__ = ["SharedBuffer"]
+__all__ = ["SharedBuffer", "write_at", "read_at"]
 
 
 def _anonymous_file() -> int:
@@ -68,3 +68,23 @@ def _release(map_: mmap.mmap, fd: int) -> None:
     except BufferError:
         pass  # an object still points into it; the mapping ends with that object
     os.close(fd)
+
+
+# Large pieces (a queue's big messages) go in and out of the file with one
+# system call each, instead of through a map.
+
+def write_at(fd: int, parts: list, offset: int) -> None:
+    if os.pwritev(fd, parts, offset) != sum(map(len, parts)):  # only a full disk does this
+        raise OSError(f"short write to a shared file at offset {offset}")
+
+
+def read_at(fd: int, size: int, offset: int) -> bytes:
+    # One read(2) moves at most about 2 GiB, hence the loop.
+    parts, got = [], 0
+    while got < size:
+        chunk = os.pread(fd, size - got, offset + got)
+        if not chunk:
+            raise EOFError("a shared file ended in the middle of a message")
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)

@@ -1,4 +1,4 @@
-"""Queue and JoinableQueue: many producers, many consumers, and no join deadlock.
+"""Queue: many producers, many consumers, and no join deadlock.
 
 A minimp Queue keeps its messages in a shared file (memory.py): a header of
 counters, then each message framed by its length, as on a Pipe::
@@ -31,15 +31,14 @@ prints the error, and the item is lost); qsize() works on every platform;
 close(), join_thread() and cancel_join_thread() have no thread to deal with.
 
 Memory: unread messages use memory. When the queue empties, writing starts
-over at the beginning, and a file grown beyond 16 MiB is cut back to nothing
-(a smaller one is kept, to be reused); once most of it has been read, it is
-compacted.
+over at the beginning, and a file grown beyond 16 MiB is cut back (a smaller
+one is kept, for reuse); once most of it has been read, it is compacted.
 
 Limits: a process killed (terminate, kill) inside put() or get() holds the
 lock for ever, and the queue stops working (as in the standard library,
 where the data can also be corrupted).
 
-Read next: `runtime/synchronize.py`, the lock and the Events, made of pipes.
+Read next: `runtime/joinable.py`, JoinableQueue and SimpleQueue, made of a Queue.
 """
 
 from __future__ import annotations
@@ -51,14 +50,15 @@ import queue
 import struct
 
 from . import serialize
-from .memory import SharedBuffer
-from .synchronize import Event, Semaphore, deadline_for, time_left
+from .memory import SharedBuffer, read_at, write_at
+from .conditions import Event
+from .synchronize import Semaphore, deadline_for, time_left
 
 TYPE_CHECKING = False  # type names for readers and checkers; importing typing
 if TYPE_CHECKING:  # would cost every spawned child several milliseconds
     from typing import Any
 
-__all__ = ["Queue", "JoinableQueue", "SimpleQueue", "Empty", "Full"]
+__all__ = ["Queue", "Empty", "Full"]
 
 Empty = queue.Empty  # the exceptions of the standard library's queue module
 Full = queue.Full
@@ -150,7 +150,7 @@ class Queue:
             HEADER.pack_into(file, start, len(message))
             file[start + HEADER.size : end] = message
         else:  # one system call, and no page to fault in
-            _write_at(self._buffer.fd, [HEADER.pack(len(message)), message], start)
+            write_at(self._buffer.fd, [HEADER.pack(len(message)), message], start)
             c.file_size = max(c.file_size, end)
         c.write_pos = end
         c.count += 1
@@ -196,7 +196,7 @@ class Queue:
         if size <= COPY_THROUGH_MAP:
             message = self._mapped(start + size)[start : start + size]
         else:
-            message = _read_at(self._buffer.fd, size, start)
+            message = read_at(self._buffer.fd, size, start)
         c.read_pos = start + size
         c.count -= 1
         if self._maxsize:
@@ -248,8 +248,8 @@ class Queue:
         c, fd = self._counters, self._buffer.fd
         unread = c.write_pos - c.read_pos
         for offset in range(0, unread, TIDY_ABOVE):
-            chunk = _read_at(fd, min(TIDY_ABOVE, unread - offset), c.read_pos + offset)
-            _write_at(fd, [chunk], START + offset)
+            chunk = read_at(fd, min(TIDY_ABOVE, unread - offset), c.read_pos + offset)
+            write_at(fd, [chunk], START + offset)
         c.read_pos, c.write_pos = START, START + unread
 
     # -- what can be asked of it ------------------------------------------------------
@@ -298,83 +298,3 @@ class Queue:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._map_counters()
-
-
-class JoinableQueue(Queue):
-    """A Queue that counts unfinished tasks: consumers call `task_done()`
-    after each get(), and `join()` waits until every task is done."""
-
-    def __init__(self, maxsize: int = 0):
-        super().__init__(maxsize)
-        self._all_done = Event()
-        self._all_done.set()
-
-    def _append(self, message: bytes) -> None:
-        super()._append(message)
-        if self._counters.unfinished == 1:
-            self._all_done.clear()
-
-    def task_done(self) -> None:
-        """Say that a task taken with get() is finished."""
-        with self._lock:
-            if self._counters.unfinished <= 0:
-                raise ValueError("task_done() called too many times")
-            self._counters.unfinished -= 1
-            if self._counters.unfinished == 0:
-                self._all_done.set()
-
-    def join(self) -> None:
-        """Wait until every message put has been marked with task_done()."""
-        self._all_done.wait()
-
-
-class SimpleQueue:
-    """The smallest queue: put(), get(), empty() and close(), no size and no timeouts.
-
-    A Queue inside; as in the standard library, a closed SimpleQueue raises
-    OSError ("handle is closed") whatever you ask of it.
-    """
-
-    def __init__(self):
-        self._queue = Queue()
-
-    def put(self, obj: Any) -> None:
-        self._open_queue().put(obj)
-
-    def get(self) -> Any:
-        return self._open_queue().get()
-
-    def empty(self) -> bool:
-        return self._open_queue().empty()
-
-    def close(self) -> None:
-        self._queue.close()
-
-    def _open_queue(self) -> Queue:
-        if self._queue._closed:
-            raise OSError("handle is closed")
-        return self._queue
-
-    def __getstate__(self) -> dict:
-        serialize.assert_spawning("SimpleQueue")
-        return self.__dict__
-
-
-# -- reading and writing large messages --------------------------------------------------
-
-
-def _write_at(fd: int, parts: list, offset: int) -> None:
-    if os.pwritev(fd, parts, offset) != sum(map(len, parts)):  # only a full disk does this
-        raise OSError(f"short write to the queue's shared file at offset {offset}")
-
-
-def _read_at(fd: int, size: int, offset: int) -> bytes:
-    # One read(2) moves at most about 2 GiB, hence the loop.
-    parts, got = [], 0
-    while got < size:
-        chunk = os.pread(fd, size - got, offset + got)
-        if not chunk:
-            raise EOFError("the queue's shared file ended in the middle of a message")
-        parts.append(chunk)
-        got += len(chunk)
-    return b"".join(parts)

@@ -1,4 +1,4 @@
-"""Locks for processes, made of pipes: Semaphore, Lock, RLock, Event, Condition.
+"""Locks for processes, made of pipes: Semaphore, Lock, RLock.
 
 A semaphore counts free places. minimp keeps that count in the kernel, as
 bytes in a pipe, one byte ("token") per free place: the trick of GNU make's
@@ -21,10 +21,8 @@ two descriptors, spawn passes them.
 
 `Lock` is one token that refuses a second release, plus a note of who took
 it. `RLock` is a Lock plus a depth, kept in the owner process: only the
-owner can know it holds it, so only the owner needs to. `Event` is a pipe
-holding no byte (clear) or one (set); `wait()` polls it without reading, so
-every waiter sees the byte. `Condition` is the standard library's algorithm
-on three semaphores.
+owner can know it holds it, so only the owner needs to. (An Event and a
+Condition are made of the same pipes: conditions.py.)
 
 Unlike the standard library's POSIX semaphores, which cost nothing when
 uncontended, every acquire and release is a system call (about a
@@ -35,7 +33,7 @@ Limits: a Semaphore holds at most as many tokens as a pipe holds bytes (64
 KiB on Linux). These objects reach a child only when it is started, not
 through a Queue later (RuntimeError).
 
-Read next: `runtime/memory.py`, shared memory that such a lock protects.
+Read next: `runtime/conditions.py`, Event and Condition, made of the same pipes.
 """
 
 from __future__ import annotations
@@ -43,7 +41,6 @@ from __future__ import annotations
 import fcntl
 import os
 import struct
-import sys
 import termios
 import threading
 import time
@@ -53,19 +50,18 @@ from . import serialize
 from .connection import wait
 from .process import current_process
 
-__all__ = ["Semaphore", "BoundedSemaphore", "Lock", "RLock", "Event", "Condition"]
+__all__ = ["Semaphore", "BoundedSemaphore", "Lock", "RLock"]
 
 SPIN = 10  # failed tries (about a microsecond each) before acquire() sleeps
 TOKEN = b"\x01"
 
 
 def deadline_for(block: bool, timeout: float | None) -> float | None:
-    """When to give up waiting, as the standard library reads (block, timeout)."""
+    """When to give up waiting, as the standard library reads (block, timeout): at
+    once (not block: the timeout is ignored), never (None), or in `timeout` seconds."""
     if not block:
-        return time.monotonic()  # no waiting at all; the timeout is ignored
-    if timeout is None:
-        return None  # for ever
-    return time.monotonic() + timeout
+        return time.monotonic()
+    return None if timeout is None else time.monotonic() + timeout
 
 
 def time_left(deadline: float | None) -> float | None:
@@ -81,7 +77,7 @@ class _Pipe:
         self._read, self._write = os.pipe()
         os.set_blocking(self._read, False)
         os.set_blocking(self._write, False)
-        finalize(self, _close, self._read, self._write)
+        self._close_when_gone()
 
     # Under spawn the child gets the same pipe: both descriptors travel, under
     # the same numbers, and the rest as it is. (A Lock's note of its owner
@@ -93,12 +89,11 @@ class _Pipe:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        finalize(self, _close, self._read, self._write)
+        self._close_when_gone()
 
-
-def _close(*fds: int) -> None:
-    for fd in fds:
-        os.close(fd)
+    def _close_when_gone(self) -> None:
+        finalize(self, os.close, self._read)
+        finalize(self, os.close, self._write)
 
 
 class Semaphore(_Pipe):
@@ -276,115 +271,3 @@ class RLock(Lock):
         owner = self._holder()
         depth = self._depth if self._is_mine() else 0 if owner == "None" else "nonzero"
         return f"<{type(self).__name__}({owner}, {depth})>"
-
-
-class Event(_Pipe):
-    """A flag processes can wait for: a pipe with no byte (clear) or one (set)."""
-
-    def is_set(self) -> bool:
-        return bool(wait([self._read], 0))
-
-    def set(self) -> None:
-        """Set the flag: every waiter, now and later, wakes up."""
-        # Setting a set Event adds a byte: harmless, clear() empties the pipe
-        # however many bytes it holds; and a full pipe is as set as can be.
-        try:
-            os.write(self._write, TOKEN)
-        except BlockingIOError:
-            pass
-
-    def clear(self) -> None:
-        try:
-            while len(os.read(self._read, 4096)) == 4096:
-                pass  # set thousands of times over: keep emptying
-        except BlockingIOError:
-            pass  # already clear
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait until the flag is set; return whether it is (False after a timeout)."""
-        return bool(wait([self._read], timeout))
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} at {id(self):#x} {'set' if self.is_set() else 'unset'}>"
-
-
-class Condition:
-    """Wait until another process says something changed; mirrors `multiprocessing.Condition`.
-
-    The standard library's algorithm: a sleeper counts itself in
-    `sleeping`, releases the lock and waits on `wake_up`; `notify(n)`
-    releases `wake_up` once per sleeper (at most n) and waits, on `woken`,
-    until each has really woken, so that a notify cannot be lost or count
-    twice. The lock may be a Lock or an RLock: both say how many times the
-    calling thread holds them (`_count`).
-    """
-
-    def __init__(self, lock: Lock | RLock | None = None):
-        self._lock = lock if lock is not None else RLock()
-        self._sleeping = Semaphore(0)  # released once by each waiter going to sleep
-        self._woken = Semaphore(0)  # released once by each waiter that woke up
-        self._wake_up = Semaphore(0)  # a waiter sleeps on this
-
-    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
-        return self._lock.acquire(block, timeout)
-
-    def release(self) -> None:
-        self._lock.release()
-
-    def __enter__(self) -> bool:
-        return self._lock.__enter__()
-
-    def __exit__(self, *exc_info) -> None:
-        self._lock.__exit__(*exc_info)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Release the lock, sleep until notified (or timeout), take the lock back."""
-        depth = self._lock._count()  # an RLock may be held several times over
-        if depth == 0:
-            raise AssertionError("must acquire() condition before using wait()")
-        self._sleeping.release()
-        for _ in range(depth):
-            self._lock.release()
-        try:
-            return self._wake_up.acquire(True, timeout)
-        finally:
-            self._woken.release()
-            for _ in range(depth):
-                self._lock.acquire()
-
-    def wait_for(self, predicate, timeout: float | None = None):
-        """Wait until predicate() is true; return its last value."""
-        deadline = deadline_for(True, timeout)
-        result = predicate()
-        while not result and time_left(deadline) != 0:
-            self.wait(time_left(deadline))
-            result = predicate()
-        return result
-
-    def notify(self, n: int = 1) -> None:
-        """Wake up to n waiting processes."""
-        if self._lock._count() == 0:
-            raise AssertionError("lock is not owned")
-        # Waiters that timed out counted themselves asleep and awake: cancel
-        # those pairs, so that only real sleepers are counted below.
-        while self._woken.acquire(False):
-            self._sleeping.acquire(False)
-        woken = 0
-        while woken < n and self._sleeping.acquire(False):
-            self._wake_up.release()
-            woken += 1
-        for _ in range(woken):
-            self._woken.acquire()  # wait until each one is really awake
-        while self._wake_up.acquire(False):
-            pass  # a sleeper timed out before taking its token: take it back
-
-    def notify_all(self) -> None:
-        self.notify(n=sys.maxsize)
-
-    def __getstate__(self) -> dict:
-        serialize.assert_spawning("Condition")
-        return self.__dict__
-
-    def __repr__(self) -> str:
-        waiters = self._sleeping.get_value() - self._woken.get_value()
-        return f"<{type(self).__name__}({self._lock}, {waiters})>"

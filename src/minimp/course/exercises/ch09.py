@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing.queues
 from typing import Any, Callable
 
-from ...runtime import queues
+from ...runtime import joinable, queues
 from ._base import (
     PROCESS_CLASSES,
     TIMEOUT,
@@ -65,7 +65,7 @@ def _judge_primer_exit_codes(predictions: Any) -> Verdict:
 
 MESSAGE = "Worker has finished"
 # Reading a message, and waiting for a worker: minimp's and the standard library's.
-QUEUES = (queues.Queue, queues.SimpleQueue, multiprocessing.queues.Queue, multiprocessing.queues.SimpleQueue)
+QUEUES = (queues.Queue, joinable.SimpleQueue, multiprocessing.queues.Queue, multiprocessing.queues.SimpleQueue)
 GETS_AND_JOINS = [(cls, "get") for cls in QUEUES] + [(cls, "join") for cls in PROCESS_CLASSES]
 
 
