@@ -1,10 +1,10 @@
 """Locks for processes, made of pipes: Semaphore, Lock, RLock, Event, Condition.
 
 A semaphore counts free places. minimp keeps that count in the kernel, as
-bytes in a pipe: one byte ("token") per free place, the trick the jobserver
-of GNU make uses. `acquire()` reads a token out of the pipe, `release()`
-writes one back, and a process that finds the pipe empty sleeps in poll(2)
-until a token arrives::
+bytes in a pipe, one byte ("token") per free place: the trick of GNU make's
+jobserver. `acquire()` reads a token out of the pipe, `release()` writes one
+back, and a process that finds the pipe empty sleeps in poll(2) until a
+token arrives::
 
     Semaphore(2)    pipe: [• •]
     acquire()             [•]       got one
@@ -14,31 +14,28 @@ until a token arrives::
 
 Before it sleeps, acquire() tries again a few times (it *spins*): a lock
 such as a Queue's is held for a microsecond or two, while falling asleep
-and being woken costs ten or more. Without the spin, two processes sharing
-a busy Queue spend most of their time waking each other up.
+and being woken costs ten or more; without the spin, two processes sharing
+a busy Queue spend most of their time waking each other up. A lock made
+before `start()` works in the child, which shares the pipe: fork copies the
+two descriptors, spawn passes them.
 
-Every process that has the two file descriptors shares the same pipe, so a
-lock made before `start()` works in the child (fork copies the descriptors,
-spawn passes them).
+`Lock` is one token that refuses a second release, plus a note of who took
+it. `RLock` is a Lock plus a depth, kept in the owner process: only the
+owner can know it holds it, so only the owner needs to. `Event` is a pipe
+holding no byte (clear) or one (set); `wait()` polls it without reading, so
+every waiter sees the byte. `Condition` is the standard library's algorithm
+on three semaphores.
 
-- `Lock` is a semaphore with one token that refuses to be released twice.
-- `RLock` is a Lock plus an owner and a count, kept in the owner process:
-  only the owner can know it holds it, so only the owner needs to.
-- `Event` is a pipe holding no byte (clear) or one byte (set); `wait()`
-  polls the pipe without reading, so every waiter sees the byte.
-- `Condition` is the standard library's algorithm on three semaphores.
+Unlike the standard library's POSIX semaphores, which cost nothing when
+uncontended, every acquire and release is a system call (about a
+microsecond), and waiters wake in no particular order. As there, a process
+killed while holding a lock takes the token with it: the lock stays locked.
 
-Compared with the standard library, which uses POSIX semaphores: every
-acquire and release is a system call (about a microsecond), where an
-uncontended POSIX semaphore costs none; waiters wake in no particular
-order. As there, a process killed while holding a lock takes the token with
-it, and the lock stays locked for good.
-
-Limits: a Semaphore holds at most as many tokens as a pipe holds bytes
-(64 KiB on Linux). These objects reach a child only when it is started, not
+Limits: a Semaphore holds at most as many tokens as a pipe holds bytes (64
+KiB on Linux). These objects reach a child only when it is started, not
 through a Queue later (RuntimeError).
 
-Read next: `sharedctypes.py`, shared numbers that such a lock protects.
+Read next: `runtime/memory.py`, shared memory that such a lock protects.
 """
 
 from __future__ import annotations
@@ -59,20 +56,7 @@ from .process import current_process
 __all__ = ["Semaphore", "BoundedSemaphore", "Lock", "RLock", "Event", "Condition"]
 
 SPIN = 10  # failed tries (about a microsecond each) before acquire() sleeps
-
-
-def _pipe() -> tuple[int, int]:
-    """A pipe whose ends never block: an empty read or a full write raises
-    BlockingIOError instead, and we decide what to do."""
-    read_end, write_end = os.pipe()
-    os.set_blocking(read_end, False)
-    os.set_blocking(write_end, False)
-    return read_end, write_end
-
-
-def _bytes_in(fd: int) -> int:
-    """How many bytes wait in the pipe (the FIONREAD ioctl)."""
-    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+TOKEN = b"\x01"
 
 
 def deadline_for(block: bool, timeout: float | None) -> float | None:
@@ -89,24 +73,49 @@ def time_left(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
-class Semaphore:
+class _Pipe:
+    """What every object here is made of: a pipe whose ends never block (an
+    empty read or a full write raises BlockingIOError, and the object decides)."""
+
+    def __init__(self):
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+        finalize(self, _close, self._read, self._write)
+
+    # Under spawn the child gets the same pipe: both descriptors travel, under
+    # the same numbers, and the rest as it is. (A Lock's note of its owner
+    # names another process: in the child the lock is not its own, as after fork.)
+    def __getstate__(self) -> dict:
+        serialize.pass_fd(self._read, type(self).__name__)
+        serialize.pass_fd(self._write, type(self).__name__)
+        return self.__dict__
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        finalize(self, _close, self._read, self._write)
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+class Semaphore(_Pipe):
     """A counter of free places, shared by processes; mirrors `multiprocessing.Semaphore`."""
 
     def __init__(self, value: int = 1):
+        kind = type(self).__name__
         if not isinstance(value, int):
-            raise TypeError(f"{type(self).__name__}(value={value!r}): value must be an int")
+            raise TypeError(f"{kind}(value={value!r}): value must be an int")
         if value < 0:
-            raise ValueError(f"{type(self).__name__}(value={value}): value must be >= 0")
-        self._read, self._write = _pipe()
-        finalize(self, _close, self._read, self._write)
+            raise ValueError(f"{kind}(value={value}): value must be >= 0")
+        super().__init__()
         # A non-blocking write into a pipe with too little room writes what fits.
-        if value and os.write(self._write, b"\x01" * value) < value:
-            raise ValueError(
-                f"{type(self).__name__}(value={value}): a minimp semaphore holds at most "
-                f"{_bytes_in(self._read)} tokens on this system"
-            )
-        self._maxvalue: int | None = None  # no limit; BoundedSemaphore and Lock set one
-        self._setup_owner()
+        if value and os.write(self._write, TOKEN * value) < value:
+            raise ValueError(f"{kind}(value={value}): a minimp semaphore holds at most "
+                             f"{self.get_value()} tokens on this system")  # fmt: skip
+        self._maxvalue: int | None = None  # no limit; BoundedSemaphore sets one
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take a token; wait for one if there is none. False if none came in time."""
@@ -115,29 +124,27 @@ class Semaphore:
         while True:
             try:
                 os.read(self._read, 1)
-            except BlockingIOError:  # no token: wait for one, then try again
+                return True
+            except BlockingIOError:  # no token: try again, and soon wait for one
                 remaining = time_left(deadline)
                 if remaining == 0:
                     return False
                 tries += 1
                 if tries > SPIN:
                     wait([self._read], remaining)
-                continue
-            self._took()
-            return True
 
     def release(self) -> None:
         """Put a token back, waking one waiter."""
-        self._check_release()
-        self._gave()
+        if self._maxvalue is not None and self.get_value() >= self._maxvalue:
+            raise ValueError("semaphore or lock released too many times")
         try:
-            os.write(self._write, b"\x01")
+            os.write(self._write, TOKEN)
         except BlockingIOError:
             raise ValueError("semaphore value cannot grow beyond the pipe's capacity") from None
 
     def get_value(self) -> int:
-        """The number of free places (tokens in the pipe) right now."""
-        return _bytes_in(self._read)
+        """The number of free places right now: the bytes in the pipe (the FIONREAD ioctl)."""
+        return struct.unpack("i", fcntl.ioctl(self._read, termios.FIONREAD, b"\0\0\0\0"))[0]
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -146,41 +153,8 @@ class Semaphore:
         self.release()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}(value={self.get_value()})>"
-
-    def _check_release(self) -> None:
-        if self._maxvalue is not None and _bytes_in(self._read) >= self._maxvalue:
-            raise ValueError("semaphore or lock released too many times")
-
-    # Who holds it: only Lock and RLock keep track.
-    def _setup_owner(self) -> None:
-        pass
-
-    def _took(self) -> None:
-        pass
-
-    def _gave(self) -> None:
-        pass
-
-    # Under spawn the child gets the same pipe: the descriptors travel, and
-    # ownership, which belongs to this process, stays behind.
-    def __getstate__(self) -> dict:
-        kind = type(self).__name__
-        return {
-            "read": serialize.pass_fd(self._read, kind),
-            "write": serialize.pass_fd(self._write, kind),
-            "maxvalue": self._maxvalue,
-        }
-
-    def __setstate__(self, state: dict) -> None:
-        self._read, self._write, self._maxvalue = state["read"], state["write"], state["maxvalue"]
-        finalize(self, _close, self._read, self._write)
-        self._setup_owner()
-
-
-def _close(*fds: int) -> None:
-    for fd in fds:
-        os.close(fd)
+        bound = "" if self._maxvalue is None else f", maxvalue={self._maxvalue}"
+        return f"<{type(self).__name__}(value={self.get_value()}{bound})>"
 
 
 class BoundedSemaphore(Semaphore):
@@ -189,9 +163,6 @@ class BoundedSemaphore(Semaphore):
     def __init__(self, value: int = 1):
         super().__init__(value)
         self._maxvalue = value
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}(value={self.get_value()}, maxvalue={self._maxvalue})>"
 
 
 # getpid() is a system call; remember the answer, and renew it in a forked child.
@@ -212,53 +183,51 @@ def _me() -> tuple[int, int]:
 
 
 class Lock(Semaphore):
-    """A lock for processes: one token. Releasing an unlocked Lock raises ValueError.
+    """A lock for processes: one token, and a note of who took it.
 
-    As in the standard library, any process or thread may release it.
+    Releasing an unlocked Lock raises ValueError. As in the standard
+    library, any process or thread may release it.
     """
 
     def __init__(self):
         super().__init__(1)
-        self._maxvalue = 1
+        self._owner: tuple[int, int] | None = None  # (pid, thread) that took the token
 
-    def _setup_owner(self) -> None:
-        self._owner: tuple[int, int] | None = None  # (pid, thread) holding it
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        got = Semaphore.acquire(self, block, timeout)  # take the token (super() costs 10% more) ...
+        if got:
+            self._owner = _me()  # ... and note who has it
+        return got
 
-    def _took(self) -> None:
-        self._owner = _me()
-
-    def _gave(self) -> None:
-        self._owner = None
-
-    def _check_release(self) -> None:
-        # If we took the token, the pipe is empty: no need to ask the kernel.
-        if not self._is_mine():
-            super()._check_release()
+    def release(self) -> None:
+        # The owner knows the token is out of the pipe; anyone else asks the
+        # kernel, which costs as much as the rest of release().
+        if not self._is_mine() and self.get_value() == 1:
+            raise ValueError("semaphore or lock released too many times")
+        self._owner = None  # first: once the token is back, a thread of ours may take it
+        os.write(self._write, TOKEN)
 
     def _is_mine(self) -> bool:
         return self._owner == _me()
 
-    def _count(self) -> int:
+    def _count(self) -> int:  # how many times the calling thread holds it (for Condition)
         return int(self._is_mine())
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}(owner={self._owner_name()})>"
+        return f"<{type(self).__name__}(owner={self._holder()})>"
 
-    def _owner_name(self) -> str:
-        if self._is_mine():
-            return _holder_name()
+    def _holder(self) -> str:
+        """Who holds it, in the words of the standard library's repr."""
         if self.get_value() == 1:
             return "None"
+        if self._is_mine():
+            name = current_process().name
+            if threading.current_thread() is not threading.main_thread():
+                name += "|" + threading.current_thread().name
+            return name
         if self._owner is not None and self._owner[0] == _pid:
             return "SomeOtherThread"
         return "SomeOtherProcess"
-
-
-def _holder_name() -> str:
-    name = current_process().name
-    if threading.current_thread() is not threading.main_thread():
-        name += "|" + threading.current_thread().name
-    return name
 
 
 class RLock(Lock):
@@ -267,42 +236,50 @@ class RLock(Lock):
     Only the owner (process and thread) may release it (AssertionError).
     """
 
-    def _setup_owner(self) -> None:
-        self._owner = None
-        self._depth = 0
+    def __init__(self):
+        super().__init__()
+        self._depth = 0  # how many times the owner has acquired it
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         if self._is_mine():  # already ours: just count
             self._depth += 1
             return True
-        return super().acquire(block, timeout)
+        got = super().acquire(block, timeout)  # notes the owner
+        if got:
+            self._depth = 1
+        return got
 
     def release(self) -> None:
         if not self._is_mine():
-            raise AssertionError("attempt to release recursive lock not owned by thread")
+            raise AssertionError(self._not_yours())
         self._depth -= 1
         if self._depth == 0:
             super().release()
 
-    def _took(self) -> None:
-        self._owner = _me()
-        self._depth = 1
+    def _not_yours(self) -> str:
+        """What release() says to a thread that does not hold the lock."""
+        holder = self._holder()
+        if holder == "None":
+            who = "nobody holds it, it is unlocked"
+        elif holder == "SomeOtherThread":
+            names = {thread.ident: thread.name for thread in threading.enumerate()}
+            who = f"this process's thread {names.get(self._owner[1], '(ended)')!r} holds it"
+        else:
+            who = "another process holds it"
+        return (f"attempt to release recursive lock not owned by thread: {who}. Release an RLock "
+                "only in the thread that acquired it, once for each acquire()")  # fmt: skip
 
     def _count(self) -> int:
         return self._depth if self._is_mine() else 0
 
     def __repr__(self) -> str:
-        owner = self._owner_name()
+        owner = self._holder()
         depth = self._depth if self._is_mine() else 0 if owner == "None" else "nonzero"
         return f"<{type(self).__name__}({owner}, {depth})>"
 
 
-class Event:
+class Event(_Pipe):
     """A flag processes can wait for: a pipe with no byte (clear) or one (set)."""
-
-    def __init__(self):
-        self._read, self._write = _pipe()
-        finalize(self, _close, self._read, self._write)
 
     def is_set(self) -> bool:
         return bool(wait([self._read], 0))
@@ -312,7 +289,7 @@ class Event:
         # Setting a set Event adds a byte: harmless, clear() empties the pipe
         # however many bytes it holds; and a full pipe is as set as can be.
         try:
-            os.write(self._write, b"\x01")
+            os.write(self._write, TOKEN)
         except BlockingIOError:
             pass
 
@@ -330,13 +307,6 @@ class Event:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} at {id(self):#x} {'set' if self.is_set() else 'unset'}>"
 
-    def __getstate__(self) -> dict:
-        return {"read": serialize.pass_fd(self._read, "Event"), "write": serialize.pass_fd(self._write, "Event")}
-
-    def __setstate__(self, state: dict) -> None:
-        self._read, self._write = state["read"], state["write"]
-        finalize(self, _close, self._read, self._write)
-
 
 class Condition:
     """Wait until another process says something changed; mirrors `multiprocessing.Condition`.
@@ -345,7 +315,8 @@ class Condition:
     `sleeping`, releases the lock and waits on `wake_up`; `notify(n)`
     releases `wake_up` once per sleeper (at most n) and waits, on `woken`,
     until each has really woken, so that a notify cannot be lost or count
-    twice.
+    twice. The lock may be a Lock or an RLock: both say how many times the
+    calling thread holds them (`_count`).
     """
 
     def __init__(self, lock: Lock | RLock | None = None):
@@ -368,10 +339,10 @@ class Condition:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Release the lock, sleep until notified (or timeout), take the lock back."""
-        if not self._lock._is_mine():
+        depth = self._lock._count()  # an RLock may be held several times over
+        if depth == 0:
             raise AssertionError("must acquire() condition before using wait()")
         self._sleeping.release()
-        depth = self._lock._count()  # an RLock may be held several times over
         for _ in range(depth):
             self._lock.release()
         try:
@@ -385,17 +356,14 @@ class Condition:
         """Wait until predicate() is true; return its last value."""
         deadline = deadline_for(True, timeout)
         result = predicate()
-        while not result:
-            remaining = time_left(deadline)
-            if remaining == 0:
-                break
-            self.wait(remaining)
+        while not result and time_left(deadline) != 0:
+            self.wait(time_left(deadline))
             result = predicate()
         return result
 
     def notify(self, n: int = 1) -> None:
         """Wake up to n waiting processes."""
-        if not self._lock._is_mine():
+        if self._lock._count() == 0:
             raise AssertionError("lock is not owned")
         # Waiters that timed out counted themselves asleep and awake: cancel
         # those pairs, so that only real sleepers are counted below.
@@ -420,6 +388,3 @@ class Condition:
     def __repr__(self) -> str:
         waiters = self._sleeping.get_value() - self._woken.get_value()
         return f"<{type(self).__name__}({self._lock}, {waiters})>"
-
-
-
