@@ -2,7 +2,7 @@
 
 A chapter's markdown names what to read as
 
-    `PoolLoop.run()` in `src/minimp/pools/loop.py` (16 lines)
+    `PoolLoop.run()` in `src/minimp/pools/loop.py` (15 lines)
 
 and these tests hold it to that: the file exists, it defines that function
 (or method, `Class.method`), and the function is that many lines long,

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
     from ..runtime.connection import Connection
 
-__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "worker_loop", "run_job", "Worker", "stop_all"]
+__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "Unpicklable", "worker_loop", "run_job", "Worker", "stop_all"]
 
 
 # -- what travels on the pipes --------------------------------------------------------

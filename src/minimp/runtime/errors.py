@@ -43,9 +43,10 @@ class RemoteTraceback(Exception):
 
 
 class TaskExitError(ProcessError):
-    """A task raised SystemExit, KeyboardInterrupt or another BaseException. The worker
-    catches it and keeps running; the task fails with this error (the standard
-    library's Pool hangs instead)."""
+    """A task raised SystemExit, KeyboardInterrupt or another BaseException, or an
+    exception that could not be sent back to the parent. The worker catches it and
+    keeps running; the task fails with this error, which says what was raised (the
+    standard library's Pool hangs instead)."""
 
 
 class WorkerDiedError(ProcessError):

@@ -9,7 +9,7 @@ workers are alive; it never asks a pool. A job's life, as its events tell it:
 
 A worker runs the jobs it is sent in the order it was sent them, and the
 pool may send a short job to a worker that still runs another (it waits in
-the task pipe: pool.py's "send ahead"). So the job a worker runs now is the
+the task pipe: `PoolLoop.send_jobs` in loop.py). So the job a worker runs now is the
 earliest it was sent that is not over, and it began when it was sent, or
 when the job before it ended, whichever came later.
 

@@ -2,7 +2,7 @@
 
 A chapter's exercise is two cells: a stub the learner edits, then a check::
 
-    from minimp.exercises import check_terminated_exit_code
+    from minimp.course.exercises import check_terminated_exit_code
     check_terminated_exit_code(terminated_exit_code)
 
 A checker receives the learner's function (or value), runs it, and *prints*

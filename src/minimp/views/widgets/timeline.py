@@ -21,7 +21,7 @@ buttons and a play button drive it:
 Live, the view's thread (view.py) redraws the picture a few times a second
 from `trace.snapshot()`. It never waits for the pool, and it rests between
 redraws at least 20 times as long as the last redraw took, so it takes at
-most about 5 % of the notebook process's time from the pool's result loop
+most about 5 % of the notebook process's time from the pool's thread
 (bench/bench_widgets.py measures it). When the `with` block ends, the final
 picture stays, and a PNG of it goes into the notebook file, which is what
 GitHub and nbviewer show.

@@ -15,7 +15,7 @@ redraws; the block's end joins the thread and draws the final state:
 
 The thread looks again only once 20 times as long has passed as the next
 look will take: so it holds the GIL, which the program's threads (a pool's
-result loop) need too, at most about 5 % of the time, however big the
+thread) need too, at most about 5 % of the time, however big the
 picture grows. It expects the next look to cost, per item it reads (an
 event of a trace, say), what the last one cost, counted in the thread's
 own CPU time. (CPU time, not the clock's: a look that waited for the GIL
