@@ -166,8 +166,8 @@ def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
 
 def _run_chunk(function: Callable, job: Job) -> Done:
     """A chunk of a map, untraced: the same, with the loop in C (`map`), not in
-    Python: several times faster for tiny tasks. The price: the `running`
-    slot is not updated, so a crash names the chunk, not the task."""
+    Python: a map of tiny tasks takes 1.4 times as long without it. The price:
+    the `running` slot is not updated, so a crash names the chunk, not the task."""
     results: list = []
     failures: dict = {}
     remaining = iter(job.arguments)
