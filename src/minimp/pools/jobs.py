@@ -144,7 +144,7 @@ class TaskQueue:
                 job_ended(job, [None] * job.size, failed, "error", skip=set(range(job.size)) - set(failed))
             if job.message is not None:
                 return job
-            if job.call.listeners:  # every task cancelled: the traces hear that the job is over
+            if job.call.listeners:  # no task left to send (cancelled, or failed above): it is over
                 job_ended(job, [None] * job.size, {}, "cancelled", skip=set(range(job.size)))
 
     def take_all(self) -> list[PendingJob]:
