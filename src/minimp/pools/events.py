@@ -22,6 +22,7 @@ Read next: `pools/progress.py`, the other thing a pool reports to: a progress ba
 
 from __future__ import annotations
 
+import time
 from typing import Any, NamedTuple
 
 __all__ = ["JobsQueued", "JobSent", "JobEnded", "WorkerStarted", "WorkerReady", "WorkerExited", "listeners", "tell"]
@@ -48,9 +49,9 @@ def jobs_queued(jobs: list, now: float) -> None:
         tell(call.listeners, JobsQueued(call.id, call.name, queued, now))
 
 
-def job_sent(job: Any, worker: Any, now: float) -> None:
-    if job.call.listeners:
-        tell(job.call.listeners, JobSent(job.id, worker.index, worker.pid, now))
+def job_sent(job: Any, worker: Any) -> None:
+    if job.call.listeners:  # (the clock is read only for a listener: this runs for every job)
+        tell(job.call.listeners, JobSent(job.id, worker.index, worker.pid, time.monotonic()))
 
 
 def worker_started(worker: Any, listening: Any = listeners) -> None:

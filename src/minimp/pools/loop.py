@@ -165,7 +165,7 @@ class PoolLoop(threading.Thread):
                     if depth == 2:
                         return
                     continue
-                events.job_sent(job, worker, time.monotonic())
+                events.job_sent(job, worker)
 
     def on_message(self, worker: Worker) -> None:
         """What a worker said: a job's outcomes, that it is ready, or what went wrong."""
