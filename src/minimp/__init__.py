@@ -29,7 +29,7 @@ _where = {
     "Queue": "runtime.queues", "JoinableQueue": "runtime.joinable", "SimpleQueue": "runtime.joinable",
     "Lock": "runtime.synchronize", "RLock": "runtime.synchronize", "Semaphore": "runtime.synchronize",
     "BoundedSemaphore": "runtime.synchronize", "Event": "runtime.conditions",
-    "Condition": "runtime.conditions",
+    "Condition": "runtime.conditions", "Barrier": "runtime.barrier", "BrokenBarrierError": "runtime.barrier",
     "Value": "runtime.sharedctypes", "Array": "runtime.sharedctypes",
     "RawValue": "runtime.sharedctypes", "RawArray": "runtime.sharedctypes",
     "cpu_count": "runtime.cpus",

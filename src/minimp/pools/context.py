@@ -34,6 +34,7 @@ from ..runtime.process import (
 from ..runtime.joinable import JoinableQueue, SimpleQueue
 from ..runtime.queues import Queue
 from ..runtime.sharedctypes import Array, RawArray, RawValue, Value
+from ..runtime.barrier import Barrier
 from ..runtime.conditions import Condition, Event
 from ..runtime.synchronize import BoundedSemaphore, Lock, RLock, Semaphore
 from .pool import Pool
@@ -56,6 +57,7 @@ class Context:
     BoundedSemaphore = BoundedSemaphore
     Event = Event
     Condition = Condition
+    Barrier = Barrier
     Pipe = staticmethod(Pipe)
     Value = staticmethod(Value)
     Array = staticmethod(Array)

@@ -23,7 +23,7 @@ Unlike `multiprocessing.sharedctypes`, each object has its own shared file inste
 slice of a common heap: simpler to follow, but each uses a file descriptor, so prefer
 one Array of a million numbers to a million Values.
 
-Read next: `pools/context.py`, the whole API bound to one start method.
+Read next: `runtime/barrier.py`, processes that wait for each other.
 """
 
 from __future__ import annotations
