@@ -9,6 +9,7 @@ what order.
 import multiprocessing
 import queue
 import threading
+import unittest
 
 import pytest
 
@@ -179,3 +180,28 @@ def test_abort_in_the_parent_wakes_a_waiting_child_with_brokenbarriererror(ctx):
     barrier.wait(WAIT)
     assert read(log, 1) == ["passed"]
     finish(child)
+
+
+# --- CPython's own Barrier tests, run against minimp --------------------------
+#
+# test._test_multiprocessing's _TestBarrier takes the library it tests from a
+# mixin of names. Under fork only: its shared list of results is built from
+# the standard library's own Lock and heap, which only fork can hand to a
+# child that minimp starts.
+
+try:
+    from test import _test_multiprocessing as cpython_tests
+except ImportError:  # a Python built without its test suite: only minimp's own tests above run
+    cpython_tests = None
+
+if cpython_tests is not None:
+    fork = minimp.get_context("fork")
+
+    class TestCPythonBarrierTestsOnMinimp(cpython_tests._TestBarrier, unittest.TestCase):
+        TYPE = "processes"
+        Process = fork.Process
+        Barrier = staticmethod(fork.Barrier)
+        Event = staticmethod(fork.Event)
+        Lock = staticmethod(fork.Lock)
+        Pipe = staticmethod(fork.Pipe)
+        Queue = staticmethod(fork.Queue)
