@@ -80,9 +80,9 @@ def cgroup_cpu_limit(proc_self_cgroup: str | os.PathLike = "/proc/self/cgroup",
 def _self_and_ancestors(mount: str, cgroup_path: str) -> list[str]:
     """Our cgroup's directory under `mount`, then each parent up to `mount`."""
     parts = [part for part in cgroup_path.split("/") if part]
-    # A container without its own cgroup namespace sees the host's path (/docker/<id>) but has only
-    # its own cgroup mounted at the root; a process outside its namespace's root sees "/../..".
-    # Either way the mount root is the best place left.
+    # A container without its own cgroup namespace sees the host's path (/docker/<id>)
+    # but has only its own cgroup mounted at the root; and a process outside its
+    # namespace's root sees "/../..". Either way the mount root is the best place left.
     if ".." in parts or not os.path.isdir(os.path.join(mount, *parts)):
         return [mount]
     return [os.path.join(mount, *parts[:depth]) for depth in range(len(parts), -1, -1)]

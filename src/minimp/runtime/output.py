@@ -19,7 +19,7 @@ all. So minimp decides, per stream, when a child starts:
 The thread runs in the `contextvars` context of the code that started the child: that is how
 ipykernel knows which cell a write belongs to. It reads as long as the child writes, so a
 child printing megabytes never blocks on a full pipe; and `Process.join()` waits (briefly)
-for the last bytes, so a cell that starts and joins a child shows all its output, in it.
+for the last bytes, so a cell that starts and joins a child shows all its output itself.
 
 Read next: `runtime/connection.py`, framed messages through a pipe.
 """
@@ -49,9 +49,9 @@ def _file_descriptor(stream) -> int | None:
 
 
 def whole_lines() -> None:
-    """In a child: print() writes each line with one write(2), so that the lines of two children
-    never mix, even under PYTHONUNBUFFERED (whose write-through would write a line's text and its
-    newline separately). On a terminal Python does this already."""
+    """In a child: print() writes each line with one write(2), so that the lines of two
+    children never mix, even under PYTHONUNBUFFERED (whose write-through would write a
+    line's text and its newline separately). On a terminal Python does this already."""
     stdout = sys.stdout
     if isinstance(stdout, io.TextIOWrapper) and not stdout.isatty():
         stdout.reconfigure(line_buffering=True, write_through=False)
@@ -103,8 +103,8 @@ class ChildOutput:
                 setattr(sys, s.name, open(s.number, "w", encoding="utf-8", buffering=1, closefd=False))
 
     def in_parent(self, pid: int) -> None:
-        """After the child started: close our copy of the pipes' write ends (so that a pipe ends
-        when the child exits) and start copying."""
+        """After the child started: close our copy of the pipes' write ends (so a
+        pipe ends when the child exits) and start copying."""
         context = contextvars.copy_context()
         for s in self.streams:
             if s.read_end is not None:

@@ -87,8 +87,8 @@ _reducers: dict[type, Callable[[Any], tuple]] = {}
 
 
 def register(cls: type, reduce: Callable[[Any], tuple]) -> None:
-    """Pickle objects of exactly type `cls` with `reduce(obj)`, as copyreg does, but only in
-    minimp's own pickles (sharedctypes.py uses it)."""
+    """Pickle objects of exactly type `cls` with `reduce(obj)`, as copyreg does, but only
+    in minimp's own pickles (sharedctypes.py uses it)."""
     _reducers[cls] = reduce
 
 
@@ -145,8 +145,8 @@ _fds_for_child = contextvars.ContextVar("fds_for_child", default=None)
 
 
 def pickle_for_child(obj: Any) -> tuple[bytes, list[int]]:
-    """Pickle `obj` for a child being spawned: the bytes, and the file descriptors that pickling
-    asked to pass (see `pass_fd`), which the spawner hands to the child."""
+    """Pickle `obj` for a child being spawned. Returns the bytes and the file descriptors
+    that pickling asked to pass (see `pass_fd`); the spawner hands those to the child."""
     fds: list[int] = []
     token = _fds_for_child.set(fds)
     try:

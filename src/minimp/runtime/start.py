@@ -90,8 +90,8 @@ def get_all_start_methods() -> list[str]:
 
 # -- what both start methods share ------------------------------------------------
 
-# One launch at a time: a child forked by another thread meanwhile would inherit the write end of
-# this child's exit pipe, and this child's sentinel would stay silent until that one exited too.
+# One launch at a time: a child forked by another thread meanwhile would inherit the write end
+# of this child's exit pipe, and this child's sentinel would stay silent until that one exited too.
 _launch_lock = threading.Lock()
 _alive: tuple[int, int] | None = None  # this process's alive pipe, made on first use
 _exit_fd: int | None = None  # in a child: the write end of our own exit pipe
@@ -158,8 +158,8 @@ def _run_forked_child(process: Process, output: ChildOutput, exit_w: int, alive_
 
 
 class ForkedChild:
-    """A forked child as its parent sees it, with the Popen methods Process uses (pid, poll, wait,
-    send_signal), so that a forked and a spawned child look alike."""
+    """A forked child as its parent sees it, with the Popen methods Process uses: pid, poll,
+    wait and send_signal. So a forked and a spawned child look alike."""
 
     def __init__(self, pid: int):
         self.pid, self.returncode = pid, None
