@@ -2,11 +2,11 @@
 
 **fork** (`os.fork()`) makes the child a copy of the parent (memory, open files, imported
 modules), which goes on from where the parent was; nothing is pickled. Fast, but a lock that
-another thread held at that moment stays locked in the child for ever: Python 3.12+ warns
-("This process is multi-threaded, use of fork() may lead to deadlocks in the child"), as in a
-Jupyter kernel it always will. minimp leaves this true warning on (notebooks' filters hide it,
-as Python blames minimp's code), the chapters name their start method, and a forked child
-never touches the kernel's output objects (output.py gives it fresh stdout and stderr).
+another thread held at that moment stays locked in the child for ever, so Python 3.12+ warns
+("This process is multi-threaded, use of fork() may lead to deadlocks in the child") when a
+process with threads forks, as a Jupyter kernel always does. minimp leaves this true warning on
+(notebooks' filters hide it, as Python blames minimp's code), the chapters name their start
+method, and a forked child never touches the kernel's output objects (output.py).
 
 **spawn** starts a fresh interpreter that gets only what is passed to it: the Process object,
 pickled into a pipe, and the file descriptors it needs (listed while pickling, serialize.py)::
@@ -15,8 +15,9 @@ pickled into a pipe, and the file descriptors it needs (listed while pickling, s
     pickle(Process) ──▶ data pipe ──────────▶ spawn_child(): unpickle it
     Popen(python -c ..., pass_fds=[...]) ───▶ process._bootstrap()  → exit code
 
-The default is the running Python's: fork on Linux up to 3.13, spawn on macOS, and spawn where
-3.14 has forkserver (minimp has none; spawn too spares a child the parent's threads).
+The default is the running Python's: fork on Linux up to 3.13, spawn on macOS. Where 3.14
+defaults to forkserver, which minimp lacks, it uses spawn, which also spares a child the
+parent's threads.
 
 Either way the child holds the write end of an *exit pipe* until it dies, so the parent's
 end (`Process.sentinel`) becomes readable exactly when the child exits; and the child can
