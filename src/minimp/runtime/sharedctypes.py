@@ -7,17 +7,15 @@ on the shared pages with `from_buffer`::
     Value('d', 1.5)  ─▶  ctypes.c_double ─ from_buffer ─▶ SharedBuffer (8 bytes)
 
 Type codes are those of the `array` module ('i' int, 'd' double, 'c' char, ...), or any
-ctypes type.
-
-Shared memory is fast but has no protection of its own: `v.value += 1` is a read, an
+ctypes type. Shared memory has no protection of its own: `v.value += 1` is a read, an
 addition and a write, and two processes doing it at once lose updates (chapter 04 shows
-it). So `Value` and `Array` come with a lock (an RLock from synchronize.py unless you
-pass one, or `lock=False`)::
+it) unless they hold the lock that `Value` and `Array` come with::
 
     with counter.get_lock():
         counter.value += 1
 
-`RawValue` and `RawArray` are the bare ctypes objects, without a lock.
+The lock is an RLock from synchronize.py unless you pass one; `lock=False`, `RawValue`
+and `RawArray` give the bare ctypes objects.
 
 Unlike `multiprocessing.sharedctypes`, each object has its own shared file instead of a
 slice of a common heap: simpler to follow, but each uses a file descriptor, so prefer
