@@ -7,17 +7,15 @@ stream: the reader sees bytes, not messages. A Connection *frames* each message 
     send(obj) ─ pickle ─▶ [ length: 8 bytes, big-endian ][ payload ... ] ─▶ pipe
     pipe ─▶ read 8 bytes ─▶ read exactly `length` bytes ─ unpickle ─▶ recv()
 
-`send_bytes`/`recv_bytes` move raw bytes; `send`/`recv` pickle with `serialize.py`.
-`poll(timeout)` and `wait(...)` ask the kernel, with poll(2), whether a read would find
-data (or the end of the stream).
+`send_bytes`/`recv_bytes` move raw bytes, `send`/`recv` pickled objects (serialize.py);
+`poll()` and `wait()` ask the kernel (poll(2)) whether a read would find data or EOF.
 
 Unlike `multiprocessing.connection`, a Connection reaches a child only when the child
 is started: sending one through a pipe or queue raises RuntimeError (the standard
 library does it through a helper server on a socket; minimp listens on none).
 
-Limits: not thread-safe (two threads sending at once may interleave their frames). A
-send interrupted half-way (KeyboardInterrupt) leaves a broken frame the other end will
-fail or hang on.
+Limits: not thread-safe (two threads sending at once may interleave their frames), and
+a send interrupted half-way (KeyboardInterrupt) leaves a broken frame in the pipe.
 
 Read next: `runtime/queues.py`, a queue many processes can share.
 """

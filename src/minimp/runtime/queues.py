@@ -8,8 +8,8 @@ then each message framed by its length, as on a Pipe::
     get() takes the message at read_pos          put() appends at write_pos
 
 Every process maps the file, so a small message is copied in and out with no system
-call (a large one, with one pwrite(2) or pread(2)). One lock guards the header; two
-Events, the *bells*, let a get() sleep while the queue is empty, and a put() while full.
+call. One lock guards the header; two Events, the *bells*, let a get() sleep while the
+queue is empty, and a put() while it is full.
 
 Why not a pipe, as in the standard library? There, put() hands the object to a *feeder
 thread* that writes it into a pipe, which holds 64 KiB, and a child exits only once that
@@ -17,17 +17,14 @@ thread is done: a parent that `join()`s a child before `get()`-ting its results 
 for ever, the "join before drain" deadlock. A minimp put() stores the message in the
 queue's own memory and returns: there is no feeder thread, and a child can always exit.
 **The deadlock is impossible by design.** (With a `maxsize`, put() waits for room: that
-is what it asks.)
+is what it asks.) Also unlike `multiprocessing.Queue`, put() pickles in the caller, so
+an unpicklable object raises there (a feeder thread prints the error and loses the
+item), and qsize() works on every platform.
 
-Other differences from `multiprocessing.Queue`: put() pickles in the caller, so an
-unpicklable object raises there (the feeder thread prints the error, and the item is
-lost); qsize() works on every platform; close(), join_thread() and cancel_join_thread()
-have no thread to deal with.
-
-Limits: unread messages use memory (an emptied queue writes from the start again, and
-cuts back a file grown beyond 16 MiB; a file mostly read is compacted). A process killed
-inside put() or get() holds the lock for ever, and the queue stops working (as in the
-standard library, where the data can also be corrupted).
+Limits: unread messages use memory (an emptied queue cuts back a file grown beyond 16
+MiB; a file mostly read is compacted). A process killed inside put() or get() holds the
+lock for ever, and the queue stops working (as in the standard library, where the data
+can also be corrupted).
 
 Read next: `runtime/joinable.py`, JoinableQueue and SimpleQueue, made of a Queue.
 """
