@@ -71,10 +71,9 @@ def _on_shared_memory(ctype: type, buffer: SharedBuffer | None = None) -> Any:
     return obj
 
 
-# A child must get the *same* memory, not a copy of the numbers in it: what is pickled is
-# the shared file (its descriptor) and the type to map on it. An array type such as
-# c_int * 4 is made on the fly, and pickle cannot find it by name: it travels as its
-# item type and length.
+# A child must get the *same* memory, not a copy of its numbers: pickle the shared file
+# (its descriptor) and the type to map on it. An array type such as c_int * 4 is made on
+# the fly, and pickle cannot find it by name: it travels as its item type and length.
 def _reduce(obj: Any) -> tuple:
     if not hasattr(obj, "_shared_buffer"):
         return obj.__reduce__()  # an ordinary ctypes object of the same type: a copy
