@@ -94,9 +94,9 @@ class Queue:
         self._counters = _Counters.from_buffer(self._file)
 
     def _mapped(self, end: int) -> mmap.mmap:
-        """This process's map of at least the file's first `end` bytes, made again if another
-        process grew the file (a map larger than a file cut back since is never read past
-        `file_size`); the old map goes with its last reference."""
+        """This process's map of the file, covering at least its first `end` bytes. Another
+        process may have grown the file: then map it again (the old map goes with its last
+        reference). A map larger than a file cut back since is fine: we stay below `file_size`."""
         if len(self._file) < end:
             self._file = mmap.mmap(self._buffer.fd, self._counters.file_size)
         return self._file
