@@ -77,9 +77,8 @@ class Call:
 
 
 class PendingJob:
-    """Tasks of one call that go to a worker as one message, from the moment they
-    are queued until their outcomes are delivered. Its tasks are the call's
-    number `start`, `start + 1`, ... (their place in a map)."""
+    """Tasks of one call that go to a worker as one message, from being queued until their outcomes
+    are delivered: the call's tasks number `start`, `start + 1`, ... (their place in a map)."""
 
     def __init__(self, call: Call, start: int, arguments: list, futures: list | None):
         self.id, self.call, self.start = next(_job_ids), call, start

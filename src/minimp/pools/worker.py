@@ -37,6 +37,7 @@ Read next: `pools/failures.py`, how a task's exception makes the trip back.
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import os
 import signal
@@ -176,15 +177,9 @@ def _run_chunk(function: Callable, job: Job) -> Done:
             results.append(None)
 
 
-_functions: dict[bytes, Callable] = {}  # the functions of recent jobs, unpickled once
-
-
+@functools.lru_cache(maxsize=16)  # a function is unpickled once per call, not once per job
 def _load_function(pickled: bytes) -> Callable:
-    if pickled not in _functions:
-        if len(_functions) >= 16:
-            _functions.clear()
-        _functions[pickled] = serialize.loads(pickled)
-    return _functions[pickled]
+    return serialize.loads(pickled)
 
 
 def _exit_with_parent() -> None:
