@@ -9,9 +9,9 @@ so the caller sees where it happened in the worker::
     parent: remote_error(*failure) ─▶ ValueError('...') with __cause__ = RemoteTraceback("Traceback ...")
     caller: result.get() raises it
 
-An exception that would end the worker (SystemExit, KeyboardInterrupt), or that
-cannot be pickled and rebuilt, is replaced by a TaskExitError that says what
-happened; its traceback still makes the trip.
+An exception that would end the worker (SystemExit, KeyboardInterrupt), or
+one that cannot be pickled and rebuilt, is replaced by a TaskExitError that
+says what happened: a task cannot end its worker, and nothing is lost.
 
 Read next: `pools/results.py`, where the outcomes end up.
 """

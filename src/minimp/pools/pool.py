@@ -1,8 +1,8 @@
 """Pool: tasks in, results out, crashed workers replaced.
 
-A Pool starts `processes` workers, each a process running `worker_loop` with a
-task pipe and a result pipe of its own, and one helper thread that does all of
-the parent's work. A task's path, each file once::
+A Pool starts `processes` workers, each a process running `worker_loop`
+with a task pipe and a result pipe of its own, and one helper thread that
+does all of the parent's work. A task's path, each file once::
 
     pool.submit(f, x)                 pool.py     the API: a Call, cut into jobs
       ├─ cut(), pack()                jobs.py     ids, chunks; pickled when a worker takes it

@@ -1,9 +1,9 @@
 """The worker loop: what every process of a Pool (and of a ProcessPoolExecutor) runs.
 
-A worker is a Process whose target is `worker_loop`, with two one-way Pipes: the
-*task pipe* brings it jobs, the *result pipe* takes back what became of them (a
-pipe is cheaper to write into than a socket pair). Everything it does is this
-conversation::
+A worker is a Process whose target is `worker_loop`, with two one-way Pipes:
+the *task pipe* brings it jobs, the *result pipe* takes back what became of
+them (a pipe is cheaper to write into than a socket pair). Everything it
+does is this conversation::
 
     pool (parent)                               worker
     ─────────────                               ──────
