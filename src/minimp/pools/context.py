@@ -2,18 +2,16 @@
 
 `minimp.get_context("spawn")` returns an object with the same names as the
 `minimp` module (Process, Queue, Lock, Value, ...) whose processes always
-start with spawn, whatever the default. A library can use its own context
-without changing the start method of the program that imports it:
+start with spawn, whatever the default: a library can use its own context
+without changing the start method of the program that imports it::
 
     ctx = minimp.get_context("spawn")
     p = ctx.Process(target=work)     # a SpawnProcess
     q = ctx.Queue()
 
 Only Process depends on the start method; queues, locks and shared memory
-are built the same way for both and work under either.
-
-(ForkProcess and SpawnProcess live in process.py, so that a spawned child
-unpickling one imports only what a process needs, not this whole API.)
+work under either. (ForkProcess and SpawnProcess live in process.py, so that
+a spawned child unpickling one imports only what a process needs.)
 
 Read next: `pools/pool.py`, the Pool that `ctx.Pool()` makes.
 """
@@ -23,14 +21,7 @@ from __future__ import annotations
 from ..runtime import start
 from ..runtime.connection import Pipe
 from ..runtime.cpus import cpu_count
-from ..runtime.process import (
-    ForkProcess,
-    Process,
-    SpawnProcess,
-    active_children,
-    current_process,
-    parent_process,
-)
+from ..runtime.process import ForkProcess, Process, SpawnProcess, active_children, current_process, parent_process
 from ..runtime.joinable import JoinableQueue, SimpleQueue
 from ..runtime.queues import Queue
 from ..runtime.sharedctypes import Array, RawArray, RawValue, Value
