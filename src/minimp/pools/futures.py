@@ -5,18 +5,17 @@
         future.result()                          # 25
         list(executor.map(square, range(4)))     # [0, 1, 4, 9]
 
-A `concurrent.futures.Executor` with the standard one's interface, whose work
-is done by a minimp Pool's workers and helper thread (pool.py, loop.py). Its
-futures are the standard class (`as_completed` and `wait` take them), each
-with the task's `id`. The standard library has it in `concurrent.futures`,
-not in `multiprocessing` (the primer puts it in the wrong module); minimp
-offers it at the top level. Where the two pools differ, it follows
-`concurrent.futures`:
+The standard `concurrent.futures.Executor` interface on a minimp Pool's
+workers and helper thread (pool.py, loop.py), offered at the top level (the
+standard library has it in `concurrent.futures`, not in `multiprocessing`,
+where the primer puts it). Its futures are the standard class, so
+`as_completed` and `wait` take them; each has the task's `id`. Where the
+two pools differ, it follows `concurrent.futures`:
 
-- a worker that dies *breaks the executor*: every pending future fails with
-  `concurrent.futures.process.BrokenProcessPool`, naming the worker, its
-  pid and how it died, and so does every later `submit()`. (A minimp Pool
-  instead fails only the crashed tasks and starts a new worker.)
+- a worker that dies *breaks the executor*: every pending future and every
+  later `submit()` fail with `concurrent.futures.process.BrokenProcessPool`,
+  naming the worker, its pid and how it died (a minimp Pool fails only the
+  crashed tasks and starts a new worker);
 - leaving a `with` block calls `shutdown(wait=True)`: the work finishes.
 
 Unlike the standard library, `max_tasks_per_child` works with fork too, and

@@ -5,8 +5,8 @@
 
 `Pool.map`, `starmap`, `imap` (and their `_async` forms) and
 `ProcessPoolExecutor.map` take `progress=True` (a bar named after the
-function) or `progress="a description"`. Drawing bars is not the lesson: the
-bar is tqdm's (`tqdm.auto`: a widget in Jupyter, a line on stderr in a
+function) or `progress="a description"`. Drawing is not the lesson: the bar
+is tqdm's (`tqdm.auto`: a widget in Jupyter, a line on stderr in a
 terminal). What is minimp's is *when* it moves::
 
     caller's thread                        the pool's thread (loop.py)
@@ -16,17 +16,17 @@ terminal). What is minimp's is *when* it moves::
       bar.show()     the bar appears          1. bar.ended(its tasks): the last closes it
       result.get() ... waits ...  ◀────────── 2. its results are delivered
 
-A job at a time, by the tasks that ended, failed ones too (a crash,
+A job at a time, by its tasks that ended, failed ones too (a crash,
 `terminate()`, a broken executor; a future cancelled before it ran ends when
-its job is packed, jobs.py): so the bar closes once, when the last task has
-ended, before the caller gets the last result. A call of no tasks shows a
-closed bar. `submit()` has no `progress=` (each future ends on its own):
-wrap the wait instead, `tqdm(as_completed(futures), total=len(futures))`.
+its job is packed, jobs.py): so the bar closes exactly once, before the
+caller gets the last result; a call of no tasks shows a closed bar.
+`submit()` has no `progress=` (each future ends on its own): wrap the wait
+instead, `tqdm(as_completed(futures), total=len(futures))`.
 
-Limits: tqdm is imported only when a bar is asked for (spawned children
-import minimp and should not pay for it); its first bar starts tqdm's own
-monitor thread. The bar counts tasks that ended, not results you have read:
-an `imap` bar can be full while you are still iterating.
+Limits: tqdm is imported only for a bar (spawned children import minimp and
+should not pay for it), and its first bar starts tqdm's own monitor thread.
+The bar counts tasks that ended, not results you have read: an `imap` bar
+can be full while you are still iterating.
 
 Read next: `runtime/errors.py`, the errors a pool raises, named as in the standard library.
 """

@@ -142,9 +142,6 @@ class IMapIterator:
     def __iter__(self) -> IMapIterator:
         return self
 
-    def __next__(self) -> Any:
-        return self.next()
-
     def next(self, timeout: float | None = None) -> Any:
         with self._changed:
             if self._left == 0:
@@ -160,6 +157,8 @@ class IMapIterator:
         if ok:
             return value
         raise value
+
+    __next__ = next  # next(iterator): next() with no timeout
 
     def _has_next(self) -> bool:
         return (self._next_index in self._arrived) if self._ordered else bool(self._order)
