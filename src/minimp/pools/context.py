@@ -37,7 +37,6 @@ class Context:
 
     Process: type[Process]
 
-    # The same classes and functions as the minimp module itself.
     Queue = Queue
     JoinableQueue = JoinableQueue
     SimpleQueue = SimpleQueue

@@ -41,8 +41,7 @@ __all__ = ["ProgressBar", "progress_bar"]
 
 def progress_bar(progress: Any, total: int, name: str) -> ProgressBar | None:
     """The bar for a call of `total` tasks of function `name`, or None, from the user's `progress`:
-    False or None (no bar), True (a bar named `name`) or a description. Called in the caller's
-    thread before any task is queued, so a bad value is refused before any work starts."""
+    False or None (no bar), True (a bar named `name`) or a description, checked before any work starts."""
     if progress is None or progress is False:
         return None
     if progress is not True and not isinstance(progress, str):
