@@ -7,9 +7,9 @@ module; start with `process.py` and follow the "Read next" line at the
 bottom of each module's docstring.
 
 Every spawned child imports this package before it runs anything, so
-importing it must cost little: the names below are looked up lazily (PEP
-562), `minimp.Queue` imports queues.py the first time it is used, and a
-child pays only for the modules its process really needs.
+importing it must cost little. The names below are therefore looked up
+lazily (PEP 562): `minimp.Queue` imports queues.py the first time it is
+used, and a child pays only for the modules its process really needs.
 """
 
 import importlib

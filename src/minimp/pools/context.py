@@ -2,8 +2,8 @@
 
 `minimp.get_context("spawn")` returns an object with the same names as the
 `minimp` module (Process, Queue, Lock, Value, ...) whose processes always
-start with spawn, whatever the default: a library can use its own context
-without changing the start method of the program that imports it::
+start with spawn, whatever the default. A library can use its own context
+without changing the start method of the program that imports it:
 
     ctx = minimp.get_context("spawn")
     p = ctx.Process(target=work)     # a SpawnProcess

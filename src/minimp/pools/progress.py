@@ -23,10 +23,10 @@ caller gets the last result; a call of no tasks shows a closed bar.
 `submit()` has no `progress=` (each future ends on its own): wrap the wait
 instead, `tqdm(as_completed(futures), total=len(futures))`.
 
-Limits: tqdm is imported only for a bar (spawned children import minimp and
-should not pay for it), and its first bar starts tqdm's own monitor thread.
-The bar counts tasks that ended, not results you have read: an `imap` bar
-can be full while you are still iterating.
+Limits: tqdm is imported only when a bar is asked for (spawned children
+import minimp; they should not pay for tqdm); its first bar starts tqdm's
+own monitor thread. The bar counts tasks that ended, not results you have
+read: an `imap` bar can be full while you are still iterating.
 
 Read next: `runtime/errors.py`, the errors a pool raises, named as in the standard library.
 """
