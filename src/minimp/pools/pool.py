@@ -125,7 +125,7 @@ class Pool:
              ordered: bool | None = None) -> Any:
         """Every map: a MapResult, or (imap: `ordered` given) an iterator."""
         call = Call(func, len(arguments), star=star, progress=progress)
-        call.result = (MapResult(self._loop, call.id, len(arguments), callback, error_callback) if ordered is None
+        call.result = (MapResult(self._loop, call.id, arguments, callback, error_callback) if ordered is None
                        else IMapIterator(self._loop, call.id, len(arguments), ordered))
         if chunksize is None:
             chunksize = default_chunksize(len(arguments), self._processes)
