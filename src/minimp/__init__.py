@@ -1,13 +1,10 @@
 """minimp: multiprocessing you can read.
 
 A small re-implementation of the core of Python's `multiprocessing`, written
-to be read. Its public names mirror the standard library's, so
-
-    import minimp as multiprocessing
-
-works for everything listed in `__all__`. Each idea has its own module;
-start with `process.py` and follow the "Read next" line at the bottom of
-each module's docstring.
+to be read, whose public names mirror the standard library's: `import minimp
+as multiprocessing` works for everything in `__all__`. Each idea has its own
+module; start with `process.py` and follow the "Read next" line at the
+bottom of each module's docstring.
 
 Every spawned child imports this package before it runs anything, so
 importing it must cost little. The names below are therefore looked up
@@ -21,25 +18,21 @@ __version__ = "0.1.0"
 
 # Each public name, and the module (in this package) that defines it.
 _where = {
-    "Process": "runtime.process", "current_process": "runtime.process",
-    "parent_process": "runtime.process", "active_children": "runtime.process",
-    "get_context": "pools.context", "get_start_method": "runtime.start",
+    "Process": "runtime.process", "current_process": "runtime.process", "parent_process": "runtime.process",
+    "active_children": "runtime.process", "get_context": "pools.context", "get_start_method": "runtime.start",
     "set_start_method": "runtime.start", "get_all_start_methods": "runtime.start",
     "Pipe": "runtime.connection", "connection": "runtime.connection",
     "Queue": "runtime.queues", "JoinableQueue": "runtime.joinable", "SimpleQueue": "runtime.joinable",
     "Lock": "runtime.synchronize", "RLock": "runtime.synchronize", "Semaphore": "runtime.synchronize",
-    "BoundedSemaphore": "runtime.synchronize", "Event": "runtime.conditions",
-    "Condition": "runtime.conditions", "Barrier": "runtime.barrier", "BrokenBarrierError": "runtime.barrier",
-    "Value": "runtime.sharedctypes", "Array": "runtime.sharedctypes",
-    "RawValue": "runtime.sharedctypes", "RawArray": "runtime.sharedctypes",
-    "cpu_count": "runtime.cpus",
-    "Pool": "pools.pool", "ProcessPoolExecutor": "pools.futures",
-    "trace": "tracing", "traced": "tracing",
+    "BoundedSemaphore": "runtime.synchronize", "Event": "runtime.conditions", "Condition": "runtime.conditions",
+    "Barrier": "runtime.barrier", "BrokenBarrierError": "runtime.barrier",
+    "Value": "runtime.sharedctypes", "Array": "runtime.sharedctypes", "RawValue": "runtime.sharedctypes",
+    "RawArray": "runtime.sharedctypes", "cpu_count": "runtime.cpus",
+    "Pool": "pools.pool", "ProcessPoolExecutor": "pools.futures", "trace": "tracing", "traced": "tracing",
     "live_timeline": "views.widgets.timeline", "widgets": "views.widgets",
-    "ProcessError": "runtime.errors", "BufferTooShort": "runtime.errors",
-    "TimeoutError": "runtime.errors", "AuthenticationError": "runtime.errors",
-    "RemoteTraceback": "runtime.errors", "TaskExitError": "runtime.errors", "WorkerDiedError": "runtime.errors",
-    "WorkerStartError": "runtime.errors", "PoolTerminatedError": "runtime.errors",
+    "ProcessError": "runtime.errors", "BufferTooShort": "runtime.errors", "TimeoutError": "runtime.errors",
+    "AuthenticationError": "runtime.errors", "RemoteTraceback": "runtime.errors", "TaskExitError": "runtime.errors",
+    "WorkerDiedError": "runtime.errors", "WorkerStartError": "runtime.errors", "PoolTerminatedError": "runtime.errors",
 }  # fmt: skip
 
 __all__ = [*_where, "freeze_support"]

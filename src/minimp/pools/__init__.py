@@ -1,4 +1,1 @@
-"""The pools layer: Pool and ProcessPoolExecutor, on top of the runtime.
-
-Read `pool.py` first.
-"""
+"""The pools layer: Pool and ProcessPoolExecutor, on top of the runtime. Read `pool.py` first."""

@@ -10,10 +10,8 @@ without changing the start method of the program that imports it:
     q = ctx.Queue()
 
 Only Process depends on the start method; queues, locks and shared memory
-are built the same way for both and work under either.
-
-(ForkProcess and SpawnProcess live in process.py, so that a spawned child
-unpickling one imports only what a process needs, not this whole API.)
+work under either. (ForkProcess and SpawnProcess live in process.py, so that
+a spawned child unpickling one imports only what a process needs.)
 
 Read next: `pools/pool.py`, the Pool that `ctx.Pool()` makes.
 """
@@ -23,14 +21,7 @@ from __future__ import annotations
 from ..runtime import start
 from ..runtime.connection import Pipe
 from ..runtime.cpus import cpu_count
-from ..runtime.process import (
-    ForkProcess,
-    Process,
-    SpawnProcess,
-    active_children,
-    current_process,
-    parent_process,
-)
+from ..runtime.process import ForkProcess, Process, SpawnProcess, active_children, current_process, parent_process
 from ..runtime.joinable import JoinableQueue, SimpleQueue
 from ..runtime.queues import Queue
 from ..runtime.sharedctypes import Array, RawArray, RawValue, Value
@@ -47,7 +38,6 @@ class Context:
 
     Process: type[Process]
 
-    # The same classes and functions as the minimp module itself.
     Queue = Queue
     JoinableQueue = JoinableQueue
     SimpleQueue = SimpleQueue

@@ -10,12 +10,10 @@ listener ever calls into a pool::
     its tasks' outcomes came back     ── JobEnded ───▶
     a worker starts, is ready, exits  ── WorkerStarted, WorkerReady, WorkerExited ──▶
 
-A listener is any object with a `record(event)` method that takes little
-time (it runs in the pool's threads): `minimp.trace()` appends the event to
-a log and reads the log later. With no listener, a pool makes no event.
-
-Times are `time.monotonic()`: one clock for every process of the machine,
-so the parent's times and a worker's compare.
+A listener is any object with a quick `record(event)` method (it runs in the
+pool's threads): `minimp.trace()` appends the event to a log it reads later.
+With no listener, a pool makes no event. Times are `time.monotonic()`, one
+clock for every process of the machine, so the parent's and a worker's compare.
 
 Read next: `pools/progress.py`, the other thing a pool reports to: a progress bar.
 """
@@ -36,8 +34,7 @@ def tell(listeners: Any, event: Any) -> None:
         listener.record(event)
 
 
-# What the pool's thread (loop.py) says, in one line each. `job` is a
-# jobs.PendingJob, `worker` a worker.Worker.
+# What the pool's thread (loop.py) says, one line each; `job` is a jobs.PendingJob, `worker` a worker.Worker.
 
 def jobs_queued(jobs: list, now: float) -> None:
     """Jobs wait for a worker: all of one call when it is made; a dead worker's, one call at a time."""
@@ -74,10 +71,8 @@ def worker_exited(worker: Any, now: float) -> None:
 
 
 class JobsQueued(NamedTuple):
-    """Jobs of one call wait for a worker (again, if the worker they were sent to died).
-
-    One event for all of them, not one per job: a map of 20,000 tasks one
-    per job would otherwise pay for 20,000 events before any task runs."""
+    """Jobs of one call wait for a worker (again, if the worker they were sent to died). One event
+    for all, not one per job: a map of 20,000 one-task jobs would pay for 20,000 before any runs."""
 
     call: int  # the id of the call they belong to
     function: str

@@ -1,10 +1,9 @@
 """Failures: how a task's exception travels from a worker to the caller.
 
-In the worker, `sendable()` turns the exception into something that can
-make the trip: the exception itself, without its frames, and its traceback
-as text. In the parent, `remote_error()` attaches that text to the
-exception as its `__cause__` (a RemoteTraceback), as `multiprocessing.pool`
-does, so the caller sees where it happened in the worker::
+In the worker, `sendable()` makes the exception fit for the trip: itself without
+its frames, and its traceback as text. In the parent, `remote_error()` attaches
+that text as its `__cause__` (a RemoteTraceback), as `multiprocessing.pool` does,
+so the caller sees where it happened in the worker::
 
     worker: f(x) raises ValueError ─▶ sendable() ─▶ (ValueError('...'), "Traceback ...") in a Done
     parent: remote_error(*failure) ─▶ ValueError('...') with __cause__ = RemoteTraceback("Traceback ...")
@@ -37,20 +36,15 @@ def sendable(error: BaseException) -> tuple[BaseException, str]:
     error that cannot make the trip is replaced by one that describes it."""
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     if not isinstance(error, Exception):
-        error = TaskExitError(
-            f"the task raised {error!r}, which would have ended its worker; "
-            "a task cannot exit a pool's worker (raise an Exception instead)"
-        )
+        error = TaskExitError(f"the task raised {error!r}, which would have ended its worker; "
+                              "a task cannot exit a pool's worker (raise an Exception instead)")
     try:
-        # Some exceptions pickle but cannot be rebuilt (an __init__ with
-        # extra required arguments): try the round trip here, where we can
-        # still say what went wrong.
+        # Some exceptions pickle but cannot be rebuilt (an __init__ with extra
+        # required arguments): try the round trip here, where we can say why.
         serialize.loads(serialize.dumps(error))
     except Exception as why:
-        error = TaskExitError(
-            f"the task raised {type(error).__name__}: {error}, which could not be "
-            f"sent back to the parent ({type(why).__name__}: {why})"
-        )
+        error = TaskExitError(f"the task raised {type(error).__name__}: {error}, which could not be "
+                              f"sent back to the parent ({type(why).__name__}: {why})")
     return error.with_traceback(None), text  # its frames are in the text
 
 
@@ -73,23 +67,20 @@ def send_outcomes(results: Any, done: Any, first_task: int) -> None:
         try:
             serialize.dumps(result)
         except Exception as error:
-            reason = f"the result of task {first_task + position} could not be pickled"
-            failure = with_message(error, f"{reason}: {error}")
+            reason = f"the result of task {first_task + position} could not be pickled: {error}"
             done.results[position] = None
-            done.failures[position] = sendable(failure)
+            done.failures[position] = sendable(with_message(error, reason))
     results.send(done)
 
 
 def remote_error(error: BaseException, text: str) -> BaseException:
-    """`error` as the worker sent it, with its traceback (`text`) attached as its
-    cause, as multiprocessing.pool does."""
+    """`error` as the worker sent it, with its traceback (`text`) as its cause."""
     error.__cause__ = RemoteTraceback(f'\n"""\n{text}"""')
     return error
 
 
 def how_it_died(worker: Any) -> str:
-    """'worker 0 (pid 4242) was killed by signal SIGKILL (exit code -9)': the
-    start of the message of a task whose worker died under it."""
+    """'worker 0 (pid 4242) was killed by signal SIGKILL (exit code -9)', for the task it ran."""
     exitcode = worker.process.exitcode
     if exitcode is not None and exitcode < 0:
         how = f"was killed by signal {signal.Signals(-exitcode).name} (exit code {exitcode})"

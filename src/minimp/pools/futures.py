@@ -5,21 +5,17 @@
         future.result()                          # 25
         list(executor.map(square, range(4)))     # [0, 1, 4, 9]
 
-A `concurrent.futures.Executor` whose work is done by a minimp Pool
-(pool.py): the same workers and the same helper thread (loop.py). Its futures
-are the standard class, so `concurrent.futures.as_completed` and `wait`
-work on them, and each has the task's `id`.
+The standard `concurrent.futures.Executor` interface on a minimp Pool's
+workers and helper thread (pool.py, loop.py), offered at the top level (the
+standard library has it in `concurrent.futures`, not in `multiprocessing`,
+where the primer puts it). Its futures are the standard class, so
+`as_completed` and `wait` take them; each has the task's `id`. Where the
+two pools differ, it follows `concurrent.futures`:
 
-The standard library has this class in `concurrent.futures`, not in
-`multiprocessing` (the primer puts it in the wrong module); minimp offers
-it at the top level, and it is also exactly the standard one's interface.
-
-It follows `concurrent.futures`' contract where the two pools differ:
-
-- a worker that dies *breaks the executor*: every pending future fails with
-  `concurrent.futures.process.BrokenProcessPool`, naming the worker, its
-  pid and how it died, and so does every later `submit()`. (A minimp Pool
-  instead fails only the crashed tasks and starts a new worker.)
+- a worker that dies *breaks the executor*: every pending future and every
+  later `submit()` fail with `concurrent.futures.process.BrokenProcessPool`,
+  naming the worker, its pid and how it died (a minimp Pool fails only the
+  crashed tasks and starts a new worker);
 - leaving a `with` block calls `shutdown(wait=True)`: the work finishes.
 
 Unlike the standard library, `max_tasks_per_child` works with fork too, and
@@ -33,15 +29,12 @@ from __future__ import annotations
 import concurrent.futures
 import time
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Iterable, Iterator  # (events.py imports typing anyway)
 
 from .jobs import Call
 from .loop import BROKEN, TERMINATE, PoolLoop
 from .pool import check_processes, running, start_method, stopped, submit_calls
 from .results import TaskFuture
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any, Callable, Iterable, Iterator
 
 __all__ = ["ProcessPoolExecutor", "BrokenProcessPool"]
 
@@ -49,22 +42,13 @@ __all__ = ["ProcessPoolExecutor", "BrokenProcessPool"]
 class ProcessPoolExecutor(concurrent.futures.Executor):
     """Run calls in worker processes; mirrors `concurrent.futures.ProcessPoolExecutor`."""
 
-    def __init__(
-        self,
-        max_workers: int | None = None,
-        mp_context: Any = None,
-        initializer: Callable | None = None,
-        initargs: tuple = (),
-        *,
-        max_tasks_per_child: int | None = None,
-    ):
+    def __init__(self, max_workers: int | None = None, mp_context: Any = None, initializer: Callable | None = None,
+                 initargs: tuple = (), *, max_tasks_per_child: int | None = None):
         if max_workers is not None and (not isinstance(max_workers, int) or max_workers <= 0):
             raise ValueError(f"ProcessPoolExecutor(max_workers={max_workers!r}): max_workers must be greater than 0")
         if max_tasks_per_child is not None and (not isinstance(max_tasks_per_child, int) or max_tasks_per_child < 1):
-            raise ValueError(
-                f"ProcessPoolExecutor(max_tasks_per_child={max_tasks_per_child!r}): "
-                "max_tasks_per_child must be >= 1"
-            )
+            raise ValueError(f"ProcessPoolExecutor(max_tasks_per_child={max_tasks_per_child!r}): "
+                             "max_tasks_per_child must be >= 1")
         if initializer is not None and not callable(initializer):
             raise TypeError(f"ProcessPoolExecutor(initializer={initializer!r}): initializer must be a callable")
         self._max_workers = check_processes("ProcessPoolExecutor", "max_workers", max_workers)
@@ -81,19 +65,14 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         [future] = submit_calls(self._loop, Call(fn, 1, single=True, keywords=kwargs), [args], 1)
         return future
 
-    def map(
-        self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1,
-        progress: bool | str = False,
-    ) -> Iterator:
+    def map(self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1,
+            progress: bool | str = False) -> Iterator:
         """Like `map(fn, *iterables)`, the calls run in the workers, `chunksize` per message.
 
-        Returns an iterator of the results in order. Its `next()` raises the
-        call's exception, or TimeoutError once `timeout` seconds have passed
-        since map() was called; the calls not yet run are then cancelled.
-
-        Unlike `concurrent.futures`, `progress=True` shows a progress bar of
-        the calls that ended (cancelled ones too), named after `fn`, and
-        `progress="a description"` names it (progress.py).
+        Returns the results in order: `next()` raises the call's exception, or TimeoutError
+        once `timeout` seconds have passed since map() was called (the calls not yet run
+        are then cancelled). Unlike `concurrent.futures`, `progress=True` (or a description)
+        shows a bar of the calls that ended, cancelled ones too (progress.py).
         """
         self._check_open()
         if not isinstance(chunksize, int) or chunksize < 1:
@@ -107,12 +86,10 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         return _results_in_order(futures, deadline)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """No more submits; with `wait`, wait for the work and the workers to finish.
-
-        `cancel_futures=True` cancels the calls that have not started.
-        """
+        """No more submits; with `wait`, wait for the work and the workers to finish;
+        `cancel_futures=True` cancels the calls no worker has been sent yet."""
         self._shutdown = True
-        if cancel_futures:  # the calls no worker has been sent yet
+        if cancel_futures:
             with self._loop.lock:
                 jobs = list(self._loop.task_queue.jobs)
             for future in (future for job in jobs for future in job.futures or ()):
@@ -132,8 +109,7 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
 
 
 def _broken(error: BaseException) -> BrokenProcessPool:
-    """A worker died, or failed to start: every pending call fails with
-    BrokenProcessPool, which says why and has the cause attached."""
+    """A worker died or failed to start: the BrokenProcessPool every pending call fails with, cause attached."""
     broken = BrokenProcessPool(f"{error}; the executor is broken and takes no more work")
     broken.__cause__ = error
     return broken

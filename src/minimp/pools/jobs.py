@@ -5,15 +5,13 @@
       cut()  ──▶ PendingJob(tasks 0-3)  PendingJob(4-7)  PendingJob(8-9)
       pack() ──▶ each one's Job message (worker.py), pickled when a worker takes it
 
-A *call* is one use of the API (an `apply_async`, a `map`); a *job* is the
-tasks of a call that travel to a worker together, as one message: one task
-(`apply_async`, `submit`) or a chunk (`map`). Ids come from one counter per
-process: a call's id, then its tasks' ids (a single task's id is the call's,
-so `apply_async(...).id` is the task's id in a trace).
-
-Pickling waits until a worker takes the job: by then a future may have been
-cancelled (that task is skipped), and an argument that cannot be pickled
-fails its own task, not the whole call.
+A *call* is one use of the API (an `apply_async`, a `map`); a *job* is the tasks
+of a call that travel to a worker as one message: one task (`apply_async`,
+`submit`) or a chunk (`map`). Ids come from one counter per process: a call's
+id, then its tasks' (a single task's id is the call's, so `apply_async(...).id`
+is the task's id in a trace). Pickling waits until a worker takes the job: by
+then a future may have been cancelled (that task is skipped), and an argument
+that cannot be pickled fails its own task, not the whole call.
 
 Read next: `pools/loop.py`, the thread that gives jobs to workers.
 """
@@ -79,9 +77,8 @@ class Call:
 
 
 class PendingJob:
-    """Tasks of one call that go to a worker as one message, from the moment they
-    are queued until their outcomes are delivered. Its tasks are the call's
-    number `start`, `start + 1`, ... (their place in a map)."""
+    """Tasks of one call that go to a worker as one message, from being queued until their outcomes
+    are delivered: the call's tasks number `start`, `start + 1`, ... (their place in a map)."""
 
     def __init__(self, call: Call, start: int, arguments: list, futures: list | None):
         self.id, self.call, self.start = next(_job_ids), call, start
@@ -156,11 +153,8 @@ class TaskQueue:
 
 def pack(job: PendingJob) -> dict[int, BaseException]:
     """Pickle the job's message into `job.message` (None: no task left to send).
-
-    Tasks whose futures were cancelled are skipped (they end here, for the
-    progress bar); returns the tasks that cannot be pickled, with the error
-    each fails with (the caller delivers them), and skips them too.
-    """
+    Skips the tasks whose futures were cancelled (they end here, for the progress
+    bar) and those that cannot be pickled: returns these, with the error of each."""
     if job.futures:
         cancelled = {p for p, future in enumerate(job.futures) if not future.set_running_or_notify_cancel()}
         job.skip |= cancelled
@@ -177,13 +171,10 @@ def pack(job: PendingJob) -> dict[int, BaseException]:
             )  # fmt: skip
             break
         except Exception as error:
-            new = _unpicklable(job, error)
-            failed.update(new)
-            job.skip |= set(new)
+            failed.update(_unpicklable(job, error))
+            job.skip.update(failed)
     job.arguments = None  # they live in the message now
-    if len(job.skip) == job.size:
-        job.message = None
-    else:
+    if job.message is not None:
         job.args_size = len(job.message) // (job.size - len(job.skip))
     return failed
 

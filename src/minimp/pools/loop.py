@@ -158,9 +158,8 @@ class PoolLoop(threading.Thread):
                 if job is None:
                     return
                 if (depth == 2 and len(job.message) > SEND_AHEAD_LIMIT) or not worker.send(job):
-                    # Large: for the next free worker (two processes each blocked
-                    # writing into a full pipe the other does not read would wait
-                    # for ever). Or the worker is gone: its sentinel will say so.
+                    # Large: for the next free worker (two processes each blocked writing into a full pipe
+                    # the other does not read would wait for ever). Or the worker is gone: its sentinel says so.
                     self.task_queue.put_back([job])
                     if depth == 2:
                         return
@@ -281,8 +280,7 @@ class PoolLoop(threading.Thread):
         return [worker for worker in self.workers if worker is not None]
 
     def _poller(self) -> select.poll:
-        """A poll object on the wake-up pipe and each worker's pipe and sentinel;
-        made again only when the workers change."""
+        """A poll object on the wake-up pipe and each worker's pipe and sentinel, made again when they change."""
         # (ids stay unique: self._watched holds on to the workers it watches)
         key = tuple((id(worker), worker.pipe_open) for worker in self._live_workers())
         if key != self._watched_key:

@@ -14,19 +14,17 @@ does all of the parent's work. A task's path, each file once::
       └─ JobEnded ─▶ trace.record()   events.py   a listening trace logs it (tracing/),
                                                   and a timeline draws a bar (views/)
 
-Unlike `multiprocessing.Pool`, which hangs for ever when a worker dies, a
-crash fails only the tasks that were running (WorkerDiedError, naming the
-worker, its pid, how it died and the task), and a new worker takes its
-place; an exception a task raises (SystemExit included) comes back with the
-worker's traceback as its cause; a result or argument that cannot be
-pickled fails its own task; an initializer that raises stops the pool with
-a WorkerStartError instead of respawning workers for ever. `submit` and
-task ids (`.id`) are minimp's: the standard library's Pool has neither.
+Unlike `multiprocessing.Pool`, which hangs for ever when a worker dies, a crash
+fails only the tasks that were running (WorkerDiedError: the worker, its pid,
+how it died, the task) and a new worker takes its place; a task's exception
+(SystemExit too) has the worker's traceback as its cause; a result or argument
+that cannot be pickled fails its own task; an initializer that raises stops the
+pool (WorkerStartError) instead of respawning workers for ever. `submit` and
+task ids (`.id`) are minimp's.
 
-Limits: a Pool belongs to the process that created it; use it from any
-thread of that process, but do not pass it to a child. `imap` reads its
-whole iterable first. Callbacks run in the pool's thread: a slow callback
-delays every result.
+Limits: a Pool belongs to the process that created it: use it from any of its
+threads, never pass it to a child. `imap` reads its whole iterable first.
+Callbacks run in the pool's thread: a slow callback delays every result.
 
 Read next: `pools/jobs.py`, what a call becomes.
 """
@@ -63,11 +61,9 @@ class Pool:
         if initializer is not None and not callable(initializer):
             raise TypeError(f"Pool(initializer={initializer!r}): initializer must be a callable")
         if maxtasksperchild is not None and (not isinstance(maxtasksperchild, int) or maxtasksperchild < 1):
-            raise ValueError(
-                f"Pool(maxtasksperchild={maxtasksperchild!r}): maxtasksperchild must be a positive int or None"
-            )
-        self._loop = running(PoolLoop(processes, start_method(context), initializer, tuple(initargs),
-                                      maxtasksperchild))
+            raise ValueError(f"Pool(maxtasksperchild={maxtasksperchild!r}): "
+                             "maxtasksperchild must be a positive int or None")
+        self._loop = running(PoolLoop(processes, start_method(context), initializer, tuple(initargs), maxtasksperchild))
 
     # -- the API: every call becomes a Call, cut into jobs for the workers ----------------------
 
@@ -83,11 +79,8 @@ class Pool:
         return self.apply_async(func, args, kwds).get()
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> TaskFuture:
-        """Run `fn(*args, **kwargs)` in a worker; return a `concurrent.futures.Future`.
-
-        Not in `multiprocessing.Pool` (the primer imagines it); it is what
-        `ProcessPoolExecutor.submit` does. The future has the task's `id`.
-        """
+        """Run `fn(*args, **kwargs)` in a worker; return a `concurrent.futures.Future`
+        with the task's `id`. Not in `multiprocessing.Pool` (the primer imagines it)."""
         [future] = submit_calls(self._loop, Call(fn, 1, single=True, keywords=kwargs), [args], 1)
         return future
 
@@ -95,14 +88,11 @@ class Pool:
             progress: bool | str = False) -> list:
         """`[func(item) for item in iterable]`, computed by the workers, in order.
 
-        The items travel in chunks of `chunksize`. By default the work is cut
-        into about 4 chunks per worker: few messages (each costs a pickle and
-        a system call or two), yet enough that a worker who finishes early can
-        take another instead of waiting for a slow one (chapter 08 measures it).
-
-        Unlike `multiprocessing.Pool`, `progress=True` shows a progress bar
-        named after `func` (progress.py), and `progress="a description"`
-        names it; so do the other maps.
+        The items travel in chunks of `chunksize`, by default about 4 chunks per
+        worker: few messages (each costs a pickle and a system call or two), yet a
+        worker who finishes early can take another instead of waiting (chapter 08).
+        Unlike `multiprocessing.Pool`, `progress=True` (or a description) shows a
+        progress bar (progress.py); so do the other maps.
         """
         return self.map_async(func, iterable, chunksize, progress=progress).get()
 
@@ -119,8 +109,7 @@ class Pool:
     def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None, *,
                       progress: bool | str = False) -> MapResult:
         """Like starmap(), but return a MapResult at once."""
-        arguments = [tuple(args) for args in iterable]
-        return self._map(func, arguments, chunksize, progress, True, callback, error_callback)
+        return self._map(func, [tuple(args) for args in iterable], chunksize, progress, True, callback, error_callback)
 
     def imap(self, func: Callable, iterable: Iterable, chunksize: int = 1, *,
              progress: bool | str = False) -> IMapIterator:
@@ -136,10 +125,8 @@ class Pool:
              ordered: bool | None = None) -> Any:
         """Every map: a MapResult, or (imap: `ordered` given) an iterator."""
         call = Call(func, len(arguments), star=star, progress=progress)
-        if ordered is None:
-            call.result = MapResult(self._loop, call.id, len(arguments), callback, error_callback)
-        else:
-            call.result = IMapIterator(self._loop, call.id, len(arguments), ordered)
+        call.result = (MapResult(self._loop, call.id, arguments, callback, error_callback) if ordered is None
+                       else IMapIterator(self._loop, call.id, len(arguments), ordered))
         if chunksize is None:
             chunksize = default_chunksize(len(arguments), self._processes)
         self._loop.queue(cut(call, arguments, chunksize))
@@ -218,8 +205,7 @@ def stopped(loop: PoolLoop) -> None:
 
 
 def running_loops() -> list[PoolLoop]:
-    """The pools' and executors' threads of this process not stopped yet (their
-    `terminate()` stops one): the exercises' checkers stop what a learner left."""
+    """The pools' and executors' threads not stopped yet: the exercises' checkers stop what a learner left."""
     return list(_loops)
 
 
@@ -232,9 +218,8 @@ def _stop_at_exit() -> None:
             loop.terminate()
 
 
-# When the program ends, stop the pools first: before process.py's exit
-# handler stops the children (a pool whose workers died under it would start
-# new ones) and before weakref's exit hook closes the pipes the threads wait
-# on. threading's exit hooks run before any atexit handler; the standard
-# library's concurrent.futures uses the same (private) hook.
+# When the program ends, stop the pools first: before process.py's exit handler
+# stops the children (a pool whose workers died would start new ones) and before
+# weakref's exit hook closes the pipes the threads wait on. threading's exit hooks
+# run before any atexit handler; concurrent.futures uses the same (private) hook.
 threading._register_atexit(_stop_at_exit)  # type: ignore[attr-defined]

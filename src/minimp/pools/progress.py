@@ -5,10 +5,9 @@
 
 `Pool.map`, `starmap`, `imap` (and their `_async` forms) and
 `ProcessPoolExecutor.map` take `progress=True` (a bar named after the
-function) or `progress="a description"`. The bar is tqdm's (`tqdm.auto`):
-a widget in Jupyter, a line of text on stderr in a terminal. Drawing bars
-is not the lesson, so minimp borrows a well-kept library for it; what is
-minimp's is *when* the bar moves::
+function) or `progress="a description"`. Drawing is not the lesson: the bar
+is tqdm's (`tqdm.auto`: a widget in Jupyter, a line on stderr in a
+terminal). What is minimp's is *when* it moves::
 
     caller's thread                        the pool's thread (loop.py)
     pool.map(f, xs, progress=True)
@@ -17,18 +16,12 @@ minimp's is *when* the bar moves::
       bar.show()     the bar appears          1. bar.ended(its tasks): the last closes it
       result.get() ... waits ...  ◀────────── 2. its results are delivered
 
-The bar moves a job at a time, by the tasks that ended, failed ones
-included: a crash, `terminate()` or a broken executor ends tasks too, and a
-future cancelled before it ran ends when its job is packed (jobs.py). So
-the bar closes exactly once, when the last task has ended, before the
+A job at a time, by its tasks that ended, failed ones too (a crash,
+`terminate()`, a broken executor; a future cancelled before it ran ends when
+its job is packed, jobs.py): so the bar closes exactly once, before the
 caller gets the last result; a call of no tasks shows a closed bar.
-
-For futures from `submit()` there is no `progress=`: each one ends on its
-own, so wrap the loop that waits for them instead, as the chapter does::
-
-    futures = [executor.submit(square, n) for n in range(100)]
-    for future in tqdm(as_completed(futures), total=len(futures)):
-        ...
+`submit()` has no `progress=` (each future ends on its own): wrap the wait
+instead, `tqdm(as_completed(futures), total=len(futures))`.
 
 Limits: tqdm is imported only when a bar is asked for (spawned children
 import minimp; they should not pay for tqdm); its first bar starts tqdm's
@@ -41,41 +34,30 @@ Read next: `runtime/errors.py`, the errors a pool raises, named as in the standa
 from __future__ import annotations
 
 import threading
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+from typing import Any  # (jobs.py, which imports this module, has loaded typing already)
 
 __all__ = ["ProgressBar", "progress_bar"]
 
 
 def progress_bar(progress: Any, total: int, name: str) -> ProgressBar | None:
-    """The bar for a call of `total` tasks of the function `name`, or None.
-
-    `progress` is what the user passed: False or None (no bar), True (a bar
-    named `name`) or a string (the bar's description). Called in the
-    caller's thread, before any task is queued, so a bad value is refused
-    before any work starts.
-    """
+    """The bar for a call of `total` tasks of function `name`, or None, from the user's `progress`:
+    False or None (no bar), True (a bar named `name`) or a description, checked before any work starts."""
     if progress is None or progress is False:
         return None
     if progress is not True and not isinstance(progress, str):
         raise TypeError(f"progress must be True, False or a description string, not {progress!r}")
     from tqdm.auto import tqdm  # here, not at the top: see "Limits" above
-
     return ProgressBar(tqdm, total, name if progress is True else progress)
 
 
 class ProgressBar:
     """The bar of one call: moved on as its tasks end, closed when the last has.
 
-    It is shown from the caller's thread once the call's tasks are queued
-    (in Jupyter, a widget appears in the cell that displays it), so a call
-    the pool refuses shows no bar. Tasks may end before that (the pool's
-    thread starts on them at once): `ended()` counts them, and `show()` starts
-    the bar where the call already is. A lock guards the count and the bar:
-    the pool's thread calls `ended()` while the caller calls `show()` (and
-    `terminate()` may end the last tasks from the caller's thread).
+    The caller's thread shows it (in Jupyter, the widget appears in the cell that displays
+    it) once the tasks are queued, so a call the pool refuses shows no bar; tasks that end
+    before are counted by `ended()`, and `show()` starts the bar where the call already is.
+    A lock guards count and bar: `ended()` runs on the pool's thread (or, in `terminate()`,
+    the caller's) while the caller runs `show()`.
     """
 
     def __init__(self, tqdm: type, total: int, description: str):

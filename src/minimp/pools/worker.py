@@ -14,13 +14,11 @@ does is this conversation::
                                   ◀── Unreadable  (a job it could not unpickle)
     None                      ──▶               no more work: return, exit code 0
 
-A job is one task (`apply_async`, `submit`) or a chunk of them (`map`).
-Every message is one of the named tuples below: print one in a notebook.
-
-The worker also writes the id of the task it runs into `running[index]`,
-shared memory (sharedctypes.py) that the pool reads if the worker dies, to
-name the task that crashed it (in a chunk of an untraced map, run by `map()`
-in C for speed, it can only name the chunk).
+A job is one task (`apply_async`, `submit`) or a chunk of them (`map`); every
+message is one of the named tuples below: print one in a notebook. The worker
+writes the id of the task it runs into `running[index]`, shared memory that the
+pool reads if the worker dies, to name the task that crashed it (in an untraced
+map's chunk, run by `map()` in C for speed, it can only name the chunk).
 
 Things a worker does not do:
 
@@ -30,8 +28,8 @@ Things a worker does not do:
   parent is gone, even in the middle of a task: no orphans.
 - let a task end it. `sys.exit()` in a task fails that task only.
 
-The parent's half is at the bottom: `Worker`, the pool's handle on one
-worker (start it, send it a job, receive what it says, collect it).
+The parent's half is at the bottom: `Worker` starts one, sends it jobs, receives
+what it says and collects it.
 
 Read next: `pools/failures.py`, how a task's exception makes the trip back.
 """
@@ -39,6 +37,7 @@ Read next: `pools/failures.py`, how a task's exception makes the trip back.
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import os
 import signal
@@ -91,8 +90,7 @@ class StartFailed(NamedTuple):
 
 
 class Unreadable(NamedTuple):
-    """Worker → pool: the next job could not be unpickled here (a module this
-    process cannot import, say); its tasks fail."""
+    """Worker → pool: the next job could not be unpickled here (say, a module it cannot import)."""
 
     error: BaseException
     traceback: str
@@ -144,8 +142,7 @@ def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
     """Run each task of the job; whatever happens, say how each one ended."""
     if len(job.arguments) > 1 and not (job.timed or job.skip or job.keywords):
         return _run_chunk(function, job)
-    results: list = []
-    failures: dict = {}
+    results, failures = [], {}
     clock = time.monotonic
     stamps = [clock()] if job.timed else None  # task i ran from stamps[i] to stamps[i + 1]
     for position, arguments in enumerate(job.arguments):
@@ -168,8 +165,7 @@ def _run_chunk(function: Callable, job: Job) -> Done:
     """A chunk of a map, untraced: the same, with the loop in C (`map`), not in
     Python: a map of tiny tasks takes 1.4 times as long without it. The price:
     the `running` slot is not updated, so a crash names the chunk, not the task."""
-    results: list = []
-    failures: dict = {}
+    results, failures = [], {}
     remaining = iter(job.arguments)
     calls = itertools.starmap(function, remaining) if job.star else map(function, remaining)
     while True:
@@ -181,15 +177,9 @@ def _run_chunk(function: Callable, job: Job) -> Done:
             results.append(None)
 
 
-_functions: dict[bytes, Callable] = {}  # the functions of recent jobs, unpickled once
-
-
+@functools.lru_cache(maxsize=16)  # a function is unpickled once per call, not once per job
 def _load_function(pickled: bytes) -> Callable:
-    if pickled not in _functions:
-        if len(_functions) >= 16:
-            _functions.clear()
-        _functions[pickled] = serialize.loads(pickled)
-    return _functions[pickled]
+    return serialize.loads(pickled)
 
 
 def _exit_with_parent() -> None:
@@ -209,8 +199,7 @@ _worker_numbers = itertools.count(1)  # names: ForkPoolWorker-1, -2, ... as in t
 
 
 class Unpicklable(NamedTuple):
-    """What stands for a message this process cannot unpickle (the results of the
-    worker's oldest job: the only user objects it sends)."""
+    """Stands for a message the pool cannot unpickle: its oldest job's results (the only user objects sent)."""
 
     error: Exception
 
@@ -224,11 +213,8 @@ class Worker:
         self.result_pipe, result_writer = Pipe(duplex=False)  # we read what became of them
         process_class = ForkProcess if method == "fork" else SpawnProcess
         self.process = process_class(
-            target=worker_loop,
-            args=(task_reader, result_writer, index, running, initializer, initargs, max_jobs),
-            name=f"{method.capitalize()}PoolWorker-{next(_worker_numbers)}",
-            daemon=True,
-        )
+            target=worker_loop, args=(task_reader, result_writer, index, running, initializer, initargs, max_jobs),
+            name=f"{method.capitalize()}PoolWorker-{next(_worker_numbers)}", daemon=True)
         self.index = index
         self.jobs: collections.deque = collections.deque()  # sent, in order; the first is running
         self.jobs_sent = 0

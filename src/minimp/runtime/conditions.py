@@ -1,24 +1,24 @@
 """Event and Condition: wait until another process says so.
 
-An `Event` is a flag: a pipe (synchronize.py) holding no byte (clear) or one
-(set). `wait()` polls the pipe without reading, so every waiter sees the
-byte, and `set()` wakes them all.
+An `Event` is a flag: a pipe (synchronize.py) holding no byte (clear) or one (set).
+`wait()` polls the pipe without reading, so every waiter sees the byte, and `set()`
+wakes them all.
 
-A `Condition` is a lock (a Lock or an RLock, synchronize.py) and a way to
-sleep while not holding it:
+A `Condition` is a lock (a Lock or an RLock) and a way to sleep while not holding it:
 
     with condition:                          with condition:
         while not ready():                       make_ready()
             condition.wait()  # lock let go      condition.notify()
         use_it()              # and taken back
 
-It is the standard library's algorithm on three semaphores, so that a
-notify() reaches exactly the processes asleep when it is made: none is
-lost, none counts twice, whichever process sleeps or notifies. Waiters
-wake in no particular order.
+It is the standard library's algorithm on three semaphores: a sleeper counts itself in
+`sleeping`, releases the lock and waits on `wake_up`; `notify(n)` releases `wake_up`
+once per sleeper (at most n) and waits, on `woken`, until each has really woken. So a
+notify reaches exactly the processes asleep when it is made: none is lost, none counts
+twice, whichever process sleeps or notifies. Waiters wake in no particular order.
 
-Limits: a Condition reaches a child only when the child is started, not
-through a Queue later (RuntimeError).
+Limits: a Condition reaches a child only when the child is started, not through a
+Queue later (RuntimeError).
 
 Read next: `runtime/memory.py`, shared memory that such locks protect.
 """
@@ -67,14 +67,7 @@ class Event(_Pipe):
 
 class Condition:
     """Wait until another process says something changed; mirrors `multiprocessing.Condition`.
-
-    The standard library's algorithm: a sleeper counts itself in
-    `sleeping`, releases the lock and waits on `wake_up`; `notify(n)`
-    releases `wake_up` once per sleeper (at most n) and waits, on `woken`,
-    until each has really woken, so that a notify cannot be lost or count
-    twice. The lock may be a Lock or an RLock: both say how many times the
-    calling thread holds them (`_count`).
-    """
+    `lock` is a Lock or an RLock (the default): both say how often the caller holds them."""
 
     def __init__(self, lock: Lock | RLock | None = None):
         self._lock = lock if lock is not None else RLock()

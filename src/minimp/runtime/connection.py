@@ -1,26 +1,21 @@
 """Pipe and Connection: framed messages between two processes.
 
 A pipe (`os.pipe`) or a pair of connected sockets (`socket.socketpair`) is a byte
-stream: the reader sees bytes, not messages. A Connection turns the stream into messages
-with *framing*: every message is sent as an 8-byte length followed by that many bytes::
+stream: the reader sees bytes, not messages. A Connection *frames* each message as an
+8-byte length followed by that many bytes::
 
     send(obj) ─ pickle ─▶ [ length: 8 bytes, big-endian ][ payload ... ] ─▶ pipe
     pipe ─▶ read 8 bytes ─▶ read exactly `length` bytes ─ unpickle ─▶ recv()
 
-`send_bytes`/`recv_bytes` move raw bytes; `send`/`recv` pickle objects with
-`serialize.py` first. `poll(timeout)` and `wait(...)` ask the kernel, with poll(2),
-whether a read would find data (or the end of the stream).
+`send_bytes`/`recv_bytes` move raw bytes, `send`/`recv` pickled objects (serialize.py);
+`poll()` and `wait()` ask the kernel (poll(2)) whether a read would find data or EOF.
 
 Unlike `multiprocessing.connection`, a Connection reaches a child only when the child
-is started (as an argument of the Process, say); sending one through another pipe or
-queue raises RuntimeError. (The standard library allows it, through a helper server
-listening on a socket; minimp has no listening sockets.) Two speed-ups, at the bottom
-of this module, are not the lesson: a small frame is written with one system call, and
-a large payload is read straight into one buffer, without growing a copy chunk by chunk.
+is started: sending one through a pipe or queue raises RuntimeError (the standard
+library does it through a helper server on a socket; minimp listens on none).
 
-Limits: a Connection is not thread-safe: two threads sending at once may interleave
-their frames. A send interrupted half-way (KeyboardInterrupt) leaves a broken frame in
-the pipe; the other end will fail or hang on it.
+Limits: not thread-safe (two threads sending at once may interleave their frames), and
+a send interrupted half-way (KeyboardInterrupt) leaves a broken frame in the pipe.
 
 Read next: `runtime/queues.py`, a queue many processes can share.
 """
@@ -70,8 +65,6 @@ class Connection:
         (size,) = HEADER.unpack(_read_exactly(self._fd, HEADER.size, at_message_start=True))
         return size
 
-    # -- sending ------------------------------------------------------------
-
     def send(self, obj: Any) -> None:
         """Pickle `obj` and send it as one message."""
         self._check("send")
@@ -92,8 +85,6 @@ class Connection:
         elif offset + size > len(view):
             raise ValueError("buffer length < offset + size")
         self._send_frame(view[offset : offset + size])
-
-    # -- receiving ----------------------------------------------------------
 
     def recv(self) -> Any:
         """Receive one message and unpickle it. EOFError if the other end closed."""
@@ -134,12 +125,9 @@ class Connection:
             return size
 
     def poll(self, timeout: float | None = 0.0) -> bool:
-        """Is there a message (or the end of the stream) to read? Waits up to
-        `timeout` seconds; None waits for ever."""
+        """Is there a message (or EOF) to read? Waits up to `timeout` seconds (None: for ever)."""
         self._check("recv")
         return bool(wait([self._fd], timeout))
-
-    # -- the file descriptor ------------------------------------------------
 
     def fileno(self) -> int:
         self._check()
@@ -158,8 +146,7 @@ class Connection:
         return self._writable
 
     def close(self, _close=os.close) -> None:
-        # _close is bound early, so that __del__ still works while the interpreter shuts
-        # down and module globals are being cleared.
+        # Bound early: __del__ may run at shutdown, once module globals are cleared.
         if self._fd is not None:
             fd, self._fd = self._fd, None
             _close(fd)
@@ -229,8 +216,7 @@ def wait(object_list: Iterable[Any], timeout: float | None = None) -> list[Any]:
 
 
 # -- reading and writing whole buffers ----------------------------------------
-# os.read and os.write may move fewer bytes than asked (a pipe holds 64 KiB): these loops
-# finish the job.
+# os.read and os.write may move fewer bytes than asked (a pipe holds 64 KiB).
 
 
 def _write_all(fd: int, data) -> None:
@@ -276,9 +262,8 @@ def _write_frame(fd: int, header: bytes, payload) -> None:
 
 
 def _read_large(fd: int, size: int) -> bytes:
-    # Read straight into the bytes object we return: a BytesIO grown to `size` hands its
-    # buffer to getvalue() without copying it, so even a huge message is allocated once
-    # and copied once, by the kernel.
+    # A BytesIO grown to `size` hands its buffer to getvalue() without a copy: even a
+    # huge message is allocated once and copied once, by the kernel.
     buffer = io.BytesIO()
     buffer.seek(size - 1)
     buffer.write(b"\0")

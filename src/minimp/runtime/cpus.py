@@ -1,20 +1,17 @@
 """How many CPUs may this process really use?
 
-`cpu_count()` answers the question a pool asks before it starts workers (pools/pool.py
-uses it as its default size). Unlike `multiprocessing.cpu_count()`, which returns
-`os.cpu_count()` (the machine's cores), it counts only the CPUs this process may run on:
+`cpu_count()` answers the question a pool asks before it starts workers (it is pools/pool.py's
+default size). Unlike `multiprocessing.cpu_count()`, which returns `os.cpu_count()` (the
+machine's cores), it counts only the CPUs this process may run on:
 
-- **CPU affinity**: the cores the scheduler may place us on (`os.sched_getaffinity`,
-  which also reflects a cgroup `cpuset`). Python 3.13's `os.process_cpu_count()`
-  counts this, and only this.
-- **The cgroup CPU quota** of a container: "run for at most `quota` microseconds in
-  every `period`". A quota of 150000 per 100000 is 1.5 CPUs of time, spread over any
-  of the cores; we round it up to 2 workers.
+- **CPU affinity**: the cores the scheduler may place us on (`os.sched_getaffinity`, which
+  also reflects a cgroup `cpuset`); Python 3.13's `os.process_cpu_count()` counts only this.
+- **The cgroup CPU quota** of a container: "run for at most `quota` microseconds in every
+  `period`". 150000 per 100000 is 1.5 CPUs of time, spread over any cores: 2 workers.
 
-The motivating case is Binder: `os.cpu_count()` reports the host's many cores, but the
-notebook's container is granted about one CPU. A pool of "one worker per core" there
-starts many processes that take turns on that one CPU, and parallel timings come out
-no faster than serial ones.
+On Binder, say, `os.cpu_count()` reports the host's many cores, but the notebook's container
+is granted about one CPU: "one worker per core" starts many processes that take turns on it,
+and parallel timings come out no faster than serial ones.
 
 Where the quota lives (Linux only; see `cgroup_cpu_limit`):
 
@@ -26,9 +23,8 @@ Where the quota lives (Linux only; see `cgroup_cpu_limit`):
         /sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us   "150000"
         /sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us  "100000"
 
-Limits: `cpu.shares`/`cpu.weight` (relative priorities, not caps) are ignored, and so is
-the load of other processes; on macOS and other systems without `/proc` the answer is
-`os.cpu_count()`.
+Limits: `cpu.shares`/`cpu.weight` (priorities, not caps) and other processes' load are
+ignored; without `/proc` (macOS, ...) the answer is `os.cpu_count()`.
 
 Read next: `tracing/__init__.py`, the record of what a pool's workers did.
 """
@@ -41,21 +37,17 @@ import os
 
 def cpu_count() -> int:
     """The number of CPUs this process may use: affinity, capped by quota, >= 1."""
-    if hasattr(os, "sched_getaffinity"):
-        usable = len(os.sched_getaffinity(0))
-    else:  # macOS and Windows have no affinity API in `os`
-        usable = os.cpu_count() or 1
+    # macOS and Windows have no affinity API in `os`
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     limit = cgroup_cpu_limit()
     return max(1, usable if limit is None else min(usable, math.ceil(limit)))
 
 
 def cgroup_cpu_limit(proc_self_cgroup: str | os.PathLike = "/proc/self/cgroup",
                      cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> float | None:
-    """The CPU quota of this process's cgroup, in CPUs (1.5 = 150000/100000), or None.
-
-    A quota may sit on any ancestor of our cgroup, so we walk up to the root and keep
-    the smallest. Missing or malformed files count as "no limit here", never as an error.
-    """
+    """The CPU quota of this process's cgroup, in CPUs (1.5 = 150000/100000), or None. A quota may
+    sit on any ancestor of our cgroup, so we walk up to the root and keep the smallest. Missing or
+    malformed files count as "no limit here", never as an error."""
     try:
         lines = _read(proc_self_cgroup).splitlines()
     except (OSError, ValueError):
@@ -68,13 +60,11 @@ def cgroup_cpu_limit(proc_self_cgroup: str | os.PathLike = "/proc/self/cgroup",
             continue
         hierarchy_id, controllers, path = fields
         if hierarchy_id == "0" and controllers == "":
-            # cgroup v2. On "hybrid" systems the v2 tree is mounted at unified/,
-            # though the cpu controller then usually lives in v1.
+            # cgroup v2; "hybrid" systems mount it at unified/ (their cpu controller is usually v1's)
             mounts = [root, os.path.join(root, "unified")]
             read_limit = _read_cpu_max
         elif "cpu" in controllers.split(","):
-            # cgroup v1 mounts the cpu controller under its controller list,
-            # which distributions spell "cpu,cpuacct" or plain "cpu".
+            # cgroup v1 mounts the cpu controller under its controller list: "cpu,cpuacct" or "cpu".
             mounts = [os.path.join(root, name) for name in (controllers, "cpu,cpuacct", "cpu")]
             read_limit = _read_cfs_quota
         else:

@@ -6,11 +6,8 @@ catches minimp's, too, once it has done `import minimp as multiprocessing`.
 Read next: `runtime/cpus.py`, how many workers a pool should start.
 """
 
-__all__ = [
-    "ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError",
-    "RemoteTraceback", "TaskExitError", "WorkerDiedError", "WorkerStartError",
-    "PoolTerminatedError",
-]  # fmt: skip
+__all__ = ["ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "RemoteTraceback",
+           "TaskExitError", "WorkerDiedError", "WorkerStartError", "PoolTerminatedError"]
 
 
 class ProcessError(Exception):
@@ -18,8 +15,7 @@ class ProcessError(Exception):
 
 
 class BufferTooShort(ProcessError):
-    """`Connection.recv_bytes_into` was given a buffer too small for the message.
-    The whole message is in `args[0]`, so nothing is lost."""
+    """`Connection.recv_bytes_into` got a buffer too small; the whole message is in `args[0]`."""
 
 
 class TimeoutError(ProcessError):  # noqa: A001 - the name mirrors multiprocessing
@@ -32,33 +28,27 @@ class AuthenticationError(ProcessError):
 
 # -- pools (pools/pool.py, pools/worker.py) --------------------------------------------
 
-
 class RemoteTraceback(Exception):
-    """The traceback of an exception raised in a worker, as text. A task's exception
-    is re-raised in the caller with this as its `__cause__`, so the caller sees where
-    it happened in the worker, as with `multiprocessing.pool`."""
+    """The traceback of an exception raised in a worker, as text: the `__cause__` of the task's
+    exception re-raised in the caller, who sees where it happened, as with `multiprocessing.pool`."""
 
     def __str__(self) -> str:
         return self.args[0]
 
 
 class TaskExitError(ProcessError):
-    """A task raised SystemExit, KeyboardInterrupt or another BaseException, or an
-    exception that could not be sent back to the parent. The worker catches it and
-    keeps running; the task fails with this error, which says what was raised (the
-    standard library's Pool hangs instead)."""
+    """A task raised SystemExit, KeyboardInterrupt or another BaseException, or an exception that
+    could not be sent back. The worker keeps running; the task fails with this error, which says
+    what was raised (the standard library's Pool hangs instead)."""
 
 
 class WorkerDiedError(ProcessError):
-    """The worker running a task died (killed, crashed, `os._exit`). Only the tasks it
-    was running fail; the pool starts a new worker."""
+    """A worker died (killed, crashed, `os._exit`): only its tasks fail, and the pool starts a new worker."""
 
 
 class WorkerStartError(ProcessError):
-    """A worker failed while starting (its initializer raised, or it died before it
-    was ready). The pool stops: starting more would fail the same way."""
+    """A worker failed to start (its initializer raised, or it died first); the pool stops: more would fail alike."""
 
 
 class PoolTerminatedError(ProcessError):
-    """The pool was terminated (terminate(), the end of a `with` block, an interrupt)
-    before the task finished."""
+    """The pool was terminated (terminate(), a `with` block's end, an interrupt) before the task finished."""

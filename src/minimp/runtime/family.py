@@ -1,20 +1,16 @@
 """Family: which process this is, its parent, and the children it started.
 
-Every process has one `current_process()`: in the one you started Python
-in, a Process named 'MainProcess' that nobody started; in a child, the
-Process object its parent started (process.py's `_bootstrap` makes it the
-current one). A child also knows its parent (`parent_process()`: its name,
-pid, and a sentinel that becomes readable when the parent exits), and each
-process keeps the children it started and has not yet collected::
+`current_process()` is, in the process you started Python in, 'MainProcess', which nobody
+started; in a child, the Process object its parent started (`Process._bootstrap` makes it
+current). `parent_process()` is a child's parent: its name, pid, and a sentinel readable once
+the parent exits. Each process keeps the children it started and has not yet collected::
 
     MainProcess ── started ──▶ Process-1 ── started ──▶ Process-1:1
         children: {Process-1}      parent: MainProcess     parent: Process-1
 
-An exited child stays a *zombie* until its parent collects its exit code;
-`active_children()` collects those that have exited, so none piles up. When
-a process exits normally it terminates its *daemon* children and waits for
-the others (`stop_children`), as `multiprocessing` does; a child whose
-parent died first is an *orphan* (chapter 1 shows both).
+`active_children()` collects the exited ones (zombies, see process.py). A process exiting
+normally terminates its *daemon* children and waits for the others (`stop_children`), as
+`multiprocessing` does; a child whose parent died first is an *orphan* (chapter 1 shows both).
 
 Read next: `runtime/start.py`, how `start()` makes the child.
 """

@@ -1,16 +1,14 @@
 """JoinableQueue and SimpleQueue: the standard library's two other queues, made of a Queue.
 
-A `JoinableQueue` counts the tasks put and not yet done: a consumer calls
-`task_done()` after each `get()`, and `join()` waits until every task put
-is done. The count lives in the queue's shared header (`unfinished`), under
-the queue's lock, and an Event says "all done"::
+A `JoinableQueue` counts the tasks put and not yet done, in the queue's shared header
+(`unfinished`), under the queue's lock; an Event says "all done"::
 
     put(x)      unfinished 0 → 1: clear all_done
     get()       (unfinished stays 1: taken is not done)
     task_done() unfinished 1 → 0: set all_done, join() returns
 
-A `SimpleQueue` is the smallest queue: put(), get(), empty() and close(),
-with no size and no timeouts.
+A `SimpleQueue` is the smallest queue: put(), get(), empty() and close(), with no size
+and no timeouts.
 
 Read next: `runtime/synchronize.py`, the lock and the pipes they rest on.
 """
@@ -57,11 +55,8 @@ class JoinableQueue(Queue):
 
 
 class SimpleQueue:
-    """The smallest queue: put(), get(), empty() and close(), no size and no timeouts.
-
-    A Queue inside; as in the standard library, a closed SimpleQueue raises
-    OSError ("handle is closed") whatever you ask of it.
-    """
+    """The smallest queue: a Queue inside. As in the standard library, a closed
+    SimpleQueue raises OSError ("handle is closed") whatever you ask of it."""
 
     def __init__(self):
         self._queue = Queue()

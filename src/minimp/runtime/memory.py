@@ -1,18 +1,17 @@
 """Shared memory: a file that lives only in RAM, mapped into several processes.
 
 Two processes normally never see each other's memory. To share some, minimp creates a
-file with no name (`memfd_create` on Linux; elsewhere a temporary file that is deleted
-at once), sets its size, and maps it into memory with `mmap`. Every process that has the
-file's descriptor maps the same pages: a byte written by one is read by all, with no
-copy and no message in between::
+file with no name (`memfd_create` on Linux; elsewhere a temporary file deleted at once),
+sets its size, and maps it with `mmap`. Every process that has the file's descriptor
+maps the same pages: a byte written by one is read by all, with no copy in between::
 
     parent ─ mmap ─┐
                    ├──▶ the same physical pages (the anonymous file)
     child  ─ mmap ─┘
 
-The file has no name, so no other user can open it, and the kernel frees it when the
-last descriptor and mapping are gone: nothing to clean up by hand, even after a crash.
-A child gets it like any other descriptor: fork copies it, spawn passes it (serialize.py).
+With no name, no other user can open the file, and the kernel frees it with its last
+descriptor and mapping: nothing to clean up, even after a crash. A child gets it like
+any descriptor: fork copies it, spawn passes it (serialize.py).
 
 Read next: `runtime/sharedctypes.py` puts numbers in such memory; `runtime/queues.py`
 keeps its messages in such a file.

@@ -1,31 +1,25 @@
 """Where a child's print() goes: the terminal, or the notebook cell that started it.
 
-A process writes its output to file descriptors 1 (stdout) and 2 (stderr), and a child
-inherits its parent's. In a terminal that is all it takes: the child's lines appear there.
+A child inherits its parent's file descriptors 1 (stdout) and 2 (stderr): in a terminal, its
+lines appear there. In Jupyter, the kernel's `sys.stdout` is not descriptor 1 but an object
+that sends text to the browser, tagged with the cell that runs. What arrives on descriptor 1
+lands in whichever cell runs when it comes (recent ipykernel) or in the server's log (older
+ones, other front ends): the standard library's children print beside their cell, or not at
+all. So minimp decides, per stream, when a child starts:
 
-In Jupyter it is not. The kernel's `sys.stdout` is not descriptor 1 but a Python object
-that sends text to the browser as messages, tagged with the cell that runs. What arrives
-on descriptor 1 goes elsewhere: recent versions of ipykernel copy it into whichever cell
-runs when it comes (often a later one); older ones and other front ends leave it in the
-log of the server that started the kernel. So the standard library's children print
-beside the cell that started them, or not at all.
-
-minimp decides, per stream, when a child starts:
-
-- the parent's `sys.stdout` is a real file (`io.TextIOWrapper` over a descriptor): the
-  child writes to that same descriptor. Nothing to do.
-- otherwise (a notebook, a StringIO, pytest's capsys): the child's descriptor becomes
-  the write end of a pipe, and a thread in the parent copies what arrives into the
-  parent's stream object::
+- the parent's stream is a real file (`io.TextIOWrapper` over a descriptor): the child
+  writes to that same descriptor. Nothing to do.
+- otherwise (a notebook, a StringIO, pytest's capsys): the child's descriptor becomes the
+  write end of a pipe, and a thread in the parent copies what arrives into the parent's
+  stream object::
 
       child: print() ─▶ fd 1 ─▶ pipe ─▶ parent: thread "minimp-output-<pid>-stdout"
                                          └─▶ sys.stdout.write() ─▶ the cell
 
-The copying thread runs in the `contextvars` context of the code that started the child,
-which is how ipykernel knows which cell a write belongs to. It reads for as long as the
-child writes, so a child printing megabytes never blocks on a full pipe. `Process.join()`
-waits (briefly) for it to copy the last bytes, so a cell that starts and joins a child
-shows all of its output, in that cell, before the cell finishes.
+The thread runs in the `contextvars` context of the code that started the child: that is how
+ipykernel knows which cell a write belongs to. It reads as long as the child writes, so a
+child printing megabytes never blocks on a full pipe; and `Process.join()` waits (briefly)
+for the last bytes, so a cell that starts and joins a child shows all its output itself.
 
 Read next: `runtime/connection.py`, framed messages through a pipe.
 """
@@ -94,15 +88,13 @@ class ChildOutput:
         return self.streams[0].child_fd, self.streams[1].child_fd
 
     def before_fork(self) -> None:
-        """Flush the parent's file streams, or a forked child would write their
-        buffered text a second time."""
+        """Flush the parent's file streams, or a forked child would write their buffered text again."""
         for s in self.streams:
             if s.read_end is None and s.parent_stream is not None:
                 s.parent_stream.flush()
 
     def in_child(self) -> None:
-        """In a forked child: make fds 1 and 2 the pipes' write ends, and give
-        Python line-buffered streams over them."""
+        """In a forked child: make fds 1 and 2 the pipes' write ends, with line-buffered streams over them."""
         for s in self.streams:
             if s.read_end is not None:
                 os.close(s.read_end)
@@ -132,17 +124,15 @@ class ChildOutput:
                 s.read_end = None
 
     def wait(self, timeout: float) -> None:
-        """Wait until the last output of an exited child has been copied. The timeout
-        matters only if the child left a process behind that still holds the pipe (a
-        shell command started in the background, say)."""
+        """Wait until the last output of an exited child has been copied. The timeout matters only if
+        the child left behind a process that holds the pipe (a shell command in the background, say)."""
         for thread in self._threads:
             thread.join(timeout)
 
 
 def _copy_until_eof(fd: int, stream) -> None:
-    """The forwarding thread: copy text from the pipe `fd` into `stream`. If the
-    parent's stream is gone (closed, replaced), keep reading anyway: a child must
-    never block on a pipe nobody empties."""
+    """The forwarding thread: copy text from the pipe `fd` into `stream`. If the parent's stream is
+    gone (closed, replaced), keep reading anyway: a child must never block on a pipe nobody empties."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     try:
         while chunk := os.read(fd, CHUNK):

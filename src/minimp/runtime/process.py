@@ -1,9 +1,8 @@
 """Process: run a function in another process, wait for it, read its exit code.
 
 A Process object lives in the parent. `start()` creates the child (by fork or spawn, see
-start.py); the child calls `run()`, which calls `target(*args, **kwargs)`, and exits. The
-parent `join()`s it: it waits until the child is gone and the operating system has told
-it the *exit code*:
+start.py), which calls `run()` (by default `target(*args, **kwargs)`) and exits. `join()`
+waits until the child is gone and the operating system has told the parent its *exit code*:
 
     ==========================================  ============
     the child ...                                exitcode
@@ -18,9 +17,8 @@ it the *exit code*:
 Until its parent has waited for it, an exited child is a *zombie* holding its exit code;
 `join()`, `is_alive()` and `exitcode` collect it. Unlike `multiprocessing.Process`, a
 `target` that is not callable is refused at once, in the caller, not later in the child.
-
-Limits: a Process object belongs to the process that created it; only that process may
-start, join or terminate it. Not thread-safe: do not join one Process from two threads.
+Limits: only the process that created a Process object may start, join or terminate it;
+not thread-safe (do not join one Process from two threads).
 
 Read next: `runtime/family.py`, the current process, its parent and its children.
 """
@@ -90,14 +88,12 @@ class Process:
         method = self._start_method or start.get_start_method()
         self._child, self._sentinel, self._output = start.launch(self, method)
         self._close_sentinel = finalize(self, os.close, self._sentinel)
-        # The parent no longer needs the target: dropping it (as the standard library does)
-        # avoids reference cycles through a target that refers to this object.
+        # Drop the target, as the standard library does: no reference cycle through a target that refers to us.
         del self._target, self._args, self._kwargs
         family.children.add(self)
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait until the child exits, or `timeout` seconds pass. Returns None either way;
-        check `exitcode` (None: still running)."""
+        """Wait until the child exits, or `timeout` seconds pass; then `exitcode` is None if it still runs."""
         self._check_closed()
         self._check_creator("can only join a child process")
         if self._child is None:
@@ -181,7 +177,7 @@ class Process:
 
     @property
     def exitcode(self) -> int | None:
-        """The exit code (see the table in the module docstring), or None."""
+        """The exit code (see the module docstring's table), or None."""
         self._check_closed()
         return None if self._child is None else self._child.poll()
 
@@ -195,8 +191,7 @@ class Process:
 
     @property
     def sentinel(self) -> int:
-        """A file descriptor that becomes readable when the child exits; wait on several
-        with `minimp.connection.wait([...])`."""
+        """A file descriptor readable once the child exits; wait on several with `minimp.connection.wait([...])`."""
         self._check_closed()
         if self._child is None:
             raise ValueError("process not started")
@@ -215,25 +210,21 @@ class Process:
         else:
             exitcode = self._child.poll()
             status = "started" if exitcode is None else "stopped"
-        name = f"{type(self).__name__} name={self._name!r}"
         pid = "" if self._child is None else f" pid={self._child.pid}"
         code = "" if exitcode is None else f" exitcode={_SIGNAL_NAMES.get(exitcode, exitcode)}"
         daemon = " daemon" if self._daemon else ""
-        return f"<{name}{pid} parent={self._parent_pid} {status}{code}{daemon}>"
+        return f"<{type(self).__name__} name={self._name!r}{pid} parent={self._parent_pid} {status}{code}{daemon}>"
 
     def __getstate__(self) -> dict:
-        # Under spawn the Process object itself travels to the child; its handles on the
-        # child (a Popen, the sentinel, the output) stay behind.
+        # Under spawn the Process object itself travels to the child; its handles on the child stay behind.
         state = {key: value for key, value in self.__dict__.items()
                  if key not in ("_sentinel", "_output", "_close_sentinel")}
-        state["_child"] = None
-        return state
+        return {**state, "_child": None}
 
     # -- in the child ---------------------------------------------------------------
 
     def _bootstrap(self, parent_sentinel: int) -> int:
-        """Run in the new child by start.py: become the current process, call run(), and
-        turn what happened into an exit code."""
+        """In the new child (start.py calls it): become the current process, run(), return an exit code."""
         family.become(self, family.ParentProcess(self._parent_name, self._parent_pid, parent_sentinel))
         try:
             try:
@@ -249,7 +240,6 @@ class Process:
                 exitcode = 1
         except BaseException:
             import traceback  # only a child that fails needs it
-
             exitcode = 1
             sys.stderr.write(f"Process {self.name}:\n")
             traceback.print_exc()

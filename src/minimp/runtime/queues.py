@@ -1,42 +1,30 @@
 """Queue: many producers, many consumers, and no join deadlock.
 
-A minimp Queue keeps its messages in a shared file (memory.py): a header of
-counters, then each message framed by its length, as on a Pipe::
+A minimp Queue keeps its messages in a shared file (memory.py): a header of counters,
+then each message framed by its length, as on a Pipe::
 
     [count|read_pos|write_pos|...][len|message][len|message][len|message]
                                    ^ read_pos                            ^ write_pos
     get() takes the message at read_pos          put() appends at write_pos
 
-Every process maps the file, so a small message is copied in and out with
-no system call. A large one (over 64 KiB) goes with one pwrite(2) or
-pread(2): the call costs nothing next to the copy, and spares a page fault
-per 4 KiB of map first touched. One lock guards the header, so any number
-of processes can put and get. Two Events, the *bells*, let waiters sleep:
-a get() that finds the queue empty clears `not_empty` and sleeps until a
-put() rings it; a put() that finds it full (with a maxsize) does the same
-with `not_full`.
+Every process maps the file, so a small message is copied in and out with no system
+call. One lock guards the header; two Events, the *bells*, let a get() sleep while the
+queue is empty, and a put() while it is full.
 
-Why not a pipe, as in the standard library? There, put() hands the object
-to a *feeder thread* that writes it into a pipe, which holds 64 KiB, and a
-child exits only once that thread is done: a child that has put more waits
-for a reader, and a parent that `join()`s it before `get()`-ting its
-results waits for ever, the "join before drain" deadlock. A minimp put()
-stores the message in the queue's own memory and returns; there is no
-feeder thread, and a child can always exit. **The deadlock is impossible
-by design.** (With a `maxsize`, put() waits for room: that is what it asks.)
+Why not a pipe, as in the standard library? There, put() hands the object to a *feeder
+thread* that writes it into a pipe, which holds 64 KiB, and a child exits only once that
+thread is done: a parent that `join()`s a child before `get()`-ting its results waits
+for ever, the "join before drain" deadlock. A minimp put() stores the message in the
+queue's own memory and returns: there is no feeder thread, and a child can always exit.
+**The deadlock is impossible by design.** (With a `maxsize`, put() waits for room: that
+is what it asks.) Also unlike `multiprocessing.Queue`, put() pickles in the caller, so
+an unpicklable object raises there (a feeder thread prints the error and loses the
+item), and qsize() works on every platform.
 
-Other differences from `multiprocessing.Queue`: put() pickles in the caller,
-so an unpicklable object raises there (the standard library's feeder thread
-prints the error, and the item is lost); qsize() works on every platform;
-close(), join_thread() and cancel_join_thread() have no thread to deal with.
-
-Memory: unread messages use memory. When the queue empties, writing starts
-over at the beginning, and a file grown beyond 16 MiB is cut back (a smaller
-one is kept, for reuse); once most of it has been read, it is compacted.
-
-Limits: a process killed (terminate, kill) inside put() or get() holds the
-lock for ever, and the queue stops working (as in the standard library,
-where the data can also be corrupted).
+Limits: unread messages use memory (an emptied queue cuts back a file grown beyond 16
+MiB; a file mostly read is compacted). A process killed inside put() or get() holds the
+lock for ever, and the queue stops working (as in the standard library, where the data
+can also be corrupted).
 
 Read next: `runtime/joinable.py`, JoinableQueue and SimpleQueue, made of a Queue.
 """
@@ -87,11 +75,8 @@ START = ctypes.sizeof(_Counters)  # where the messages begin
 
 
 class Queue:
-    """A process-safe FIFO queue; mirrors `multiprocessing.Queue`.
-
-    `maxsize` <= 0 means no limit. `get` and `put` take `block` and `timeout`
-    and raise the standard `queue.Empty` and `queue.Full`.
-    """
+    """A process-safe FIFO queue; mirrors `multiprocessing.Queue` (`maxsize` <= 0: no
+    limit; get() and put() raise the standard `queue.Empty` and `queue.Full`)."""
 
     def __init__(self, maxsize: int = 0):
         if not isinstance(maxsize, int):
@@ -109,17 +94,12 @@ class Queue:
         self._counters = _Counters.from_buffer(self._file)
 
     def _mapped(self, end: int) -> mmap.mmap:
-        """This process's map of the file, covering at least its first `end` bytes.
-
-        Another process may have grown the file since we mapped it: then map it
-        again (the old map goes with its last reference). A map larger than a
-        file cut back since is fine: we never touch bytes beyond `file_size`.
-        """
+        """This process's map of the file, covering at least its first `end` bytes. Another
+        process may have grown the file: then map it again (the old map goes with its last
+        reference). A map larger than a file cut back since is fine: we stay below `file_size`."""
         if len(self._file) < end:
             self._file = mmap.mmap(self._buffer.fd, self._counters.file_size)
         return self._file
-
-    # -- put --------------------------------------------------------------------
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
         """Put `obj` at the end of the queue; with a maxsize, wait for room."""
@@ -168,8 +148,6 @@ class Queue:
             os.ftruncate(self._buffer.fd, new)
         self._counters.file_size = new
 
-    # -- get --------------------------------------------------------------------
-
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Remove and return the first message; wait for one if the queue is empty."""
         self._check_open()
@@ -208,11 +186,10 @@ class Queue:
         return message
 
     # -- the bells: a waiter clears its bell and sleeps; the other side rings it ----
-    # Both with the lock held, so that no put() can ring between a get()'s look
-    # at the count and its clear() (nor a get() for a put()). `rung` mirrors
-    # each Event, so that only a change costs a system call: bench_core.py's
-    # small messages went 10% slower with put() setting the Event every time
-    # (a write(2)), and 45% slower with put() asking it first (a poll(2)).
+    # Both with the lock held, so that no put() rings between a get()'s look at the
+    # count and its clear() (nor a get() for a put()). `rung` mirrors each Event, so
+    # only a change costs a system call: bench_core.py's small messages went 10% slower
+    # with put() setting the Event each time (a write(2)), 45% asking it first (a poll(2)).
 
     def _clear(self, bell: int) -> Event:
         """Before sleeping on `bell`: clear it, so that the other side rings it."""
@@ -238,21 +215,16 @@ class Queue:
             c.file_size = START
 
     def _compact(self) -> None:
-        """Most of the file has been read: move the unread messages to the start.
-
-        They are fewer bytes than were read, so the two ranges do not overlap,
-        and each byte is moved at most once per byte read before it. (With
-        pread and pwrite: moving them through the map, page faults and all,
-        made bench_core.py's 1 MiB messages four times slower.)
-        """
+        """Most of the file has been read: move the unread messages to the start. They are
+        fewer bytes than were read, so the ranges do not overlap, and each byte moves at most
+        once per byte read before it. (With pread and pwrite: moving them through the map,
+        page faults and all, made bench_core.py's 1 MiB messages four times slower.)"""
         c, fd = self._counters, self._buffer.fd
         unread = c.write_pos - c.read_pos
         for offset in range(0, unread, TIDY_ABOVE):
             chunk = read_at(fd, min(TIDY_ABOVE, unread - offset), c.read_pos + offset)
             write_at(fd, [chunk], START + offset)
         c.read_pos, c.write_pos = START, START + unread
-
-    # -- what can be asked of it ------------------------------------------------------
 
     def qsize(self) -> int:
         """The number of messages in the queue (it may change at once)."""
@@ -271,7 +243,7 @@ class Queue:
 
     @property
     def _closed(self) -> bool:
-        return self._closed_by is not None and self._closed_by == os.getpid()
+        return self._closed_by == os.getpid()
 
     def _check_open(self) -> None:
         if self._closed_by is not None and self._closed:  # on every put() and get(): the cheap test first

@@ -1,28 +1,23 @@
 """Pickling: how Python objects become bytes that another process can read.
 
 Everything that crosses a process boundary in minimp (a message on a Pipe, an item on a
-Queue, the Process object a spawned child starts from) is turned into bytes by `dumps`
-and back into an object by `loads`.
+Queue, the Process object a spawned child starts from) goes through `dumps` and `loads`.
 
-Plain `pickle` stores a function or a class *by reference*: it writes
-"`mymodule.square`", and the receiving process imports `mymodule` and looks `square` up.
-That fails for anything the receiver cannot import:
+Plain `pickle` stores a function or a class *by reference* ("`mymodule.square`": the receiver
+imports `mymodule` and looks `square` up). That fails for what the receiver cannot import:
 
-- functions and classes defined in a notebook or a script (`__main__`): a spawned child
-  has a different `__main__`, so the standard library fails with
+- functions and classes defined in a notebook or a script (`__main__`): a spawned child has
+  another `__main__`, so the standard library fails with
   "Can't get attribute 'square' on <module '__main__'>";
 - lambdas and functions defined inside other functions.
 
-For exactly those objects minimp asks cloudpickle to store the object *by value* (its
-code, defaults and the globals it uses) and nests that small pickle inside the ordinary
-one. Everything else (numbers, lists, dicts, functions from importable modules) is
-plain, fast pickle.
+For exactly those, minimp asks cloudpickle to store the object *by value* (its code, defaults
+and the globals it uses), nested inside the ordinary pickle; the rest is plain, fast pickle.
 
-The second half of this module is about file descriptors. A Pipe, a Lock or a Queue is
-a handful of open file descriptors; its bytes mean nothing without them. They can only
-travel to a child that is being *started* (fork copies them all; spawn passes the ones
-listed by `pickle_for_child`). Sending them later, through a queue, is refused with a
-clear error, as in the standard library.
+The second half is about file descriptors. A Pipe, a Lock or a Queue is a handful of them,
+and its bytes mean nothing without them. They can only travel to a child being *started*
+(fork copies them all; spawn passes those listed by `pickle_for_child`); sending them later,
+through a queue, is refused with a clear error, as in the standard library.
 
 Read next: `runtime/output.py`, where a child's print() goes.
 """
@@ -62,16 +57,13 @@ def _importable(obj: Any) -> bool:
 def _by_value(obj: Any) -> tuple:
     """A reduce tuple that rebuilds `obj` from its cloudpickle bytes."""
     import cloudpickle  # imported only when a by-value object turns up
-
     payload = cloudpickle.dumps(obj, protocol=PROTOCOL)
     if not isinstance(obj, types.FunctionType):
         return pickle.loads, (payload,)
-    # cloudpickle names the file of a by-value function "<dynamic-code>", so a traceback
-    # in the child could not show its lines. Send the file name along, and the lines
-    # themselves when the child cannot read them from disk (a notebook cell exists only
-    # in the kernel's memory).
+    # cloudpickle names the file of a by-value function "<dynamic-code>", so a traceback in the
+    # child could not show its lines. Send the file name along, and the lines themselves when the
+    # child cannot read them from disk (a notebook cell exists only in the kernel's memory).
     import linecache
-
     filename = obj.__code__.co_filename
     lines = None if os.path.exists(filename) else linecache.getlines(filename)
     return _load_function, (payload, filename, lines)
@@ -79,7 +71,6 @@ def _by_value(obj: Any) -> tuple:
 
 def _load_function(payload: bytes, filename: str, lines: list[str] | None) -> types.FunctionType:
     import linecache
-
     function = pickle.loads(payload)
     function.__code__ = _renamed(function.__code__, filename)
     if lines:
@@ -148,9 +139,8 @@ loads = pickle.loads
 
 # -- file descriptors that travel with a pickle --------------------------------
 
-# While a child is being spawned, the list of file descriptors it must inherit; None the
-# rest of the time. A context variable rather than a plain global, so that two threads
-# starting children at once do not mix their lists.
+# While a child is being spawned, the file descriptors it must inherit; None the rest of the time.
+# A context variable, not a global, so that two threads starting children do not mix their lists.
 _fds_for_child = contextvars.ContextVar("fds_for_child", default=None)
 
 
@@ -168,11 +158,9 @@ def pickle_for_child(obj: Any) -> tuple[bytes, list[int]]:
 def assert_spawning(kind: str) -> None:
     """Refuse to pickle a `kind` object unless a child is being spawned."""
     if _fds_for_child.get() is None:
-        raise RuntimeError(
-            f"{kind} objects should only be shared between processes through inheritance: pass "
-            f"the {kind} to the Process (args=... or an attribute) when you create it, not "
-            f"through a Queue or Pipe later"
-        )
+        raise RuntimeError(f"{kind} objects should only be shared between processes through inheritance: pass "
+                           f"the {kind} to the Process (args=... or an attribute) when you create it, not "
+                           f"through a Queue or Pipe later")
 
 
 def pass_fd(fd: int, kind: str) -> int:

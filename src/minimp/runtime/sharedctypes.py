@@ -7,17 +7,15 @@ on the shared pages with `from_buffer`::
     Value('d', 1.5)  ─▶  ctypes.c_double ─ from_buffer ─▶ SharedBuffer (8 bytes)
 
 Type codes are those of the `array` module ('i' int, 'd' double, 'c' char, ...), or any
-ctypes type.
-
-Shared memory is fast but has no protection of its own: `v.value += 1` is a read, an
+ctypes type. Shared memory has no protection of its own: `v.value += 1` is a read, an
 addition and a write, and two processes doing it at once lose updates (chapter 04 shows
-it). So `Value` and `Array` come with a lock (an RLock from synchronize.py unless you
-pass one, or `lock=False`)::
+it) unless they hold the lock that `Value` and `Array` come with::
 
     with counter.get_lock():
         counter.value += 1
 
-`RawValue` and `RawArray` are the bare ctypes objects, without a lock.
+The lock is an RLock from synchronize.py unless you pass one; `lock=False`, `RawValue`
+and `RawArray` give the bare ctypes objects.
 
 Unlike `multiprocessing.sharedctypes`, each object has its own shared file instead of a
 slice of a common heap: simpler to follow, but each uses a file descriptor, so prefer
@@ -73,10 +71,9 @@ def _on_shared_memory(ctype: type, buffer: SharedBuffer | None = None) -> Any:
     return obj
 
 
-# A child must get the *same* memory, not a copy of the numbers in it: what is pickled is
-# the shared file (its descriptor) and the type to map on it. An array type such as
-# c_int * 4 is made on the fly, and pickle cannot find it by name: it travels as its
-# item type and length.
+# A child must get the *same* memory, not a copy of its numbers: pickle the shared file
+# (its descriptor) and the type to map on it. An array type such as c_int * 4 is made on
+# the fly, and pickle cannot find it by name: it travels as its item type and length.
 def _reduce(obj: Any) -> tuple:
     if not hasattr(obj, "_shared_buffer"):
         return obj.__reduce__()  # an ordinary ctypes object of the same type: a copy

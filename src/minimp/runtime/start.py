@@ -1,34 +1,28 @@
 """Start methods: how a new process comes to exist, by fork or by spawn.
 
-**fork** (`os.fork()`) makes the child a copy of the parent: its memory, open files and
-imported modules. The child goes on from where the parent was, calls the Process's
-`run()` and exits; nothing is pickled. Fast, but the copy includes whatever other threads
-were doing: a lock one of them held at that moment stays locked in the child for ever.
+**fork** (`os.fork()`) makes the child a copy of the parent (memory, open files, imported
+modules), which goes on from where the parent was; nothing is pickled. Fast, but a lock that
+another thread held at that moment stays locked in the child for ever, so Python 3.12+ warns
+("This process is multi-threaded, use of fork() may lead to deadlocks in the child") when a
+process with threads forks, as a Jupyter kernel always does. minimp leaves this true warning on
+(notebooks' filters hide it, as Python blames minimp's code), the chapters name their start
+method, and a forked child never touches the kernel's output objects (output.py).
 
-**spawn** starts a fresh interpreter (`python -c "...spawn_child(...)"`) that shares
-nothing with the parent but what is passed to it: the Process object, pickled into a
-pipe, and the file descriptors it needs (listed while pickling, see serialize.py)::
+**spawn** starts a fresh interpreter that gets only what is passed to it: the Process object,
+pickled into a pipe, and the file descriptors it needs (listed while pickling, serialize.py)::
 
     parent                                    child
     pickle(Process) ──▶ data pipe ──────────▶ spawn_child(): unpickle it
     Popen(python -c ..., pass_fds=[...]) ───▶ process._bootstrap()  → exit code
 
+The default is the running Python's: fork on Linux up to 3.13, spawn on macOS. Where 3.14
+defaults to forkserver, which minimp lacks, it uses spawn, which also spares a child the
+parent's threads.
+
 Either way the child holds the write end of an *exit pipe* until it dies, so the parent's
-end (`Process.sentinel`) becomes readable exactly when the child exits; and it can read
-the parent's *alive pipe*, which ends when the parent dies (`parent_process().sentinel`).
-Either side waits for the other with poll(2), not on a timer.
-
-The default is what the running Python's `multiprocessing` uses: fork on Linux up to
-Python 3.13, spawn on macOS. From 3.14 Linux defaults to forkserver (a clean process
-forks the children, so that none inherits a big parent's threads); minimp has no
-forkserver and uses spawn instead, which gives the same guarantee.
-
-Python 3.12 and newer warn ("DeprecationWarning: This process is multi-threaded, use of
-fork() may lead to deadlocks in the child") when a process with threads forks, as a
-Jupyter kernel's always does. minimp leaves this true warning on (the default filters
-hide it in notebooks, as Python blames minimp's code), and the chapters choose their
-start method explicitly. To lower the risk, a forked minimp child never touches the
-kernel's output objects: output.py gives it fresh stdout and stderr first.
+end (`Process.sentinel`) becomes readable exactly when the child exits; and the child can
+read the parent's *alive pipe*, which ends when the parent dies (`parent_process().sentinel`).
+Each side waits for the other with poll(2), not on a timer.
 
 Read next: `runtime/serialize.py`, how the Process object is pickled for spawn.
 """
@@ -55,7 +49,6 @@ METHODS = ("fork", "spawn")
 
 
 # -- choosing the start method --------------------------------------------------
-
 
 def _platform_default() -> str:
     # spawn off Linux (macOS since 3.8; Windows has no fork); from 3.14, Linux's forkserver.
@@ -111,10 +104,8 @@ def launch(process: Process, method: str) -> tuple[ForkedChild | Popen, int, Chi
 
 
 def _pipes_for_a_child() -> tuple[int, int, int, ChildOutput]:
-    """What every child gets, by either method: the read end of our alive pipe, its own exit
-    pipe (the parent closes the write end once the child holds it), and its output (output.py)."""
-    output = ChildOutput()
-    exit_r, exit_w = os.pipe()
+    """What every child gets: the read end of our alive pipe, its own exit pipe, its output (output.py)."""
+    output, (exit_r, exit_w) = ChildOutput(), os.pipe()
     return _alive_read_end(), exit_r, exit_w, output
 
 
@@ -126,7 +117,6 @@ def _alive_read_end() -> int:
 
 
 # -- fork ---------------------------------------------------------------------------
-
 
 def _fork(process: Process) -> tuple[ForkedChild, int, ChildOutput]:
     with _launch_lock:
@@ -173,8 +163,7 @@ class ForkedChild:
     wait and send_signal. So a forked and a spawned child look alike."""
 
     def __init__(self, pid: int):
-        self.pid = pid
-        self.returncode: int | None = None
+        self.pid, self.returncode = pid, None
         self._reaping = threading.Lock()
 
     def poll(self) -> int | None:
@@ -207,7 +196,6 @@ class ForkedChild:
 
 
 # -- spawn: the parent's side -----------------------------------------------------
-
 
 def _spawn(process: Process) -> tuple[Popen, int, ChildOutput]:
     import subprocess  # here, not at the top: only a parent that spawns needs it
@@ -284,7 +272,6 @@ def _send_to_child(data: Connection, payload: bytes) -> None:
 
 
 # -- spawn: the child's side ----------------------------------------------------------
-
 
 def spawn_child(data_fd: int, exit_fd: int, parent_alive_fd: int) -> None:
     """The first thing a spawned interpreter runs (see `_spawn`)."""

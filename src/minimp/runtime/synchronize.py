@@ -1,10 +1,9 @@
 """Locks for processes, made of pipes: Semaphore, Lock, RLock.
 
-A semaphore counts free places. minimp keeps that count in the kernel, as
-bytes in a pipe, one byte ("token") per free place: the trick of GNU make's
-jobserver. `acquire()` reads a token out of the pipe, `release()` writes one
-back, and a process that finds the pipe empty sleeps in poll(2) until a
-token arrives::
+A semaphore counts free places. minimp keeps that count in the kernel, as bytes in a
+pipe, one byte ("token") per free place: the trick of GNU make's jobserver. `acquire()`
+reads a token out of the pipe, `release()` writes one back, and a process that finds the
+pipe empty sleeps in poll(2) until a token arrives::
 
     Semaphore(2)    pipe: [• •]
     acquire()             [•]       got one
@@ -12,26 +11,19 @@ token arrives::
     acquire()             [ ]       sleeps in poll() ...
     release() elsewhere   [•]       ... wakes up, reads it: [ ]
 
-Before it sleeps, acquire() tries again a few times (it *spins*): a lock
-such as a Queue's is held for a microsecond or two, while falling asleep
-and being woken costs ten or more; without the spin, two processes sharing
-a busy Queue spend most of their time waking each other up. A lock made
-before `start()` works in the child, which shares the pipe: fork copies the
-two descriptors, spawn passes them.
+A lock made before `start()` works in the child, which shares the pipe: fork copies the
+two descriptors, spawn passes them. `Lock` is one token that refuses a second release,
+plus a note of who took it. `RLock` is a Lock plus a depth, kept in the owner process:
+only the owner can know it holds it, so only the owner needs to.
 
-`Lock` is one token that refuses a second release, plus a note of who took
-it. `RLock` is a Lock plus a depth, kept in the owner process: only the
-owner can know it holds it, so only the owner needs to. (An Event and a
-Condition are made of the same pipes: conditions.py.)
+Unlike the standard library's POSIX semaphores, which cost nothing when uncontended,
+every acquire and release is a system call (about a microsecond), and waiters wake in no
+particular order. As there, a process killed while holding a lock takes the token with
+it: the lock stays locked.
 
-Unlike the standard library's POSIX semaphores, which cost nothing when
-uncontended, every acquire and release is a system call (about a
-microsecond), and waiters wake in no particular order. As there, a process
-killed while holding a lock takes the token with it: the lock stays locked.
-
-Limits: a Semaphore holds at most as many tokens as a pipe holds bytes (64
-KiB on Linux). These objects reach a child only when it is started, not
-through a Queue later (RuntimeError).
+Limits: a Semaphore holds at most as many tokens as a pipe holds bytes (64 KiB on
+Linux). These objects reach a child only when it is started, not through a Queue later
+(RuntimeError).
 
 Read next: `runtime/conditions.py`, Event and Condition, made of the same pipes.
 """
@@ -52,7 +44,10 @@ from .process import current_process
 
 __all__ = ["Semaphore", "BoundedSemaphore", "Lock", "RLock"]
 
-SPIN = 10  # failed tries (about a microsecond each) before acquire() sleeps
+# Failed tries (about a microsecond each) before acquire() sleeps: a lock such as a
+# Queue's is held a microsecond or two, while falling asleep and being woken costs ten or
+# more; without the spin, two processes sharing a busy Queue mostly wake each other up.
+SPIN = 10
 TOKEN = b"\x01"
 
 
@@ -79,9 +74,8 @@ class _Pipe:
         os.set_blocking(self._write, False)
         self._close_when_gone()
 
-    # Under spawn the child gets the same pipe: both descriptors travel, under
-    # the same numbers, and the rest as it is. (A Lock's note of its owner
-    # names another process: in the child the lock is not its own, as after fork.)
+    # Under spawn both descriptors travel under the same numbers, the rest as it is (a
+    # Lock's note of its owner names another process: not the child's, as after fork).
     def __getstate__(self) -> dict:
         serialize.pass_fd(self._read, type(self).__name__)
         serialize.pass_fd(self._write, type(self).__name__)
@@ -178,11 +172,8 @@ def _me() -> tuple[int, int]:
 
 
 class Lock(Semaphore):
-    """A lock for processes: one token, and a note of who took it.
-
-    Releasing an unlocked Lock raises ValueError. As in the standard
-    library, any process or thread may release it.
-    """
+    """A lock for processes: one token, and a note of who took it. Releasing an unlocked
+    Lock raises ValueError; as in the standard library, any process or thread may release it."""
 
     def __init__(self):
         super().__init__(1)
@@ -226,10 +217,8 @@ class Lock(Semaphore):
 
 
 class RLock(Lock):
-    """A lock its owner may acquire again; it is free after as many releases.
-
-    Only the owner (process and thread) may release it (AssertionError).
-    """
+    """A lock its owner may acquire again, free after as many releases. Only the owner
+    (process and thread) may release it (AssertionError)."""
 
     def __init__(self):
         super().__init__()
