@@ -143,7 +143,7 @@ class Pool:
     def _map(self, func, arguments: list, chunksize, progress, star: bool, callback=None, error_callback=None):
         """Every map but imap: a MapResult."""
         call = Call(func, len(arguments), star=star, progress=progress)
-        call.result = MapResult(self._loop, call.id, len(arguments), callback, error_callback)
+        call.result = MapResult(self._loop, call.id, arguments, callback, error_callback)
         if chunksize is None:
             chunksize = default_chunksize(len(arguments), self._processes)
         self._loop.queue(cut(call, arguments, chunksize))
