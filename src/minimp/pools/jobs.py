@@ -34,7 +34,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-__all__ = ["Call", "PendingJob", "TaskQueue", "cut", "pack", "default_chunksize", "CHUNKS_PER_WORKER"]
+__all__ = ["Call", "PendingJob", "TaskQueue", "cut", "check_chunksize", "new_ids", "pack", "default_chunksize", "CHUNKS_PER_WORKER"]
 
 CHUNKS_PER_WORKER = 4  # map's default chunksize cuts the work into this many chunks per worker
 
@@ -43,7 +43,7 @@ _ids_lock = threading.Lock()
 _job_ids = itertools.count(1)  # unique in this process too: a trace of several pools tells jobs apart
 
 
-def _new_ids(count: int) -> int:
+def new_ids(count: int) -> int:
     """Reserve `count` consecutive ids; return the first."""
     global _next_id
     with _ids_lock:
@@ -59,7 +59,7 @@ class Call:
                  star: bool = True, progress: Any = False):
         if not callable(function):
             raise TypeError(f"func must be callable, not {type(function).__name__}")
-        self.id = _new_ids(1 if single else size + 1)
+        self.id = new_ids(1 if single or size is None else size + 1)  # size None: a Stream (streaming.py)
         self.first_task = self.id if single else self.id + 1
         self.function = function
         self.name = getattr(function, "__qualname__", repr(function))
@@ -80,9 +80,9 @@ class PendingJob:
     """Tasks of one call that go to a worker as one message, from being queued until their outcomes
     are delivered: the call's tasks number `start`, `start + 1`, ... (their place in a map)."""
 
-    def __init__(self, call: Call, start: int, arguments: list, futures: list | None):
+    def __init__(self, call: Call, start: int, arguments: list, futures: list | None, first_task: int | None = None):
         self.id, self.call, self.start = next(_job_ids), call, start
-        self.first_task = call.first_task + start
+        self.first_task = call.first_task + start if first_task is None else first_task
         self.arguments = arguments  # each task's args tuple (or map's one argument), until packed
         self.size = len(arguments)
         self.futures = futures  # submit() and the executor: a Future per task
@@ -98,10 +98,14 @@ def default_chunksize(tasks: int, workers: int) -> int:
     return max(1, -(-tasks // (workers * CHUNKS_PER_WORKER)))
 
 
-def cut(call: Call, arguments: list, chunksize: int, futures: list | None = None) -> list[PendingJob]:
-    """The call's tasks, `chunksize` to a job."""
+def check_chunksize(chunksize: Any) -> None:
     if not isinstance(chunksize, int) or chunksize < 1:
         raise ValueError(f"chunksize must be an int of at least 1, not {chunksize!r}")
+
+
+def cut(call: Call, arguments: list, chunksize: int, futures: list | None = None) -> list[PendingJob]:
+    """The call's tasks, `chunksize` to a job."""
+    check_chunksize(chunksize)
     return [
         PendingJob(call, start, arguments[start : start + chunksize],
                    futures[start : start + chunksize] if futures else None)

@@ -19,11 +19,12 @@ fails only the tasks that were running (WorkerDiedError: the worker, its pid,
 how it died, the task) and a new worker takes its place; a task's exception
 (SystemExit too) has the worker's traceback as its cause; a result or argument
 that cannot be pickled fails its own task; an initializer that raises stops the
-pool (WorkerStartError) instead of respawning workers for ever. `submit` and
-task ids (`.id`) are minimp's.
+pool (WorkerStartError) instead of respawning workers for ever; `imap` reads its
+iterable as you iterate, a bounded number of tasks ahead (streaming.py). `submit`
+and task ids (`.id`) are minimp's.
 
 Limits: a Pool belongs to the process that created it: use it from any of its
-threads, never pass it to a child. `imap` reads its whole iterable first.
+threads, never pass it to a child.
 Callbacks run in the pool's thread: a slow callback delays every result.
 
 Read next: `pools/jobs.py`, what a call becomes.
@@ -36,9 +37,10 @@ import weakref
 
 from ..runtime import start
 from ..runtime.cpus import cpu_count
-from .jobs import Call, cut, default_chunksize
+from .jobs import Call, check_chunksize, cut, default_chunksize
 from .loop import CLOSE, RUN, TERMINATE, PoolLoop
-from .results import AsyncResult, FutureSink, IMapIterator, MapResult, TaskFuture
+from .results import AsyncResult, FutureSink, MapResult, TaskFuture
+from .streaming import CHUNKS_AHEAD, Stream, check_buffersize
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ class Pool:
         if maxtasksperchild is not None and (not isinstance(maxtasksperchild, int) or maxtasksperchild < 1):
             raise ValueError(f"Pool(maxtasksperchild={maxtasksperchild!r}): "
                              "maxtasksperchild must be a positive int or None")
+        self._streams = weakref.WeakSet()  # the imaps whose iterables are not read to the end (streaming.py)
         self._loop = running(PoolLoop(processes, start_method(context), initializer, tuple(initargs), maxtasksperchild))
 
     # -- the API: every call becomes a Call, cut into jobs for the workers ----------------------
@@ -111,22 +114,36 @@ class Pool:
         """Like starmap(), but return a MapResult at once."""
         return self._map(func, [tuple(args) for args in iterable], chunksize, progress, True, callback, error_callback)
 
-    def imap(self, func: Callable, iterable: Iterable, chunksize: int = 1, *,
-             progress: bool | str = False) -> IMapIterator:
-        """An iterator over `func(item)` for each item, in order, as results arrive."""
-        return self._map(func, list(iterable), chunksize, progress, False, ordered=True)
+    def imap(self, func: Callable, iterable: Iterable, chunksize: int = 1, *, buffersize: int | None = None,
+             progress: bool | str = False) -> Stream:
+        """An iterator over `func(item)` for each item, in order, as results arrive.
+
+        The iterable is read as you iterate, `buffersize` tasks ahead (by default 16
+        chunks per worker), so an endless one works in bounded memory (streaming.py).
+        """
+        return self._stream(func, iterable, chunksize, buffersize, progress, ordered=True)
 
     def imap_unordered(self, func: Callable, iterable: Iterable, chunksize: int = 1, *,
-                       progress: bool | str = False) -> IMapIterator:
-        """An iterator over `func(item)` for each item, in the order they finish."""
-        return self._map(func, list(iterable), chunksize, progress, False, ordered=False)
+                       buffersize: int | None = None, progress: bool | str = False) -> Stream:
+        """An iterator over `func(item)` for each item, in the order they finish; read as imap() reads."""
+        return self._stream(func, iterable, chunksize, buffersize, progress, ordered=False)
 
-    def _map(self, func, arguments: list, chunksize, progress, star: bool, callback=None, error_callback=None,
-             ordered: bool | None = None) -> Any:
-        """Every map: a MapResult, or (imap: `ordered` given) an iterator."""
+    def _stream(self, func, iterable, chunksize, buffersize, progress, ordered: bool) -> Stream:
+        check_chunksize(chunksize)
+        if buffersize is None:
+            buffersize = CHUNKS_AHEAD * chunksize * self._processes
+        check_buffersize("Pool.imap", buffersize)
+        self._loop.check_running()
+        call = Call(func, None, star=False, progress=progress)
+        call.result = Stream(self._loop, call, iterable, chunksize, buffersize, ordered, self._streams)
+        if call.progress:
+            call.progress.show()
+        return call.result
+
+    def _map(self, func, arguments: list, chunksize, progress, star: bool, callback=None, error_callback=None):
+        """Every map but imap: a MapResult."""
         call = Call(func, len(arguments), star=star, progress=progress)
-        call.result = (MapResult(self._loop, call.id, arguments, callback, error_callback) if ordered is None
-                       else IMapIterator(self._loop, call.id, len(arguments), ordered))
+        call.result = MapResult(self._loop, call.id, arguments, callback, error_callback)
         if chunksize is None:
             chunksize = default_chunksize(len(arguments), self._processes)
         self._loop.queue(cut(call, arguments, chunksize))
@@ -137,7 +154,10 @@ class Pool:
     # -- closing -----------------------------------------------------------------------
 
     def close(self) -> None:
-        """Accept no more work; the workers exit once the queued work is done."""
+        """Accept no more work; the workers exit once the queued work is done.
+        An imap's iterable not read to its end yet is read now: its tasks are queued work."""
+        for stream in list(self._streams):
+            stream.read_to_the_end()
         self._loop.close()
 
     def terminate(self) -> None:

@@ -73,6 +73,16 @@ class ProgressBar:
             if self.done == self.total:
                 self.bar.close()
 
+    def set_total(self, total: int) -> None:
+        """The call's length, once known: a streamed imap's (streaming.py) when its iterable ends."""
+        with self._lock:
+            self.total = total
+            if self.bar is not None:
+                self.bar.total = total
+                self.bar.refresh()
+                if self.done == total:
+                    self.bar.close()
+
     def ended(self, count: int) -> None:
         """`count` more of the call's tasks have ended (returned, raised, crashed, were cancelled)."""
         with self._lock:

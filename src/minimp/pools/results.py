@@ -16,7 +16,7 @@ is interruptible: an interrupt (Ctrl-C, the kernel's stop button) while you
 wait terminates the pool, so no worker goes on with work nobody waits for,
 and re-raises KeyboardInterrupt.
 
-Read next: `pools/futures.py`, the same workers behind `concurrent.futures`.
+Read next: `pools/streaming.py`, imap's iterable read as you go.
 """
 
 from __future__ import annotations

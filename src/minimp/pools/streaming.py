@@ -1,0 +1,126 @@
+"""Streaming imap: read the iterable as the results are taken, a bounded number ahead.
+
+`pool.map` needs the whole list (it cuts it into chunks by its length), but
+`imap` hands out results one by one, so it need not read more than it can
+keep busy. A Stream reads the iterable in the caller's thread, a chunk at a
+time, and keeps at most `buffersize` tasks read whose results the caller
+has not taken yet::
+
+    pool.imap(f, endless(), buffersize=8)     read 8 items, queue them (jobs.py)
+    next(it)  ─▶ 8 read, not taken: wait for the first result (results.py)
+    ...         4 left: read 4 more, queue them in one go
+
+So `pool.imap(f, open("huge.log"))` or an endless generator yields its
+first result at once, and memory stays flat however long the iterable is.
+An exception raised by the iterable reaches the caller at its position,
+after the results before it; then the iteration ends.
+
+Unlike `multiprocessing.Pool`, whose helper thread reads the whole iterable
+as fast as it can (every task queued, every result kept until taken), a
+Stream reads only as you iterate. `close()` reads the rest of the pool's
+Streams first, so that close-then-join still runs every task, as in the
+standard library (for an endless iterable it never returns, as the standard
+library's join() never does). A Stream you drop unfinished (a `break` out
+of a for loop, then nothing refers to it) is abandoned, as Python 3.14's
+`Executor.map(buffersize=...)` abandons its iterator: the tasks read ahead
+still run, the rest of the iterable is never read. To run every task
+without taking the results, use `map`.
+
+Read next: `pools/futures.py`, the same workers behind `concurrent.futures`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import weakref
+
+from .jobs import Call, PendingJob, new_ids
+from .results import IMapIterator
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable
+
+__all__ = ["Stream", "CHUNKS_AHEAD", "check_buffersize"]
+
+CHUNKS_AHEAD = 16  # imap's default buffersize: this many chunks per worker
+
+
+def check_buffersize(caller: str, buffersize: Any) -> None:
+    if not isinstance(buffersize, int) or isinstance(buffersize, bool):
+        raise TypeError(f"{caller}(buffersize={buffersize!r}): buffersize must be an int")
+    if buffersize < 1:
+        raise ValueError(f"{caller}(buffersize={buffersize}): buffersize must be at least 1")
+
+
+class Stream(IMapIterator):
+    """imap's iterator over an iterable it reads as you go (see the module docstring)."""
+
+    def __init__(self, loop: Any, call: Call, iterable: Iterable, chunksize: int, buffersize: int,
+                 ordered: bool, streams: weakref.WeakSet):
+        super().__init__(loop, call.id, 0, ordered)  # _left: read, not yet taken
+        self._loop, self._call, self._chunksize, self._buffersize = loop, call, chunksize, buffersize
+        self._items = iter(iterable)
+        self._read = 0  # tasks read so far: the next one's place in the call
+        self._error: BaseException | None = None  # what ended the reading, raised at its place
+        self._reading = threading.Lock()  # one reader at a time: the caller, or close()
+        self._streams = streams  # the pool's unfinished Streams, which close() reads to the end
+        streams.add(self)
+        self.read_ahead()
+
+    def next(self, timeout: float | None = None) -> Any:
+        if self._left <= self._buffersize // 2:  # refill in batches: one wake of the pool's thread for many jobs
+            self.read_ahead()
+        with self._changed:
+            if self._left == 0 and self._error is not None:  # every result before it was taken
+                error, self._error = self._error, None
+                raise error
+        return super().next(timeout)
+
+    __next__ = next
+
+    def read_ahead(self, limit: int | None = None) -> None:
+        """Read until `buffersize` tasks wait to be taken (`limit`: until the end), and queue them."""
+        limit = self._buffersize if limit is None else limit
+        with self._reading:
+            jobs = []
+            while self._items is not None and self._left + sum(job.size for job in jobs) < limit:
+                chunk = self._read_chunk()
+                if chunk:
+                    jobs.append(PendingJob(self._call, self._read, chunk, None, first_task=new_ids(len(chunk))))
+                    self._read += len(chunk)
+            if jobs:
+                with self._changed:
+                    self._left += sum(job.size for job in jobs)
+                try:
+                    self._loop.queue(jobs)
+                except Exception as error:  # the pool was closed, terminated or broken meanwhile
+                    self._end(error, jobs)
+            if self._items is None and self._call.progress:
+                self._call.progress.set_total(self._read)
+
+    def read_to_the_end(self) -> None:
+        """What close() does first: read and queue everything left."""
+        self.read_ahead(limit=float("inf"))
+
+    def _read_chunk(self) -> list:
+        chunk: list = []
+        try:
+            chunk.extend(itertools.islice(self._items, self._chunksize))
+        except Exception as error:  # the iterable raised: its place is after the items read so far
+            self._error, self._items = error, None
+            self._streams.discard(self)
+            return chunk  # the items read before the error: they run, the error comes after them
+        if len(chunk) < self._chunksize:
+            self._items = None  # the end
+            self._streams.discard(self)
+        return chunk
+
+    def _end(self, error: BaseException, jobs: list) -> None:
+        """The pool refused the jobs: their tasks are not run; the caller gets `error` in their place."""
+        with self._changed:
+            self._left -= sum(job.size for job in jobs)
+        self._read = jobs[0].start
+        self._error, self._items = error, None
+        self._streams.discard(self)

@@ -1,0 +1,171 @@
+"""Streaming imap: the iterable is read as the results are taken, a bounded number ahead.
+
+Where the standard library can be the oracle (a finite iterable), the same
+story runs on both (`lib`); what only a stream can do (an endless iterable,
+bounded reading) runs on minimp under fork and spawn (`ctx`). The iterable
+is read in the caller's process, so a generator here can count what it gave.
+"""
+
+import itertools
+import multiprocessing
+import multiprocessing.pool
+import types
+from functools import partial
+
+import pytest
+
+import minimp
+
+WAIT = 30  # seconds: "for ever", so a bug fails a test instead of hanging it
+
+
+@pytest.fixture(params=["minimp-fork", "minimp-spawn", "stdlib"])
+def lib(request):
+    if request.param == "stdlib":
+        return types.SimpleNamespace(Pool=multiprocessing.get_context("fork").Pool, stdlib=True)
+    return types.SimpleNamespace(Pool=partial(minimp.Pool, context=minimp.get_context(request.param[7:])),
+                                 stdlib=False)
+
+
+def square(x):
+    return x * x
+
+
+class Counted:
+    """An iterable that counts how many items it gave (it is read in this process)."""
+
+    def __init__(self, items):
+        self.items, self.given = iter(items), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        item = next(self.items)
+        self.given += 1
+        return item
+
+
+def three_then_fail():
+    yield from (1, 2, 3)
+    raise KeyError("the fourth item could not be read")
+
+
+def test_imap_over_an_endless_generator_yields_at_once(ctx):
+    with minimp.Pool(2, context=ctx) as pool:
+        results = pool.imap(square, itertools.count())
+        assert [results.next(WAIT) for _ in range(10)] == [x * x for x in range(10)]
+
+
+@pytest.mark.parametrize("chunksize, buffersize", [(1, 8), (5, 20), (3, 1)])
+def test_imap_reads_at_most_buffersize_ahead_of_what_was_taken(ctx, chunksize, buffersize):
+    items = Counted(range(10_000))
+    with minimp.Pool(2, context=ctx) as pool:
+        results = pool.imap(square, items, chunksize, buffersize=buffersize)
+        ahead = []
+        for taken in range(1, 301):
+            assert results.next(WAIT) == (taken - 1) ** 2
+            ahead.append(items.given - taken)
+    # at most buffersize read and not taken, rounded up to whole chunks (at least one)
+    assert max(ahead) <= max(buffersize, chunksize) + chunksize - 1
+    assert items.given < 400  # of 10,000: it read as it went
+
+
+def test_imap_unordered_reads_as_it_goes_too(ctx):
+    items = Counted(itertools.count())
+    with minimp.Pool(2, context=ctx) as pool:
+        results = pool.imap_unordered(square, items, buffersize=4)
+        got = {results.next(WAIT) for _ in range(50)}
+        assert len(got) == 50
+        assert items.given <= 50 + 4
+
+
+def test_the_default_buffersize_is_16_chunks_per_worker(ctx):
+    items = Counted(itertools.count())
+    with minimp.Pool(2, context=ctx) as pool:
+        results = pool.imap(square, items, 3)
+        assert results.next(WAIT) == 0
+        assert items.given == 16 * 3 * 2  # read when imap() was called; one taken, 95 ahead: no refill yet
+
+
+def test_an_error_of_the_iterable_comes_after_the_results_before_it_then_the_end(lib):
+    with lib.Pool(2) as pool:
+        results = pool.imap(square, three_then_fail())
+        assert [next(results), next(results), next(results)] == [1, 4, 9]
+        with pytest.raises(KeyError, match="the fourth item could not be read"):
+            next(results)
+        with pytest.raises(StopIteration):
+            next(results)
+
+
+def test_imap_unordered_gives_the_iterables_error_after_every_result_read(lib):
+    with lib.Pool(2) as pool:
+        results = pool.imap_unordered(square, three_then_fail())
+        assert {next(results) for _ in range(3)} == {1, 4, 9}
+        with pytest.raises(KeyError):
+            next(results)
+        with pytest.raises(StopIteration):
+            next(results)
+
+
+def test_close_then_join_still_runs_every_task_of_an_imap_not_read_yet(lib):
+    pool = lib.Pool(2)
+    results = pool.imap(square, range(100), 2) if lib.stdlib else pool.imap(square, range(100), 2, buffersize=4)
+    pool.close()  # minimp reads the rest of the iterable here
+    pool.join()
+    assert list(results) == [x * x for x in range(100)]
+
+
+def test_an_imap_dropped_before_its_end_is_abandoned_and_close_returns(ctx):
+    pool = minimp.Pool(2, context=ctx)
+    results = pool.imap(square, itertools.count(), buffersize=4)
+    assert results.next(WAIT) == 0
+    del results  # nothing refers to it: the rest of the endless iterable is never read
+    pool.close()
+    pool.join()
+
+
+def test_iterating_after_terminate_raises_and_never_hangs(ctx):
+    pool = minimp.Pool(1, context=ctx)
+    results = pool.imap(square, itertools.count(), buffersize=2)
+    assert results.next(WAIT) == 0
+    pool.terminate()
+    pool.join()
+    errors = []
+    for _ in range(10):  # the tasks read ahead fail, then the pool's refusal, then the end
+        try:
+            errors.append(results.next(WAIT))
+        except StopIteration:
+            break
+        except Exception as error:
+            errors.append(error)
+    assert errors and all(isinstance(error, Exception) for error in errors)
+    assert "Pool not running" in str(errors[-1])
+
+
+@pytest.mark.parametrize(
+    "buffersize, error, message",
+    [
+        (0, ValueError, r"Pool.imap\(buffersize=0\): buffersize must be at least 1"),
+        (-3, ValueError, r"buffersize must be at least 1"),
+        (2.5, TypeError, r"Pool.imap\(buffersize=2.5\): buffersize must be an int"),
+        ("8", TypeError, r"buffersize must be an int"),
+        (True, TypeError, r"buffersize must be an int"),
+    ],
+)
+def test_a_bad_buffersize_is_refused_in_the_caller_before_anything_is_read(buffersize, error, message):
+    items = Counted(range(10))
+    with minimp.Pool(1) as pool:
+        for imap in (pool.imap, pool.imap_unordered):
+            with pytest.raises(error, match=message):
+                imap(square, items, buffersize=buffersize)
+        assert items.given == 0
+
+
+def test_a_traced_imap_records_each_task_at_its_place_with_its_own_id(ctx):
+    with minimp.Pool(2, context=ctx) as pool, minimp.trace() as trace:
+        assert list(pool.imap(square, range(40), 3, buffersize=6)) == [x * x for x in range(40)]
+    tasks = trace.tasks
+    assert sorted(task.index for task in tasks) == list(range(40))
+    assert len({task.id for task in tasks}) == 40
+    assert len({task.call for task in tasks}) == 1
