@@ -78,8 +78,11 @@ def test_an_action_that_raises_breaks_the_barrier_for_the_last_waiter(mp):
     assert barrier.broken
 
 
-def test_minimp_barrier_error_is_the_threading_one():
-    assert minimp.BrokenBarrierError is threading.BrokenBarrierError
+def test_a_broken_barrier_raises_threadings_error_as_the_standard_library_does():
+    from minimp.runtime.barrier import BrokenBarrierError
+
+    assert BrokenBarrierError is threading.BrokenBarrierError  # multiprocessing has no name of its own for it
+    assert not hasattr(minimp, "BrokenBarrierError") and not hasattr(multiprocessing, "BrokenBarrierError")
 
 
 @pytest.mark.parametrize(

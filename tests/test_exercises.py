@@ -7,6 +7,7 @@ leave nothing behind: the `no_leaks` fixture (conftest.py) fails any test
 after which a child process is still running, even one the "learner" forgot.
 """
 
+import itertools
 import math
 import multiprocessing
 import os
@@ -637,6 +638,53 @@ def test_chunksize_another_mistake_lists_the_wrong_cases(capsys):
     printed = verdict(capsys)
     assert "of 8 right" in printed
     assert "100 items on 2 workers: you said 25, the pool uses 13" in printed
+
+
+# -- Chapter 5, exercise 3: the first square over a limit, from endless numbers ----------
+
+
+def test_first_square_over_right_answer_passes(ctx, capsys):
+    def first_square_over(numbers, limit):
+        with ctx.Pool(2) as pool:
+            for square_of_x in pool.imap(square, numbers):
+                if square_of_x > limit:
+                    return square_of_x
+
+    exercises.check_first_square_over(first_square_over)
+    printed = verdict(capsys)
+    assert printed.startswith("✅ Correct — 10201: the workers squared the numbers as imap read them")
+    read = int(printed.split("it read ")[1].split(" ")[0].replace(",", ""))
+    assert 101 <= read <= 101 + 32  # what was needed, and at most the default buffersize ahead
+
+
+def test_first_square_over_with_map_reads_for_ever_and_is_stopped(fork, capsys):
+    def first_square_over(numbers, limit):
+        with fork.Pool(2) as pool:
+            return next(s for s in pool.map(square, numbers) if s > limit)
+
+    exercises.check_first_square_over(first_square_over)
+    printed = verdict(capsys)
+    assert "your function read all the numbers it could (100,000, then the checker stopped it)" in printed
+    assert "pool.imap(square, numbers)" in printed
+
+
+def test_first_square_over_computed_here(capsys):
+    def first_square_over(numbers, limit):
+        return next(x * x for x in numbers if x * x > limit)
+
+    exercises.check_first_square_over(first_square_over)
+    assert "10201 is right, but no square was computed in a pool's worker" in verdict(capsys)
+
+
+def test_first_square_over_returning_the_number(fork, capsys):
+    def first_square_over(numbers, limit):
+        with fork.Pool(2) as pool:
+            for x, square_of_x in zip(itertools.count(1), pool.imap(square, numbers)):
+                if square_of_x > limit:
+                    return x
+
+    exercises.check_first_square_over(first_square_over)
+    assert "101 is the number; return its square, 10201." in verdict(capsys)
 
 
 # -- Chapter 5, exercise 3: squares despite a crash -----------------------------------

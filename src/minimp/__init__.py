@@ -25,7 +25,7 @@ _where = {
     "Queue": "runtime.queues", "JoinableQueue": "runtime.joinable", "SimpleQueue": "runtime.joinable",
     "Lock": "runtime.synchronize", "RLock": "runtime.synchronize", "Semaphore": "runtime.synchronize",
     "BoundedSemaphore": "runtime.synchronize", "Event": "runtime.conditions", "Condition": "runtime.conditions",
-    "Barrier": "runtime.barrier", "BrokenBarrierError": "runtime.barrier",
+    "Barrier": "runtime.barrier",
     "Value": "runtime.sharedctypes", "Array": "runtime.sharedctypes", "RawValue": "runtime.sharedctypes",
     "RawArray": "runtime.sharedctypes", "cpu_count": "runtime.cpus",
     "Pool": "pools.pool", "ProcessPoolExecutor": "pools.futures", "trace": "tracing", "traced": "tracing",

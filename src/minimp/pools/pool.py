@@ -40,7 +40,7 @@ from ..runtime.cpus import cpu_count
 from .jobs import Call, check_chunksize, cut, default_chunksize
 from .loop import CLOSE, RUN, TERMINATE, PoolLoop
 from .results import AsyncResult, FutureSink, MapResult, TaskFuture
-from .streaming import CHUNKS_AHEAD, Stream, check_buffersize
+from .streaming import CHUNKS_AHEAD, Stream, StreamIterator, check_buffersize
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class Pool:
         return self._map(func, [tuple(args) for args in iterable], chunksize, progress, True, callback, error_callback)
 
     def imap(self, func: Callable, iterable: Iterable, chunksize: int = 1, *, buffersize: int | None = None,
-             progress: bool | str = False) -> Stream:
+             progress: bool | str = False) -> StreamIterator:
         """An iterator over `func(item)` for each item, in order, as results arrive.
 
         The iterable is read as you iterate, `buffersize` tasks ahead (by default 16
@@ -124,21 +124,24 @@ class Pool:
         return self._stream(func, iterable, chunksize, buffersize, progress, ordered=True)
 
     def imap_unordered(self, func: Callable, iterable: Iterable, chunksize: int = 1, *,
-                       buffersize: int | None = None, progress: bool | str = False) -> Stream:
+                       buffersize: int | None = None, progress: bool | str = False) -> StreamIterator:
         """An iterator over `func(item)` for each item, in the order they finish; read as imap() reads."""
         return self._stream(func, iterable, chunksize, buffersize, progress, ordered=False)
 
-    def _stream(self, func, iterable, chunksize, buffersize, progress, ordered: bool) -> Stream:
+    def _stream(self, func, iterable, chunksize, buffersize, progress, ordered: bool) -> StreamIterator:
         check_chunksize(chunksize)
         if buffersize is None:
             buffersize = CHUNKS_AHEAD * chunksize * self._processes
         check_buffersize("Pool.imap", buffersize)
         self._loop.check_running()
         call = Call(func, None, star=False, progress=progress)
-        call.result = Stream(self._loop, call, iterable, chunksize, buffersize, ordered, self._streams)
+        call.result = Stream(self._loop, call, iterable, chunksize, buffersize, ordered)
+        call.result.read_ahead()
         if call.progress:
             call.progress.show()
-        return call.result
+        iterator = StreamIterator(call.result)
+        self._streams.add(iterator)
+        return iterator
 
     def _map(self, func, arguments: list, chunksize, progress, star: bool, callback=None, error_callback=None):
         """Every map but imap: a MapResult."""

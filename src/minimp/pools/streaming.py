@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import weakref
 
 from .jobs import Call, PendingJob, new_ids
 from .results import IMapIterator
@@ -42,7 +41,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterable
 
-__all__ = ["Stream", "CHUNKS_AHEAD", "check_buffersize"]
+__all__ = ["Stream", "StreamIterator", "CHUNKS_AHEAD", "check_buffersize"]
 
 CHUNKS_AHEAD = 16  # imap's default buffersize: this many chunks per worker
 
@@ -55,19 +54,19 @@ def check_buffersize(caller: str, buffersize: Any) -> None:
 
 
 class Stream(IMapIterator):
-    """imap's iterator over an iterable it reads as you go (see the module docstring)."""
+    """The tasks of one imap, read from its iterable as the results are taken (module docstring).
 
-    def __init__(self, loop: Any, call: Call, iterable: Iterable, chunksize: int, buffersize: int,
-                 ordered: bool, streams: weakref.WeakSet):
+    The pool's thread delivers the outcomes to it (it is the call's result); the caller
+    holds only its `StreamIterator`, so that letting go of that abandons the reading.
+    """
+
+    def __init__(self, loop: Any, call: Call, iterable: Iterable, chunksize: int, buffersize: int, ordered: bool):
         super().__init__(loop, call.id, 0, ordered)  # _left: read, not yet taken
         self._loop, self._call, self._chunksize, self._buffersize = loop, call, chunksize, buffersize
-        self._items = iter(iterable)
+        self._items = iter(iterable)  # None once read to its end
         self._read = 0  # tasks read so far: the next one's place in the call
-        self._error: BaseException | None = None  # what ended the reading, raised at its place
+        self._error: BaseException | None = None  # what ended the reading, raised in its place
         self._reading = threading.Lock()  # one reader at a time: the caller, or close()
-        self._streams = streams  # the pool's unfinished Streams, which close() reads to the end
-        streams.add(self)
-        self.read_ahead()
 
     def next(self, timeout: float | None = None) -> Any:
         if self._left <= self._buffersize // 2:  # refill in batches: one wake of the pool's thread for many jobs
@@ -78,49 +77,65 @@ class Stream(IMapIterator):
                 raise error
         return super().next(timeout)
 
-    __next__ = next
-
-    def read_ahead(self, limit: int | None = None) -> None:
-        """Read until `buffersize` tasks wait to be taken (`limit`: until the end), and queue them."""
+    def read_ahead(self, limit: float | None = None) -> None:
+        """Read until `buffersize` tasks wait to be taken (`limit`: more), and queue them."""
         limit = self._buffersize if limit is None else limit
         with self._reading:
-            jobs = []
-            while self._items is not None and self._left + sum(job.size for job in jobs) < limit:
-                chunk = self._read_chunk()
-                if chunk:
-                    jobs.append(PendingJob(self._call, self._read, chunk, None, first_task=new_ids(len(chunk))))
-                    self._read += len(chunk)
-            if jobs:
-                with self._changed:
-                    self._left += sum(job.size for job in jobs)
-                try:
-                    self._loop.queue(jobs)
-                except Exception as error:  # the pool was closed, terminated or broken meanwhile
-                    self._end(error, jobs)
-            if self._items is None and self._call.progress:
-                self._call.progress.set_total(self._read)
+            jobs, first = [], self._read
+            try:
+                while self._items is not None and self._left + self._read - first < limit:
+                    chunk, ended, error = self._read_chunk()
+                    if chunk:
+                        jobs.append(PendingJob(self._call, self._read, chunk, None, first_task=new_ids(len(chunk))))
+                        self._read += len(chunk)
+                    if ended:
+                        self._finish(error)
+            finally:  # an interrupt while the iterable is read: what was read still runs
+                if jobs:
+                    self._queue(jobs, first)
 
-    def read_to_the_end(self) -> None:
-        """What close() does first: read and queue everything left."""
-        self.read_ahead(limit=float("inf"))
+    def _queue(self, jobs: list, first: int) -> None:
+        with self._changed:
+            self._left += self._read - first
+        try:
+            self._loop.queue(jobs)
+        except Exception as error:  # the pool was closed, terminated or broken meanwhile
+            with self._changed:
+                self._left -= self._read - first
+            self._read = first
+            self._finish(error)  # in the place of the tasks it refused
 
-    def _read_chunk(self) -> list:
+    def _read_chunk(self) -> tuple:
+        """The next chunk of items; whether the iterable ended with it, and the error it raised."""
         chunk: list = []
         try:
             chunk.extend(itertools.islice(self._items, self._chunksize))
-        except Exception as error:  # the iterable raised: its place is after the items read so far
-            self._error, self._items = error, None
-            self._streams.discard(self)
-            return chunk  # the items read before the error: they run, the error comes after them
-        if len(chunk) < self._chunksize:
-            self._items = None  # the end
-            self._streams.discard(self)
-        return chunk
+        except Exception as error:  # the items read before it run; the error comes after them
+            return chunk, True, error
+        return chunk, len(chunk) < self._chunksize, None
 
-    def _end(self, error: BaseException, jobs: list) -> None:
-        """The pool refused the jobs: their tasks are not run; the caller gets `error` in their place."""
-        with self._changed:
-            self._left -= sum(job.size for job in jobs)
-        self._read = jobs[0].start
-        self._error, self._items = error, None
-        self._streams.discard(self)
+    def _finish(self, error: BaseException | None) -> None:
+        """No more reading: the iterable ended (or raised `error`), or the pool refused more."""
+        self._items, self._error = None, error
+        if self._call.progress and self._call.progress.total != self._read:
+            self._call.progress.set_total(self._read)
+
+
+class StreamIterator:
+    """What `imap` and `imap_unordered` return: `next()` the results of its Stream.
+    The pool keeps only a weak reference to it: drop it, and the reading stops."""
+
+    def __init__(self, stream: Stream):
+        self._stream, self.id = stream, stream.id
+
+    def __iter__(self) -> StreamIterator:
+        return self
+
+    def next(self, timeout: float | None = None) -> Any:
+        return self._stream.next(timeout)
+
+    __next__ = next
+
+    def read_to_the_end(self) -> None:
+        """What close() does first: read and queue everything the iterable has left."""
+        self._stream.read_ahead(limit=float("inf"))

@@ -10,7 +10,7 @@ from ...runtime import errors
 from ... import tracing
 from ._base import LearnerRun, TIMEOUT, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
 
-__all__ = ["check_pool_squares", "check_default_chunksize", "check_squares_or_none"]
+__all__ = ["check_pool_squares", "check_default_chunksize", "check_first_square_over", "check_squares_or_none"]
 
 
 POOL_SQUARES_INPUT = [1, 2, 3, 4, 5, 6, 7, 8]
@@ -176,6 +176,72 @@ def _judge_default_chunksize(answers: list) -> Verdict:
         if answer != expected
     ]
     return Verdict(False, f"{len(CHUNKSIZE_CASES) - len(wrong)} of {len(CHUNKSIZE_CASES)} right.\n" + "\n".join(wrong))
+
+
+# The "endless numbers" exercise: the first square over LIMIT, from numbers 1, 2, 3, ...
+# that never end. The checker's numbers stop with an error after READ_AT_MOST, so that
+# an answer that reads them all (map, list) fails in a second instead of filling memory.
+SQUARE_LIMIT = 10_000
+READ_AT_MOST = 100_000
+
+
+class EndlessNumbers:
+    """1, 2, 3, ... for ever (in truth, until READ_AT_MOST), counting how many were read."""
+
+    def __init__(self) -> None:
+        self.read = 0
+
+    def __iter__(self) -> EndlessNumbers:
+        return self
+
+    def __next__(self) -> int:
+        if self.read >= READ_AT_MOST:
+            raise RuntimeError(f"the checker's numbers never end, and {READ_AT_MOST:,} of them were read")
+        self.read += 1
+        return self.read
+
+
+def check_first_square_over(function: Callable[[Any, int], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 5: `function(numbers, limit)` returns the first square greater than `limit`
+    of the endless `numbers` 1, 2, 3, ..., the squares computed in a pool's workers by
+    imap, which reads the numbers as it goes: 10201 (101 * 101) for a limit of 10,000."""
+    numbers = EndlessNumbers()
+    with tracing.trace() as trace:
+        run = run_learner_code(lambda: function(numbers, SQUARE_LIMIT), timeout)
+    if run.error is not None and not run.timed_out:
+        if numbers.read >= READ_AT_MOST:
+            message = (
+                f"your function read all the numbers it could ({READ_AT_MOST:,}, then the checker "
+                f"stopped it): map() and list() read an endless iterable to its end, which never "
+                f"comes. pool.imap(square, numbers) reads the numbers as you take the results: "
+                f"loop over it, and return the first square over the limit."
+            )
+        else:
+            message = _pool_error_hint(run.error)
+        report(Verdict(False, message + left_running_note(run)))
+        return
+    report(find_trouble(run, timeout) or _judge_first_square_over(run, trace.tasks, numbers.read))
+
+
+def _judge_first_square_over(run: LearnerRun, tasks: list, read: int) -> Verdict:
+    value, note = run.value, left_running_note(run)
+    root = math.isqrt(SQUARE_LIMIT) + 1
+    expected = root * root
+    if value is None:
+        return Verdict(False, "your function returned None. Did you forget the `return`?" + note)
+    if value == root:
+        return Verdict(False, f"{value!r} is the number; return its square, {expected}." + note)
+    if value != expected:
+        return Verdict(False, f"expected {expected} ({root} * {root}, the first square over "
+                              f"{SQUARE_LIMIT:,}), got {value!r}." + note)
+    if not any(record.pid is not None and record.pid != os.getpid() for record in tasks):
+        return Verdict(False, f"{expected} is right, but no square was computed in a pool's worker: "
+                              f"they were computed here. Let a pool do it: pool.imap(square, numbers)." + note)
+    return Verdict(
+        True,
+        f"{expected}: the workers squared the numbers as imap read them, and it read {read:,} of "
+        f"them, a few ahead of the {root} you needed: never the whole endless iterable." + note,
+    )
 
 
 # The numbers for the "survive a crash" exercise; the notebook's
