@@ -275,3 +275,56 @@ def test_a_semaphore_never_released_times_out(capsys):
 def test_the_result_of_calling_run_limited_is_not_a_function(capsys):
     exercises.check_limited(None)
     assert "pass your function itself to the checker" in verdict(capsys)
+
+
+# -- Exercise 3: two phases, nobody ahead --------------------------------------------
+
+
+def phases_stub(name, barrier, log):
+    log.put(f"{name}: phase 1")
+    log.put(f"{name}: phase 2")
+
+
+def phases_with_the_barrier(name, barrier, log):
+    log.put(f"{name}: phase 1")
+    barrier.wait()
+    log.put(f"{name}: phase 2")
+
+
+def phases_waiting_twice(name, barrier, log):
+    log.put(f"{name}: phase 1")
+    barrier.wait()
+    if name == "A":
+        barrier.wait()  # A waits for a second round that nobody else joins
+    log.put(f"{name}: phase 2")
+
+
+def phases_waiting_before_phase_1(name, barrier, log):
+    barrier.wait()
+    log.put(f"{name}: phase 1")
+    log.put(f"{name}: phase 2")
+
+
+def test_two_phases_with_the_barrier_pass(capsys):
+    exercises.check_two_phases(phases_with_the_barrier)
+    assert verdict(capsys) == (
+        "✅ Correct — A, B, C came to phase 1 0.3 s apart, and none began phase 2 before the last "
+        "had finished phase 1: each waited at the barrier for the others."
+    )
+
+
+def test_two_phases_without_a_barrier_names_who_ran_ahead(capsys):
+    exercises.check_two_phases(phases_stub)
+    assert verdict(capsys).startswith("❌ Not yet: A began phase 2 before B had finished phase 1.")
+
+
+def test_two_phases_waiting_at_the_wrong_place_is_caught(capsys):
+    exercises.check_two_phases(phases_waiting_before_phase_1)
+    assert "began phase 2 before" in verdict(capsys)
+
+
+def test_two_phases_waiting_twice_names_the_broken_barrier(capsys):
+    exercises.check_two_phases(phases_waiting_twice)
+    printed = verdict(capsys)
+    assert printed.startswith("❌ Not yet: the process A failed")
+    assert "each of the 3 processes must call barrier.wait() once" in printed

@@ -10,6 +10,8 @@ shared memory of their own, and judge that:
   and write of `balance.value`, whether that process held the balance's
   lock at that moment. A read outside the lock is a bug even in a run that
   happened to come out right.
+- `check_two_phases` starts the learner's processes at different times, so
+  that one with no barrier to wait at is sure to run ahead of the others.
 - `check_limited` gives the learner a `section` that counts how many
   processes are inside it at once, and that waits inside until every child
   has started: a child that should have been kept out by a Semaphore is
@@ -22,12 +24,14 @@ import os
 import time
 from typing import Any, Callable
 
+from ...runtime.barrier import Barrier
 from ...runtime.process import SpawnProcess
+from ...runtime.queues import Queue
 from ...runtime.sharedctypes import RawArray, Value
 from ...runtime.synchronize import Lock
 from ._base import LearnerRun, TIMEOUT, Verdict, left_running_note, report, run_learner_code, find_trouble
 
-__all__ = ["check_deposit", "check_limited"]
+__all__ = ["check_deposit", "check_limited", "check_two_phases"]
 
 
 # -- Exercise 1: deposits without lost updates ------------------------------------------------
@@ -351,4 +355,79 @@ def _judge_limited(run: LearnerRun, section: Section, names: list[str], limit: i
         True,
         f"{runs}: each time exactly `limit` processes were inside section() at once, never more; "
         f"the others waited in acquire() until one left and released the semaphore." + note,
+    )
+
+
+# -- Exercise 3: two phases, nobody ahead -----------------------------------------------------
+
+PHASE_NAMES = ["A", "B", "C"]
+PHASE_DELAY = 0.3  # seconds between the starts of two processes: A, then B, then C
+PHASE_PATIENCE = 5.0  # seconds the checker's barrier waits before it breaks
+
+
+def _start_late(function: Callable, delay: float, name: str, barrier: Any, log: Any) -> None:
+    time.sleep(delay)  # the checker's doing: each process comes to phase 1 later than the one before
+    function(name, barrier, log)
+
+
+def check_two_phases(function: Callable[[str, Any, Any], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 4: `function(name, barrier, log)` puts f"{name}: phase 1" on `log`, then
+    f"{name}: phase 2", and no process starts phase 2 before all have finished phase 1.
+
+    The checker runs it in one process per name of PHASE_NAMES, started PHASE_DELAY apart,
+    with one Barrier for them all, and judges the order of the log.
+    """
+    if not callable(function):
+        report(find_trouble(run_learner_code(function, timeout), timeout))
+        return
+    run = run_learner_code(lambda: _run_phases(function), timeout)
+    report(find_trouble(run, timeout) or _judge_two_phases(run))
+
+
+def _run_phases(function: Callable) -> tuple[list[str], list[int | None]]:
+    barrier, log = Barrier(len(PHASE_NAMES), timeout=PHASE_PATIENCE), Queue()
+    workers = [SpawnProcess(target=_start_late, args=(function, n * PHASE_DELAY, name, barrier, log), name=name)
+               for n, name in enumerate(PHASE_NAMES)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    lines = []
+    while not log.empty():
+        lines.append(log.get())
+    log.close()
+    return lines, [worker.exitcode for worker in workers]
+
+
+def _judge_two_phases(run: LearnerRun) -> Verdict:
+    lines, exit_codes = run.value
+    note = left_running_note(run)
+    expected = {f"{name}: phase {phase}" for name in PHASE_NAMES for phase in (1, 2)}
+    if any(code != 0 for code in exit_codes):
+        failed = ", ".join(name for name, code in zip(PHASE_NAMES, exit_codes) if code != 0)
+        return Verdict(
+            False,
+            f"the process{'es' if ',' in failed else ''} {failed} failed (see the traceback above). "
+            f"A BrokenBarrierError means a process waited {PHASE_PATIENCE:.0f} s at the barrier for "
+            f"the others: each of the {len(PHASE_NAMES)} processes must call barrier.wait() once." + note,
+        )
+    if sorted(lines) != sorted(expected):
+        return Verdict(
+            False,
+            f"the log should hold {', '.join(repr(line) for line in sorted(expected))}, each once; "
+            f"it held {lines!r}." + note,
+        )
+    first_phase_2 = next(index for index, line in enumerate(lines) if line.endswith("phase 2"))
+    late = [line for line in lines[first_phase_2:] if line.endswith("phase 1")]
+    if late:
+        ahead = lines[first_phase_2].split(":")[0]
+        return Verdict(
+            False,
+            f"{ahead} began phase 2 before {late[0].split(':')[0]} had finished phase 1. Between "
+            f"the two phases, wait for the others: barrier.wait()." + note,
+        )
+    return Verdict(
+        True,
+        f"{', '.join(PHASE_NAMES)} came to phase 1 {PHASE_DELAY} s apart, and none began phase 2 "
+        f"before the last had finished phase 1: each waited at the barrier for the others." + note,
     )
