@@ -35,6 +35,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_pool.py
 	$(BIN)/python bench/bench_widgets.py
+	$(BIN)/python bench/bench_streaming.py
 
 # The wheel a workshop can hand out: it carries the chapters (python -m minimp.course).
 wheel: $(VENV)/.installed
