@@ -170,3 +170,64 @@ def test_a_traced_imap_records_each_task_at_its_place_with_its_own_id(ctx):
     assert sorted(task.index for task in tasks) == list(range(40))
     assert len({task.id for task in tasks}) == 40
     assert len({task.call for task in tasks}) == 1
+
+
+# -- ProcessPoolExecutor.map(buffersize=...): Python 3.14's keyword ------------------------
+
+
+def nap_then_square(x):
+    import time
+
+    time.sleep(0.05)
+    return x * x
+
+
+def test_executor_map_with_a_buffersize_streams_an_endless_iterable(ctx):
+    items = Counted(itertools.count())
+    with minimp.ProcessPoolExecutor(2, mp_context=ctx) as executor:
+        results = executor.map(square, items, buffersize=4)
+        assert [next(results) for _ in range(20)] == [x * x for x in range(20)]
+        assert items.given <= 20 + 4
+        del results  # dropped: nothing more is read, and leaving the block does not wait for it
+
+
+def test_executor_map_without_a_buffersize_reads_everything_at_once(ctx):
+    items = Counted(range(100))
+    with minimp.ProcessPoolExecutor(2, mp_context=ctx) as executor:
+        results = executor.map(square, items)
+        assert items.given == 100  # as concurrent.futures does
+        assert list(results) == [x * x for x in range(100)]
+
+
+def test_a_streamed_executor_map_after_shutdown_gives_what_it_read_then_refuses(ctx):
+    executor = minimp.ProcessPoolExecutor(1, mp_context=ctx)
+    results = executor.map(square, itertools.count(), buffersize=2)
+    assert next(results) == 0
+    executor.shutdown(wait=True)  # the two calls read at once (0 and 1) still ran
+    assert next(results) == 1
+    with pytest.raises(RuntimeError, match="cannot schedule new futures after shutdown"):
+        next(results)
+
+
+def test_a_streamed_executor_map_times_out_with_the_builtin_timeouterror(ctx):
+    with minimp.ProcessPoolExecutor(1, mp_context=ctx) as executor:
+        results = executor.map(nap_then_square, range(50), timeout=0.2, buffersize=2)
+        with pytest.raises(TimeoutError):  # what concurrent.futures raises; minimp.TimeoutError is not one
+            list(results)
+
+
+def test_a_streamed_executor_map_gives_the_iterables_error_in_its_place(ctx):
+    with minimp.ProcessPoolExecutor(2, mp_context=ctx) as executor:
+        results = executor.map(square, three_then_fail(), buffersize=2)
+        assert [next(results) for _ in range(3)] == [1, 4, 9]
+        with pytest.raises(KeyError, match="the fourth item"):
+            next(results)
+
+
+@pytest.mark.parametrize("buffersize, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError), ("2", TypeError)])
+def test_a_bad_executor_buffersize_is_refused_with_a_clear_message(buffersize, error):
+    items = Counted(range(10))
+    with minimp.ProcessPoolExecutor(1) as executor:
+        with pytest.raises(error, match=r"ProcessPoolExecutor.map\(buffersize="):
+            executor.map(square, items, buffersize=buffersize)
+    assert items.given == 0

@@ -31,10 +31,12 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator  # (events.py imports typing anyway)
 
+from ..runtime import errors
 from .jobs import Call
 from .loop import BROKEN, TERMINATE, PoolLoop
 from .pool import check_processes, running, start_method, stopped, submit_calls
 from .results import TaskFuture
+from .streaming import Stream, check_buffersize
 
 __all__ = ["ProcessPoolExecutor", "BrokenProcessPool"]
 
@@ -66,24 +68,39 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         return future
 
     def map(self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1,
-            progress: bool | str = False) -> Iterator:
+            buffersize: int | None = None, progress: bool | str = False) -> Iterator:
         """Like `map(fn, *iterables)`, the calls run in the workers, `chunksize` per message.
 
         Returns the results in order: `next()` raises the call's exception, or TimeoutError
         once `timeout` seconds have passed since map() was called (the calls not yet run
-        are then cancelled). Unlike `concurrent.futures`, `progress=True` (or a description)
-        shows a bar of the calls that ended, cancelled ones too (progress.py).
+        are then cancelled). With `buffersize` (Python 3.14's keyword), the iterables are
+        read as you take the results, at most `buffersize` calls ahead (streaming.py); if you
+        stop early, the calls already read still run. Unlike `concurrent.futures`,
+        `progress=True` (or a description) shows a bar of the calls that ended (progress.py).
         """
         self._check_open()
         if not isinstance(chunksize, int) or chunksize < 1:
             raise ValueError(f"chunksize must be >= 1, not {chunksize!r}")
         deadline = None if timeout is None else time.monotonic() + timeout
-        arguments = list(zip(*iterables))
-        call = Call(fn, len(arguments), progress=progress)
-        futures = submit_calls(self._loop, call, arguments, chunksize)
+        if buffersize is not None:
+            check_buffersize("ProcessPoolExecutor.map", buffersize)
+            call = Call(fn, None, progress=progress)
+            call.result = stream = Stream(self._loop, call, zip(*iterables), chunksize, buffersize, True,
+                                          submit=self._queue_more)
+            stream.read_ahead()
+            results: Iterator = _results_streamed(stream, deadline)
+        else:
+            arguments = list(zip(*iterables))
+            call = Call(fn, len(arguments), progress=progress)
+            results = _results_in_order(submit_calls(self._loop, call, arguments, chunksize), deadline)
         if call.progress:
             call.progress.show()
-        return _results_in_order(futures, deadline)
+        return results
+
+    def _queue_more(self, jobs: list) -> None:
+        """A streamed map's next jobs: refused, as submit() is, once the executor is shut down."""
+        self._check_open()
+        self._loop.queue(jobs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """No more submits; with `wait`, wait for the work and the workers to finish;
@@ -113,6 +130,17 @@ def _broken(error: BaseException) -> BrokenProcessPool:
     broken = BrokenProcessPool(f"{error}; the executor is broken and takes no more work")
     broken.__cause__ = error
     return broken
+
+
+def _results_streamed(stream: Stream, deadline: float | None) -> Iterator:
+    while True:
+        try:
+            result = stream.next(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        except StopIteration:
+            return
+        except errors.TimeoutError as error:  # concurrent.futures raises the built-in one
+            raise TimeoutError(str(error)) from None
+        yield result
 
 
 def _results_in_order(futures: list, deadline: float | None) -> Iterator:

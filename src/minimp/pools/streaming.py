@@ -39,7 +39,7 @@ from .results import IMapIterator
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterable
+    from typing import Any, Callable, Iterable
 
 __all__ = ["Stream", "StreamIterator", "CHUNKS_AHEAD", "check_buffersize"]
 
@@ -60,9 +60,11 @@ class Stream(IMapIterator):
     holds only its `StreamIterator`, so that letting go of that abandons the reading.
     """
 
-    def __init__(self, loop: Any, call: Call, iterable: Iterable, chunksize: int, buffersize: int, ordered: bool):
+    def __init__(self, loop: Any, call: Call, iterable: Iterable, chunksize: int, buffersize: int, ordered: bool,
+                 submit: Callable | None = None):
         super().__init__(loop, call.id, 0, ordered)  # _left: read, not yet taken
-        self._loop, self._call, self._chunksize, self._buffersize = loop, call, chunksize, buffersize
+        self._call, self._chunksize, self._buffersize = call, chunksize, buffersize
+        self._submit = submit or loop.queue  # the executor checks first that it is not shut down
         self._items = iter(iterable)  # None once read to its end
         self._read = 0  # tasks read so far: the next one's place in the call
         self._error: BaseException | None = None  # what ended the reading, raised in its place
@@ -98,7 +100,7 @@ class Stream(IMapIterator):
         with self._changed:
             self._left += self._read - first
         try:
-            self._loop.queue(jobs)
+            self._submit(jobs)
         except Exception as error:  # the pool was closed, terminated or broken meanwhile
             with self._changed:
                 self._left -= self._read - first
