@@ -136,27 +136,32 @@ class IMapIterator:
         self._pool = pool
         self.id = id
         self._ordered = ordered
-        self._arrived: dict[int, tuple] = {}  # index -> (ok, value), not yet taken
+        self._arrived: dict[int, tuple] = {}  # index -> (ok, value), or (CHUNK, values) from there on
         self._order: collections.deque = collections.deque()  # indexes, as they arrived
         self._next_index = 0
-        self._left = size
+        self._left = size  # not yet taken out of _arrived
         self._changed = threading.Condition()
+        self._taking: collections.deque = collections.deque()  # the rest of a chunk taken out
 
     def __iter__(self) -> IMapIterator:
         return self
 
     def next(self, timeout: float | None = None) -> Any:
+        if self._taking:  # a chunk's values: no lock, no wait (see _chunk_ok)
+            return self._taking.popleft()
         with self._changed:
             if self._left == 0:
                 raise StopIteration
             with _stop_pool_on_interrupt(self._pool):
                 if not self._changed.wait_for(self._has_next, timeout):
                     raise TimeoutError(f"no result from map {self.id} within {timeout} seconds")
-            index = self._next_index if self._ordered else self._order.popleft()
-            if self._ordered:
-                self._next_index += 1
-            ok, value = self._arrived.pop(index)
-            self._left -= 1
+            ok, value = self._arrived.pop(self._next_index if self._ordered else self._order.popleft())
+            taken = len(value) if ok is CHUNK else 1
+            self._next_index += taken if self._ordered else 0
+            self._left -= taken
+            if ok is CHUNK:
+                self._taking.extend(value)
+                return self._taking.popleft()
         if ok:
             return value
         raise value
@@ -173,7 +178,18 @@ class IMapIterator:
                 self._order.append(index)
             self._changed.notify_all()
 
-    _chunk_ok = AsyncResult._chunk_ok
+    def _chunk_ok(self, start: int, values: list) -> None:
+        # Not the lesson, a shortcut: a chunk that went well arrives as one entry, which
+        # next() hands out value by value without the lock. One lock and one wake-up per
+        # task made an imap of 10,000-task chunks 15 times slower than the standard library's.
+        with self._changed:
+            self._arrived[start] = (CHUNK, values)
+            if not self._ordered:
+                self._order.append(start)
+            self._changed.notify_all()
+
+
+CHUNK = object()  # in IMapIterator._arrived: (CHUNK, values) is a whole chunk's results
 
 
 class TaskFuture(concurrent.futures.Future):

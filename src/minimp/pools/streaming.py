@@ -73,10 +73,9 @@ class Stream(IMapIterator):
     def next(self, timeout: float | None = None) -> Any:
         if self._left <= self._buffersize // 2:  # refill in batches: one wake of the pool's thread for many jobs
             self.read_ahead()
-        with self._changed:
-            if self._left == 0 and self._error is not None:  # every result before it was taken
-                error, self._error = self._error, None
-                raise error
+        if self._error is not None and self._left == 0 and not self._taking:  # every result before it taken
+            error, self._error = self._error, None
+            raise error
         return super().next(timeout)
 
     def read_ahead(self, limit: float | None = None) -> None:
@@ -128,15 +127,18 @@ class StreamIterator:
     The pool keeps only a weak reference to it: drop it, and the reading stops."""
 
     def __init__(self, stream: Stream):
-        self._stream, self.id = stream, stream.id
+        self._stream, self._taking, self.id = stream, stream._taking, stream.id
 
     def __iter__(self) -> StreamIterator:
         return self
 
+    def __next__(self) -> Any:
+        if self._taking:  # the rest of a chunk (IMapIterator._chunk_ok): a `for` loop's fast path
+            return self._taking.popleft()
+        return self._stream.next()
+
     def next(self, timeout: float | None = None) -> Any:
         return self._stream.next(timeout)
-
-    __next__ = next
 
     def read_to_the_end(self) -> None:
         """What close() does first: read and queue everything the iterable has left."""
