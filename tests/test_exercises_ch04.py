@@ -323,7 +323,8 @@ def test_two_phases_waiting_at_the_wrong_place_is_caught(capsys):
     assert "began phase 2 before" in verdict(capsys)
 
 
-def test_two_phases_waiting_twice_names_the_broken_barrier(capsys):
+def test_two_phases_waiting_twice_names_the_broken_barrier(capsys, monkeypatch):
+    monkeypatch.setattr(exercises.ch04, "PHASE_PATIENCE", 1.0)  # the barrier breaks sooner: a quicker test
     exercises.check_two_phases(phases_waiting_twice)
     printed = verdict(capsys)
     assert printed.startswith("❌ Not yet: the process A failed")
