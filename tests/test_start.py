@@ -64,8 +64,8 @@ def test_a_context_binds_the_start_method(fresh_start_method):
 def test_a_context_offers_the_same_api_as_the_module():
     ctx = minimp.get_context("spawn")
     for name in ["Queue", "JoinableQueue", "SimpleQueue", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
-                 "Event", "Condition", "Pipe", "Value", "Array", "RawValue", "RawArray", "cpu_count",
-                 "current_process", "parent_process", "active_children"]:  # fmt: skip
+                 "Event", "Condition", "Barrier", "Pipe", "Value", "Array", "RawValue", "RawArray", "cpu_count",
+                 "current_process", "parent_process", "active_children", "set_executable"]:  # fmt: skip
         assert getattr(ctx, name) is getattr(minimp, name) or getattr(ctx, name) == getattr(minimp, name), name
     left, right = ctx.Pipe(duplex=False)
     right.send("through a context's pipe")
@@ -108,6 +108,28 @@ def test_a_spawned_child_imports_only_what_a_process_needs():
     assert p.exitcode == 0
     assert {"minimp.runtime.process", "minimp.runtime.start", "minimp.runtime.connection"} <= set(modules)
     assert not {"minimp.pools.context", "minimp.runtime.queues", "minimp.runtime.synchronize", "minimp.runtime.sharedctypes"} & set(modules)
+
+
+def test_set_executable_chooses_the_python_that_spawn_starts(tmp_path):
+    marker = tmp_path / "ran"
+    python = tmp_path / "python-for-children"
+    python.write_text(f'#!/bin/sh\necho "$@" >> "{marker}"\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    minimp.set_executable(str(python))  # as in multiprocessing: a path, str or bytes or os.PathLike
+    try:
+        child = minimp.get_context("spawn").Process(target=report_start_method, args=(minimp.SimpleQueue(),))
+        child.start()
+        child.join(30)
+    finally:
+        minimp.set_executable(None)  # None: sys.executable again
+    assert child.exitcode == 0
+    assert "spawn_child" in marker.read_text()  # the child was started through our wrapper
+
+
+def test_set_executable_refuses_what_is_not_a_path():
+    with pytest.raises(TypeError, match=r"set_executable\(42\): the executable must be a path or None"):
+        minimp.set_executable(42)
+    assert start._executable is None
 
 
 def report_start_method(queue):

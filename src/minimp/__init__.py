@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 _where = {
     "Process": "runtime.process", "current_process": "runtime.process", "parent_process": "runtime.process",
     "active_children": "runtime.process", "get_context": "pools.context", "get_start_method": "runtime.start",
-    "set_start_method": "runtime.start", "get_all_start_methods": "runtime.start",
+    "set_start_method": "runtime.start", "get_all_start_methods": "runtime.start", "set_executable": "runtime.start",
     "Pipe": "runtime.connection", "connection": "runtime.connection",
     "Queue": "runtime.queues", "JoinableQueue": "runtime.joinable", "SimpleQueue": "runtime.joinable",
     "Lock": "runtime.synchronize", "RLock": "runtime.synchronize", "Semaphore": "runtime.synchronize",

@@ -58,6 +58,7 @@ class Context:
     parent_process = staticmethod(parent_process)
     active_children = staticmethod(active_children)
     get_all_start_methods = staticmethod(start.get_all_start_methods)
+    set_executable = staticmethod(start.set_executable)
 
     def __init__(self, method: str):
         self._name = start.check_method(method)

@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from subprocess import Popen
     from .process import Process
 
-__all__ = ["get_start_method", "set_start_method", "get_all_start_methods", "launch", "spawn_child"]
+__all__ = ["get_start_method", "set_start_method", "get_all_start_methods", "set_executable", "launch",
+           "spawn_child"]
 
 METHODS = ("fork", "spawn")
 
@@ -81,6 +82,17 @@ def set_start_method(method: str | None, force: bool = False) -> None:
     if _method is not None and not force:
         raise RuntimeError("context has already been set")
     _method = None if method is None else check_method(method)
+
+
+_executable: str | bytes | os.PathLike | None = None  # the Python that spawn runs (None: sys.executable)
+
+
+def set_executable(executable: str | bytes | os.PathLike | None) -> None:
+    """The Python interpreter that spawn starts from now on, as in `multiprocessing`; None: ours."""
+    global _executable
+    if executable is not None and not isinstance(executable, (str, bytes, os.PathLike)):
+        raise TypeError(f"set_executable({executable!r}): the executable must be a path or None")
+    _executable = executable
 
 
 def get_all_start_methods() -> list[str]:
@@ -208,7 +220,7 @@ def _spawn(process: Process) -> tuple[Popen, int, ChildOutput]:
             command = f"from minimp.runtime.start import spawn_child; spawn_child({data_r}, {exit_w}, {alive_r})"
             try:
                 child = subprocess.Popen(
-                    [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", command],
+                    [_executable or sys.executable, *subprocess._args_from_interpreter_flags(), "-c", command],
                     pass_fds=[data_r, exit_w, alive_r, *fds],
                     stdin=subprocess.DEVNULL, stdout=output.child_fds[0], stderr=output.child_fds[1],
                 )
