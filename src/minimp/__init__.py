@@ -28,6 +28,7 @@ _where = {
     "Barrier": "runtime.barrier",
     "Value": "runtime.sharedctypes", "Array": "runtime.sharedctypes", "RawValue": "runtime.sharedctypes",
     "RawArray": "runtime.sharedctypes", "cpu_count": "runtime.cpus",
+    "get_logger": "runtime.logs", "log_to_stderr": "runtime.logs", "SUBDEBUG": "runtime.logs", "SUBWARNING": "runtime.logs",
     "Pool": "pools.pool", "ProcessPoolExecutor": "pools.futures", "trace": "tracing", "traced": "tracing",
     "live_timeline": "views.widgets.timeline", "widgets": "views.widgets",
     "ProcessError": "runtime.errors", "BufferTooShort": "runtime.errors", "TimeoutError": "runtime.errors",

@@ -21,6 +21,7 @@ from __future__ import annotations
 from ..runtime import start
 from ..runtime.connection import Pipe
 from ..runtime.cpus import cpu_count
+from ..runtime.logs import get_logger, log_to_stderr
 from ..runtime.process import ForkProcess, Process, SpawnProcess, active_children, current_process, parent_process
 from ..runtime.joinable import JoinableQueue, SimpleQueue
 from ..runtime.queues import Queue
@@ -54,6 +55,8 @@ class Context:
     RawValue = staticmethod(RawValue)
     RawArray = staticmethod(RawArray)
     cpu_count = staticmethod(cpu_count)
+    get_logger = staticmethod(get_logger)
+    log_to_stderr = staticmethod(log_to_stderr)
     current_process = staticmethod(current_process)
     parent_process = staticmethod(parent_process)
     active_children = staticmethod(active_children)

@@ -21,7 +21,7 @@ ipykernel knows which cell a write belongs to. It reads as long as the child wri
 child printing megabytes never blocks on a full pipe; and `Process.join()` waits (briefly)
 for the last bytes, so a cell that starts and joins a child shows all its output itself.
 
-Read next: `runtime/connection.py`, framed messages through a pipe.
+Read next: `runtime/logs.py`, what minimp itself says on stderr, once asked to.
 """
 
 from __future__ import annotations
