@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import itertools
 
+from . import logs
 from .connection import wait
 
 TYPE_CHECKING = False  # type names for readers and checkers; importing typing
@@ -32,6 +33,7 @@ current: Any = None  # this process's Process object (process.py sets the main o
 parent: ParentProcess | None = None  # None in the main process
 children: set = set()  # started by this process, not yet collected
 counter = itertools.count(1)  # numbers the children: Process-1, Process-2, ...
+exiting = False  # stop_children() has begun: it runs once
 
 
 class ParentProcess:
@@ -55,8 +57,8 @@ class ParentProcess:
 
 def become(process: Any, its_parent: ParentProcess) -> None:
     """In a new child: `process` is who we are now; it has no children yet."""
-    global current, parent, children, counter
-    current, parent, children, counter = process, its_parent, set(), itertools.count(1)
+    global current, parent, children, counter, exiting
+    current, parent, children, counter, exiting = process, its_parent, set(), itertools.count(1), False
 
 
 def current_process() -> Any:
@@ -82,12 +84,22 @@ def collect_exited_children() -> None:
 
 
 def stop_children() -> None:
-    """What a process does as it exits: terminate daemon children, join the others."""
+    """What a process does as it exits, once: terminate daemon children, join the others."""
+    global exiting
+    if exiting:  # a spawned child calls it as run() returns, then again at exit
+        return
+    exiting = True
+    logs.info("process shutting down")
     for child in active_children():
         if child.daemon:
+            logs.info("calling terminate() for daemon %s", child.name)
             child.terminate()
     for child in active_children():
+        logs.info("calling join() for process %s", child.name)
         child.join()
 
 
+# At exit, logging's own hook (registered when the first get_logger() imports it, so after
+# ours) runs first and flushes the handlers; they still write, so these last lines appear.
 atexit.register(stop_children)
+logs.process_name = lambda: getattr(current, "name", "MainProcess")  # whose line it is (logs.py)

@@ -30,7 +30,7 @@ import signal
 import sys
 from weakref import finalize
 
-from . import family, start
+from . import family, logs, start
 from .connection import wait
 from .family import active_children, current_process, parent_process  # noqa: F401 - minimp.Process's relatives
 
@@ -226,6 +226,7 @@ class Process:
     def _bootstrap(self, parent_sentinel: int) -> int:
         """In the new child (start.py calls it): become the current process, run(), return an exit code."""
         family.become(self, family.ParentProcess(self._parent_name, self._parent_pid, parent_sentinel))
+        logs.info("child process calling self.run()")
         try:
             try:
                 self.run()
@@ -244,6 +245,7 @@ class Process:
             sys.stderr.write(f"Process {self.name}:\n")
             traceback.print_exc()
         finally:
+            logs.info("process exiting with exitcode %d", exitcode)
             for stream in (sys.stdout, sys.stderr):
                 try:
                     stream.flush()
