@@ -26,6 +26,7 @@ import threading
 import time
 import weakref
 
+from ..runtime import logs
 from ..runtime.errors import PoolTerminatedError, WorkerDiedError, WorkerStartError
 from ..runtime.sharedctypes import RawArray
 from . import events
@@ -93,6 +94,7 @@ class PoolLoop(threading.Thread):
             raise ValueError(f"Pool not running: it was {self.state}; create a new Pool for more work")
 
     def close(self) -> None:
+        logs.debug("closing pool")
         with self.lock:
             if self.state == RUN:
                 self.state = CLOSE
@@ -100,6 +102,7 @@ class PoolLoop(threading.Thread):
 
     def terminate(self, error: BaseException | None = None) -> None:
         """Stop now: kill the workers; unfinished tasks fail with `error` (PoolTerminatedError)."""
+        logs.debug("terminating pool")
         with self.lock:
             if self.state != BROKEN:
                 self.state = TERMINATE
@@ -112,6 +115,7 @@ class PoolLoop(threading.Thread):
 
     def wait_closed(self) -> None:
         """Wait until this thread and every worker are gone (after close() or terminate())."""
+        logs.debug("joining pool")
         if threading.current_thread() is not self:
             self.join()
         for worker in self._live_workers():

@@ -35,7 +35,7 @@ from __future__ import annotations
 import threading
 import weakref
 
-from ..runtime import start
+from ..runtime import logs, start
 from ..runtime.cpus import cpu_count
 from .jobs import Call, check_chunksize, cut, default_chunksize
 from .loop import CLOSE, RUN, TERMINATE, PoolLoop
@@ -234,6 +234,7 @@ def running_loops() -> list[PoolLoop]:
 
 def _stop_at_exit() -> None:
     for loop in list(_loops):
+        logs.sub_debug("stopping %s at exit", loop.name)
         if loop.wait_at_exit:  # as concurrent.futures does: the program ends once the pending calls are done
             loop.close()
             loop.wait_closed()

@@ -45,7 +45,7 @@ import threading
 import time
 from typing import NamedTuple
 
-from ..runtime import serialize
+from ..runtime import logs, serialize
 from ..runtime.connection import Pipe, wait
 from ..runtime.process import ForkProcess, SpawnProcess, parent_process
 from .failures import send_outcomes, sendable
@@ -127,15 +127,18 @@ def worker_loop(tasks: Connection, results: Connection, index: int, running: Any
             job = serialize.loads(tasks.recv_bytes())
             function = _load_function(job.function) if job is not None else None
         except EOFError:  # the pool closed its end: nothing more will come
+            logs.debug("worker got EOFError or OSError -- exiting")
             break
         except Exception as error:
             results.send(Unreadable(*sendable(error)))
             jobs_done += 1  # the pool counts it as done, and failed
             continue
         if job is None:
+            logs.debug("worker got sentinel -- exiting")
             break
         send_outcomes(results, run_job(function, job, running, index), job.first_task)
         jobs_done += 1
+    logs.debug("worker exiting after %d tasks", jobs_done)
 
 
 def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
@@ -230,6 +233,7 @@ class Worker:
             task_reader.close()  # the child's ends: ours would keep the pipes open after it died
             result_writer.close()
         self.pid, self.sentinel = self.process.pid, self.process.sentinel
+        logs.debug("added worker")
 
     def send(self, job: Any) -> bool:
         """Write the (packed) job into the task pipe. False: the worker is gone."""
