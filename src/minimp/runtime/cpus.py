@@ -23,6 +23,11 @@ Where the quota lives (Linux only; see `cgroup_cpu_limit`):
         /sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us   "150000"
         /sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us  "100000"
 
+From Python 3.13, `-X cpu_count=n` and the `PYTHON_CPU_COUNT=n` environment variable
+override `os.cpu_count()`, `os.process_cpu_count()` and `multiprocessing.cpu_count()`:
+there, minimp's answer is that n too, whatever the affinity and the quota (the user has
+said how many). Python 3.11 and 3.12 ignore both, and so does minimp there.
+
 Limits: `cpu.shares`/`cpu.weight` (priorities, not caps) and other processes' load are
 ignored; without `/proc` (macOS, ...) the answer is `os.cpu_count()`.
 
@@ -33,10 +38,16 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 
 
 def cpu_count() -> int:
-    """The number of CPUs this process may use: affinity, capped by quota, >= 1."""
+    """The number of CPUs this process may use: affinity, capped by quota, >= 1; or Python's override."""
+    # -X cpu_count=n or PYTHON_CPU_COUNT=n, as Python read them at startup (-1: neither). Lib/os.py
+    # asks this private function too: only it tells an override from the machine's own count.
+    override = sys._get_cpu_count_config() if sys.version_info >= (3, 13) else -1
+    if override > 0:
+        return override  # what os.cpu_count() and os.process_cpu_count() return there
     # macOS and Windows have no affinity API in `os`
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     limit = cgroup_cpu_limit()

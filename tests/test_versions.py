@@ -1,0 +1,91 @@
+"""What minimp does on each Python it supports, told against what that Python's standard library does.
+
+This machine may have one Python only. Where behaviour depends on the version, a test
+puts this process in another version's shoes, changing just what minimp reads
+(`sys.version_info`, the 3.13 interpreter's `sys._get_cpu_count_config()`, the 3.12
+`os.fork()` warning), and asserts what that version's standard library documents. The
+real thing is checked too where it can be: against this Python, with a real
+interpreter started with the real flags.
+
+- 3.12: `os.fork()` warns when the process has threads (DeprecationWarning).
+- 3.13: `-X cpu_count=n` and `PYTHON_CPU_COUNT=n` override the CPU counts.
+- 3.14: forkserver is Linux's default start method; `Process.interrupt()`; the
+  executor's `terminate_workers()` and `kill_workers()` (and map's `buffersize`,
+  tests/test_streaming.py).
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import minimp
+from minimp.pools.pool import check_processes
+from minimp.runtime import cpus
+from programs import SRC
+
+WAIT = 30  # seconds: "for ever", so that a hang fails the test instead of stopping the run
+
+
+def python(monkeypatch, version: tuple):
+    """From here on, minimp believes it runs on `version`."""
+    monkeypatch.setattr(sys, "version_info", (*version, 0, "final", 0)[:5])
+
+
+# --- 3.13: -X cpu_count=n and PYTHON_CPU_COUNT=n ------------------------------------
+
+
+@pytest.fixture
+def eight_cores_one_and_a_half_granted(monkeypatch):
+    """A container on an eight-core machine, granted 1.5 CPUs of time: minimp's own answer is 2."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.setattr(cpus, "cgroup_cpu_limit", lambda: 1.5)
+
+
+def started_with(monkeypatch, override: int):
+    """A 3.13 interpreter started with -X cpu_count=`override` (-1: without)."""
+    python(monkeypatch, (3, 13))
+    monkeypatch.setattr(sys, "_get_cpu_count_config", lambda: override, raising=False)
+
+
+def test_on_3_13_an_override_is_the_answer_as_os_cpu_count_gives_it(monkeypatch, eight_cores_one_and_a_half_granted):
+    # There, os.cpu_count(), os.process_cpu_count() and multiprocessing.cpu_count() all return n:
+    # the user has said how many, whatever the affinity and the quota.
+    started_with(monkeypatch, 5)
+    assert minimp.cpu_count() == 5
+    assert check_processes("Pool", "processes", None) == 5  # a Pool's default size, as Pool() there
+
+
+def test_on_3_13_without_an_override_minimp_counts_what_it_may_use(monkeypatch, eight_cores_one_and_a_half_granted):
+    started_with(monkeypatch, -1)
+    assert minimp.cpu_count() == 2
+
+
+@pytest.mark.parametrize("version", [(3, 11), (3, 12)])
+def test_before_3_13_there_is_no_override_to_read(monkeypatch, eight_cores_one_and_a_half_granted, version):
+    python(monkeypatch, version)
+    monkeypatch.delattr(sys, "_get_cpu_count_config", raising=False)  # not in those interpreters
+    assert minimp.cpu_count() == 2
+
+
+def counts_in_an_interpreter_started_with(*flags: str, env: dict) -> list[int]:
+    """os.cpu_count(), multiprocessing.cpu_count() and minimp.cpu_count() in a new interpreter."""
+    code = "import os, multiprocessing, minimp; print(os.cpu_count(), multiprocessing.cpu_count(), minimp.cpu_count())"
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHON_CPU_COUNT"}
+    environment.update(PYTHONPATH=str(SRC), **env)
+    run = subprocess.run([sys.executable, *flags, "-c", code], env=environment, capture_output=True, text=True,
+                         timeout=WAIT, check=True)  # fmt: skip
+    return [int(word) for word in run.stdout.split()]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("flags, env", [((), {"PYTHON_CPU_COUNT": "1"}), (("-X", "cpu_count=1"), {})],
+                         ids=["PYTHON_CPU_COUNT=1", "-X cpu_count=1"])
+def test_this_python_and_minimp_agree_on_the_override(flags, env):
+    plain = counts_in_an_interpreter_started_with(env={})
+    overridden = counts_in_an_interpreter_started_with(*flags, env=env)
+    if sys.version_info >= (3, 13):
+        assert overridden == [1, 1, 1]  # everyone's answer is the user's
+    else:
+        assert overridden == plain  # 3.11 and 3.12 ignore both; so does minimp
