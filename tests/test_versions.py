@@ -14,9 +14,13 @@ interpreter started with the real flags.
   tests/test_streaming.py).
 """
 
+import multiprocessing
 import os
+import re
 import subprocess
 import sys
+import threading
+import warnings
 
 import pytest
 
@@ -89,3 +93,72 @@ def test_this_python_and_minimp_agree_on_the_override(flags, env):
         assert overridden == [1, 1, 1]  # everyone's answer is the user's
     else:
         assert overridden == plain  # 3.11 and 3.12 ignore both; so does minimp
+
+
+# --- 3.12: os.fork() warns when the process has threads -----------------------------
+
+FORK_WARNING = r"This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks in the child\."
+
+
+@pytest.fixture
+def fork_warns_as_on_3_12(monkeypatch):
+    """os.fork() as 3.12 and later have it: in the parent of a process with other threads, a
+    DeprecationWarning blamed on the code that called os.fork() (posixmodule.c, stack level 1)."""
+    if sys.version_info >= (3, 12):
+        return  # the real one
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid != 0 and threading.active_count() > 1:
+            warnings.warn(f"This process (pid={os.getpid()}) is multi-threaded, use of fork() may lead to "
+                          f"deadlocks in the child.", DeprecationWarning, stacklevel=2)  # fmt: skip
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+
+
+@pytest.fixture
+def another_thread():
+    """A thread that runs while the test forks, as a Jupyter kernel's do."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, name="another-thread")
+    thread.start()
+    yield thread
+    stop.set()
+    thread.join()
+
+
+def warnings_of_a_forked_child(lib, filters: str | None) -> list[warnings.WarningMessage]:
+    """Start and join a child with fork under `filters` ('always', or None: Python's defaults)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        if filters is None:  # what `python program.py` starts with (see the warnings module's docs)
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+        else:
+            warnings.simplefilter(filters)
+        child = lib.get_context("fork").Process(target=abs, args=(-1,))
+        child.start()
+        child.join(WAIT)
+    assert child.exitcode == 0
+    return [w for w in caught if w.category is DeprecationWarning]
+
+
+@pytest.mark.timeout(60)
+def test_the_fork_warning_reaches_the_user_as_the_standard_librarys_does(fork_warns_as_on_3_12, another_thread):
+    # minimp leaves Python's warning alone: the same words, the same category, blamed on the line
+    # that calls os.fork(); only that line is minimp's instead of the standard library's.
+    (ours,) = warnings_of_a_forked_child(minimp, "always")
+    (theirs,) = warnings_of_a_forked_child(multiprocessing, "always")
+    assert re.fullmatch(FORK_WARNING, str(ours.message))
+    assert str(ours.message) == str(theirs.message)
+    assert ours.filename.endswith(os.path.join("minimp", "runtime", "start.py"))
+    assert theirs.filename.endswith(os.path.join("multiprocessing", "popen_fork.py"))
+
+
+@pytest.mark.timeout(60)
+def test_python_s_default_filters_hide_it_from_both(fork_warns_as_on_3_12, another_thread):
+    # Shown only if blamed on __main__: a script (or a notebook cell) calling os.fork() itself
+    # sees it, a program whose library forks does not; pytest and `python -W default` show both.
+    assert warnings_of_a_forked_child(minimp, None) == warnings_of_a_forked_child(multiprocessing, None) == []
