@@ -17,9 +17,11 @@ interpreter started with the real flags.
 import multiprocessing
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
+import time
 import warnings
 
 import pytest
@@ -162,3 +164,34 @@ def test_python_s_default_filters_hide_it_from_both(fork_warns_as_on_3_12, anoth
     # Shown only if blamed on __main__: a script (or a notebook cell) calling os.fork() itself
     # sees it, a program whose library forks does not; pytest and `python -W default` show both.
     assert warnings_of_a_forked_child(minimp, None) == warnings_of_a_forked_child(multiprocessing, None) == []
+
+
+# --- 3.14: the default start method, Process.interrupt(), the executor's workers ----
+
+
+def wait_for_sigint(ready):
+    ready.set()
+    time.sleep(WAIT)
+
+
+@pytest.mark.timeout(60)
+def test_interrupt_is_ctrl_c_as_python_3_14s(ctx):
+    # 3.14's Process.interrupt() sends SIGINT: the child's KeyboardInterrupt ends it with exitcode 1.
+    ready = ctx.Event()
+    child = ctx.Process(target=wait_for_sigint, args=(ready,))
+    child.start()
+    assert ready.wait(WAIT)
+    child.interrupt()
+    child.join(WAIT)
+    assert child.exitcode == 1
+
+
+@pytest.mark.timeout(60)
+def test_the_standard_librarys_child_ends_alike_on_sigint():
+    ready = multiprocessing.get_context("fork").Event()
+    child = multiprocessing.get_context("fork").Process(target=wait_for_sigint, args=(ready,))
+    child.start()
+    assert ready.wait(WAIT)
+    os.kill(child.pid, signal.SIGINT)  # what 3.14's interrupt() does
+    child.join(WAIT)
+    assert child.exitcode == 1

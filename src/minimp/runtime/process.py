@@ -123,6 +123,10 @@ class Process:
         """Stop the child now: send it SIGKILL (exitcode -9; it cannot refuse)."""
         self._signal(signal.SIGKILL)
 
+    def interrupt(self) -> None:
+        """Interrupt the child as Ctrl-C would: send it SIGINT (Python 3.14's; exitcode 1, its KeyboardInterrupt)."""
+        self._signal(signal.SIGINT)
+
     def _signal(self, signum: int) -> None:
         self._check_closed()
         if self._child is None:
