@@ -14,6 +14,7 @@ interpreter started with the real flags.
   tests/test_streaming.py).
 """
 
+import concurrent.futures
 import multiprocessing
 import os
 import re
@@ -195,3 +196,22 @@ def test_the_standard_librarys_child_ends_alike_on_sigint():
     os.kill(child.pid, signal.SIGINT)  # what 3.14's interrupt() does
     child.join(WAIT)
     assert child.exitcode == 1
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("stop", ["terminate_workers", "kill_workers"])
+def test_the_executor_stops_its_workers_as_python_3_14s(ctx, stop):
+    # The call running fails with BrokenProcessPool, the one waiting is cancelled, and the
+    # executor takes no more work: as after shutdown(), which 3.14's methods call.
+    executor = minimp.ProcessPoolExecutor(1, mp_context=ctx)
+    running = executor.submit(time.sleep, WAIT)
+    while not running.running():
+        time.sleep(0.01)
+    waiting = executor.submit(time.sleep, WAIT)
+    getattr(executor, stop)()
+    assert isinstance(running.exception(WAIT), concurrent.futures.process.BrokenProcessPool)
+    assert f"{stop}() stopped its worker" in str(running.exception())
+    assert waiting.cancelled()
+    with pytest.raises(RuntimeError, match="cannot schedule new futures after shutdown"):
+        executor.submit(abs, -1)
+    executor.shutdown()

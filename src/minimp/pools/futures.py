@@ -19,7 +19,9 @@ two pools differ, it follows `concurrent.futures`:
 - leaving a `with` block calls `shutdown(wait=True)`: the work finishes.
 
 Unlike the standard library, `max_tasks_per_child` works with fork too, and
-a Future cancelled before its task reached a worker never runs.
+a Future cancelled before its task reached a worker never runs. Python 3.14's
+additions (map's `buffersize`, `terminate_workers()`, `kill_workers()`) work on
+every Python minimp runs on.
 
 Read next: `pools/events.py`, what a pool tells a trace.
 """
@@ -115,6 +117,21 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         if wait:
             self._loop.wait_closed()
             stopped(self._loop)
+
+    def terminate_workers(self) -> None:
+        """Stop the workers now (Python 3.14's): the calls not started are cancelled, those running
+        fail with BrokenProcessPool, and the executor takes no more. Unlike the standard library's,
+        which sends SIGTERM and returns, it waits for them (a second, then SIGKILL)."""
+        self._stop_workers("terminate_workers", kill=False)
+
+    def kill_workers(self) -> None:
+        """The same as terminate_workers(), with SIGKILL: a worker cannot refuse (Python 3.14's)."""
+        self._stop_workers("kill_workers", kill=True)
+
+    def _stop_workers(self, how: str, kill: bool) -> None:
+        self.shutdown(wait=False, cancel_futures=True)
+        self._loop.terminate(_broken(errors.PoolTerminatedError(f"{how}() stopped its worker")), kill)
+        stopped(self._loop)
 
     def _check_open(self) -> None:
         if self._loop.state == BROKEN:

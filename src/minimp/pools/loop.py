@@ -100,8 +100,8 @@ class PoolLoop(threading.Thread):
                 self.state = CLOSE
         self.wake()
 
-    def terminate(self, error: BaseException | None = None) -> None:
-        """Stop now: kill the workers; unfinished tasks fail with `error` (PoolTerminatedError)."""
+    def terminate(self, error: BaseException | None = None, kill: bool = False) -> None:
+        """Stop now: stop the workers (`kill`: with SIGKILL at once); unfinished tasks fail with `error`."""
         logs.debug("terminating pool")
         with self.lock:
             if self.state != BROKEN:
@@ -110,7 +110,7 @@ class PoolLoop(threading.Thread):
             self.wake()
             if threading.current_thread() is not self:
                 self.join()
-        self._stop_workers()
+        self._stop_workers(kill)
         self._fail_all(error or PoolTerminatedError("the pool was terminated before this task finished"))
 
     def wait_closed(self) -> None:
@@ -267,10 +267,10 @@ class PoolLoop(threading.Thread):
         events.worker_started(worker)
         return worker
 
-    def _stop_workers(self) -> None:
+    def _stop_workers(self, kill: bool = False) -> None:
         """Stop every worker now; their jobs wait in the queue (for _fail_all)."""
         workers = self._live_workers()
-        stop_all(workers)
+        stop_all(workers, kill=kill)
         for worker in workers:
             self._forget(worker)
             self.task_queue.put_back(list(worker.jobs))

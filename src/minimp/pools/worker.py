@@ -274,11 +274,11 @@ class Worker:
         self.result_pipe.close()
 
 
-def stop_all(workers: list[Worker], grace: float = 1.0) -> None:
-    """Terminate the workers, give them `grace` seconds, kill what is left; collect them."""
+def stop_all(workers: list[Worker], grace: float = 1.0, kill: bool = False) -> None:
+    """Terminate the workers (or `kill` them), give them `grace` seconds, kill what is left; collect them."""
     for worker in workers:
         if worker.process.exitcode is None:
-            worker.process.terminate()
+            worker.process.kill() if kill else worker.process.terminate()
     deadline = time.monotonic() + grace
     for worker in workers:
         worker.process.join(max(0.0, deadline - time.monotonic()))
