@@ -29,7 +29,7 @@ import pytest
 
 import minimp
 from minimp.pools.pool import check_processes
-from minimp.runtime import cpus
+from minimp.runtime import cpus, start
 from programs import SRC
 
 WAIT = 30  # seconds: "for ever", so that a hang fails the test instead of stopping the run
@@ -168,6 +168,32 @@ def test_python_s_default_filters_hide_it_from_both(fork_warns_as_on_3_12, anoth
 
 
 # --- 3.14: the default start method, Process.interrupt(), the executor's workers ----
+
+
+@pytest.fixture
+def fresh_start_method(monkeypatch):
+    """As a new program: no start method chosen yet."""
+    monkeypatch.setattr(start, "_method", None)
+
+
+@pytest.mark.parametrize("version, platform, default", [
+    pytest.param((3, 11), "linux", "fork", id="3.11-linux"), pytest.param((3, 13), "linux", "fork", id="3.13-linux"),
+    pytest.param((3, 11), "darwin", "spawn", id="3.11-macos"), pytest.param((3, 14), "darwin", "spawn", id="3.14-macos"),
+    pytest.param((3, 14), "linux", "forkserver", id="3.14-linux",
+                 marks=pytest.mark.xfail(strict=True, reason="forkserver lands in start.py")),
+])  # fmt: skip
+def test_the_default_start_method_is_that_pythons(monkeypatch, fresh_start_method, version, platform, default):
+    python(monkeypatch, version)
+    monkeypatch.setattr(sys, "platform", platform)
+    assert minimp.get_start_method() == default
+
+
+@pytest.mark.xfail(strict=True, reason="forkserver lands in start.py")
+def test_on_3_14_linux_the_methods_come_in_the_standard_librarys_order(monkeypatch):
+    # 3.14's get_all_start_methods(): the default, then the others in the order fork, spawn, forkserver.
+    python(monkeypatch, (3, 14))
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert minimp.get_all_start_methods() == ["forkserver", "fork", "spawn"]
 
 
 def wait_for_sigint(ready):
