@@ -251,8 +251,8 @@ def test_a_pool_says_what_the_standard_library_says_about_its_workers_and_its_en
     stdlib_lines = log_lines(run(POOL.format(level="logging.DEBUG"), tmp_path, "multiprocessing")[2])
     main, worker = of("MainProcess", minimp_lines), of("ForkPoolWorker-1", minimp_lines)
     assert main == ["added worker", "closing pool", "joining pool", "terminating pool", "process shutting down"]
-    assert worker == ["child process calling self.run()", "worker got sentinel -- exiting",
-                      "worker exiting after 3 tasks", "process shutting down", "process exiting with exitcode 0"]
+    assert worker == ["child process calling self.run()", "worker exiting after 3 tasks",
+                      "process shutting down", "process exiting with exitcode 0"]
     # Each line minimp writes, the standard library writes too, in the same order (it writes more:
     # its three threads, its semaphores and its finalizers have lines of their own).
     assert is_subsequence(main, of("MainProcess", stdlib_lines))

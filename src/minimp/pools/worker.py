@@ -127,14 +127,12 @@ def worker_loop(tasks: Connection, results: Connection, index: int, running: Any
             job = serialize.loads(tasks.recv_bytes())
             function = _load_function(job.function) if job is not None else None
         except EOFError:  # the pool closed its end: nothing more will come
-            logs.debug("worker got EOFError or OSError -- exiting")
             break
         except Exception as error:
             results.send(Unreadable(*sendable(error)))
             jobs_done += 1  # the pool counts it as done, and failed
             continue
         if job is None:
-            logs.debug("worker got sentinel -- exiting")
             break
         send_outcomes(results, run_job(function, job, running, index), job.first_task)
         jobs_done += 1

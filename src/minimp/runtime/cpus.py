@@ -42,16 +42,24 @@ import sys
 
 
 def cpu_count() -> int:
-    """The number of CPUs this process may use: affinity, capped by quota, >= 1; or Python's override."""
-    # -X cpu_count=n or PYTHON_CPU_COUNT=n, as Python read them at startup (-1: neither). Lib/os.py
-    # asks this private function too: only it tells an override from the machine's own count.
-    override = sys._get_cpu_count_config() if sys.version_info >= (3, 13) else -1
-    if override > 0:
-        return override  # what os.cpu_count() and os.process_cpu_count() return there
+    """The number of CPUs this process may use: affinity, capped by quota, >= 1; or the number Python was told."""
+    if (told := cpu_count_override()) is not None:
+        return told
     # macOS and Windows have no affinity API in `os`
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     limit = cgroup_cpu_limit()
     return max(1, usable if limit is None else min(usable, math.ceil(limit)))
+
+
+def cpu_count_override() -> int | None:
+    """n if Python 3.13+ was started with -X cpu_count=n or PYTHON_CPU_COUNT=n (os.cpu_count(),
+    os.process_cpu_count() and multiprocessing.cpu_count() then say n); None on 3.11 and 3.12."""
+    if sys.version_info < (3, 13):
+        return None
+    # What Python read at startup, -1 for neither. Lib/os.py asks this private function too:
+    # only it tells an override from the machine's own count.
+    n = sys._get_cpu_count_config()
+    return n if n > 0 else None
 
 
 def cgroup_cpu_limit(proc_self_cgroup: str | os.PathLike = "/proc/self/cgroup",

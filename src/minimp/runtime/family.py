@@ -33,7 +33,7 @@ current: Any = None  # this process's Process object (process.py sets the main o
 parent: ParentProcess | None = None  # None in the main process
 children: set = set()  # started by this process, not yet collected
 counter = itertools.count(1)  # numbers the children: Process-1, Process-2, ...
-exiting = False  # stop_children() has begun: it runs once
+exiting = False  # shut_down() has begun: it runs once
 
 
 class ParentProcess:
@@ -83,13 +83,17 @@ def collect_exited_children() -> None:
             children.discard(child)
 
 
-def stop_children() -> None:
-    """What a process does as it exits, once: terminate daemon children, join the others."""
+def shut_down() -> None:
+    """What a process does as it exits, once (a spawned child comes here as run() returns, then at exit)."""
     global exiting
-    if exiting:  # a spawned child calls it as run() returns, then again at exit
-        return
-    exiting = True
-    logs.info("process shutting down")
+    if not exiting:
+        exiting = True
+        logs.info("process shutting down")
+        stop_children()
+
+
+def stop_children() -> None:
+    """Terminate the daemon children, join the others."""
     for child in active_children():
         if child.daemon:
             logs.info("calling terminate() for daemon %s", child.name)
@@ -101,5 +105,5 @@ def stop_children() -> None:
 
 # At exit, logging's own hook (registered when the first get_logger() imports it, so after
 # ours) runs first and flushes the handlers; they still write, so these last lines appear.
-atexit.register(stop_children)
+atexit.register(shut_down)
 logs.process_name = lambda: getattr(current, "name", "MainProcess")  # whose line it is (logs.py)

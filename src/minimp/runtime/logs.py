@@ -15,10 +15,10 @@ points, with its words, at its levels:
     ===========  ======  =====================================================
     SUBDEBUG     5       a pool stopped at the program's end (pools/pool.py)
     DEBUG        10      a pool: added worker; closing, terminating, joining
-                         pool. A worker: why it exits, after how many tasks
+                         pool. A worker: after how many tasks it exits
     INFO         20      a child: calling self.run(), shutting down, exiting
                          with exitcode N; each child a process stops as it exits
-    SUBWARNING   25      (nothing in minimp, nor in the standard library's core)
+    SUBWARNING   25      (nothing: the standard library's resource sharer only)
     ===========  ======  =====================================================
 
 Logging is off the fast path: until someone calls `get_logger()`, `logging` is not even

@@ -236,7 +236,7 @@ class Process:
                 self.run()
                 exitcode = 0
             finally:
-                family.stop_children()
+                family.shut_down()
         except SystemExit as exc:
             if exc.code is None or isinstance(exc.code, int):
                 exitcode = exc.code or 0
