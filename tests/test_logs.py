@@ -228,9 +228,12 @@ def test_at_exit_the_main_process_says_what_it_does_to_each_child(tmp_path):
     minimp_main = of("MainProcess", log_lines(run(source, tmp_path, "minimp")[2]))
     stdlib_main = of("MainProcess", log_lines(run(source, tmp_path, "multiprocessing")[2]))
     assert minimp_main[:2] == stdlib_main[:2] == ["process shutting down", "calling terminate() for daemon Sleeper"]
-    assert set(minimp_main) == set(stdlib_main) == {  # the children are joined in no particular order
-        "process shutting down", "calling terminate() for daemon Sleeper",
-        "calling join() for process Napper", "calling join() for process Sleeper"}  # fmt: skip
+    # Then each child still running is joined, in no particular order; the daemon just terminated
+    # may be gone already (in both libraries): only the others are sure to be joined.
+    sleeper_joined = "calling join() for process Sleeper"
+    for main in (minimp_main, stdlib_main):
+        assert set(main) - {sleeper_joined} == {"process shutting down", "calling terminate() for daemon Sleeper",
+                                                "calling join() for process Napper"}  # fmt: skip
 
 
 # --- a pool: its workers, and how it ends ------------------------------------------
