@@ -179,8 +179,7 @@ def fresh_start_method(monkeypatch):
 @pytest.mark.parametrize("version, platform, default", [
     pytest.param((3, 11), "linux", "fork", id="3.11-linux"), pytest.param((3, 13), "linux", "fork", id="3.13-linux"),
     pytest.param((3, 11), "darwin", "spawn", id="3.11-macos"), pytest.param((3, 14), "darwin", "spawn", id="3.14-macos"),
-    pytest.param((3, 14), "linux", "forkserver", id="3.14-linux",
-                 marks=pytest.mark.xfail(strict=True, reason="forkserver lands in start.py")),
+    pytest.param((3, 14), "linux", "forkserver", id="3.14-linux"),
 ])  # fmt: skip
 def test_the_default_start_method_is_that_pythons(monkeypatch, fresh_start_method, version, platform, default):
     python(monkeypatch, version)
@@ -188,12 +187,16 @@ def test_the_default_start_method_is_that_pythons(monkeypatch, fresh_start_metho
     assert minimp.get_start_method() == default
 
 
-@pytest.mark.xfail(strict=True, reason="forkserver lands in start.py")
-def test_on_3_14_linux_the_methods_come_in_the_standard_librarys_order(monkeypatch):
-    # 3.14's get_all_start_methods(): the default, then the others in the order fork, spawn, forkserver.
-    python(monkeypatch, (3, 14))
-    monkeypatch.setattr(sys, "platform", "linux")
-    assert minimp.get_all_start_methods() == ["forkserver", "fork", "spawn"]
+@pytest.mark.parametrize("version, platform, methods", [
+    pytest.param((3, 11), "linux", ["fork", "spawn", "forkserver"], id="3.11-linux"),
+    pytest.param((3, 14), "linux", ["forkserver", "fork", "spawn"], id="3.14-linux"),
+    pytest.param((3, 14), "darwin", ["spawn", "fork", "forkserver"], id="3.14-macos"),
+])  # fmt: skip
+def test_the_methods_come_in_that_pythons_order(monkeypatch, version, platform, methods):
+    # get_all_start_methods(): the default, then the others (3.14: in the order fork, spawn, forkserver).
+    python(monkeypatch, version)
+    monkeypatch.setattr(sys, "platform", platform)
+    assert minimp.get_all_start_methods() == methods
 
 
 def wait_for_sigint(ready):

@@ -33,7 +33,7 @@ import os
 import sys
 import threading
 
-__all__ = ["ChildOutput", "whole_lines"]
+__all__ = ["ChildOutput", "whole_lines", "flush_std_streams"]
 
 CHUNK = 64 * 1024
 
@@ -55,6 +55,15 @@ def whole_lines() -> None:
     stdout = sys.stdout
     if isinstance(stdout, io.TextIOWrapper) and not stdout.isatty():
         stdout.reconfigure(line_buffering=True, write_through=False)
+
+
+def flush_std_streams() -> None:
+    """Write out what sys.stdout and sys.stderr hold, whatever they are now (None, closed, broken)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
 
 
 class _Stream:

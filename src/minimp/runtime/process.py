@@ -1,7 +1,7 @@
 """Process: run a function in another process, wait for it, read its exit code.
 
-A Process object lives in the parent. `start()` creates the child (by fork or spawn, see
-start.py), which calls `run()` (by default `target(*args, **kwargs)`) and exits. `join()`
+A Process object lives in the parent. `start()` creates the child (by fork, spawn or forkserver,
+see start.py), which calls `run()` (by default `target(*args, **kwargs)`) and exits. `join()`
 waits until the child is gone and the operating system has told the parent its *exit code*:
 
     ==========================================  ============
@@ -30,7 +30,7 @@ import signal
 import sys
 from weakref import finalize
 
-from . import family, logs, start
+from . import family, forkserver, logs, output, start
 from .connection import wait
 from .family import active_children, current_process, parent_process  # noqa: F401 - minimp.Process's relatives
 
@@ -86,7 +86,8 @@ class Process:
                                  f"start {self._name} from a process that is not a daemon")
         family.collect_exited_children()
         method = self._start_method or start.get_start_method()
-        self._child, self._sentinel, self._output = start.launch(self, method)
+        launch = forkserver.launch if method == "forkserver" else start.launch
+        self._child, self._sentinel, self._output = launch(self, method)
         self._close_sentinel = finalize(self, os.close, self._sentinel)
         # Drop the target, as the standard library does: no reference cycle through a target that refers to us.
         del self._target, self._args, self._kwargs
@@ -130,8 +131,7 @@ class Process:
     def _signal(self, signum: int) -> None:
         self._check_closed()
         if self._child is None:
-            raise AssertionError(f"can only signal a started process: {self._name} has not been started; "
-                                 f"call start() first")
+            raise AssertionError(f"can only signal a started process: {self._name} has not been started; call start() first")
         self._child.send_signal(signum)
 
     def close(self) -> None:
@@ -250,11 +250,7 @@ class Process:
             traceback.print_exc()
         finally:
             logs.info("process exiting with exitcode %d", exitcode)
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except (AttributeError, OSError, ValueError):  # None, closed or broken
-                    pass
+            output.flush_std_streams()  # a forked child ends with os._exit(), which flushes nothing
         return exitcode
 
 
@@ -266,6 +262,14 @@ class ForkProcess(Process):
 class SpawnProcess(Process):
     """A Process that always starts with spawn (what `get_context("spawn").Process` is)."""
     _start_method = "spawn"
+
+
+class ForkServerProcess(Process):
+    """A Process that always starts with forkserver (what `get_context("forkserver").Process` is)."""
+    _start_method = "forkserver"
+
+
+PROCESS_CLASSES = {"fork": ForkProcess, "spawn": SpawnProcess, "forkserver": ForkServerProcess}
 
 
 class _MainProcess(Process):
