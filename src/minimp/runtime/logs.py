@@ -35,8 +35,9 @@ a filter on the logger: logging asks the standard library's multiprocessing, who
 current process, in a minimp child, is "MainProcess". Levels 5 and 25 print as "Level 5",
 as there: neither library renames logging's levels for everyone.
 
-Limits: a spawned child inherits the stderr handler and the level (`for_child`), as in the
-standard library, not handlers you added; a forked child inherits everything. Your own
+Limits: a child started by spawn or forkserver inherits the stderr handler and the level
+(`for_child`, sent with its Process), as in the standard library, not handlers you added;
+a forked child inherits everything. Your own
 loggers' `%(processName)s` is still logging's. Configure it from one thread.
 
 Read next: `runtime/connection.py`, framed messages through a pipe.
