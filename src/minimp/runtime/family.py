@@ -12,6 +12,12 @@ the parent exits. Each process keeps the children it started and has not yet col
 normally terminates its *daemon* children and waits for the others (`stop_children`), as
 `multiprocessing` does; a child whose parent died first is an *orphan* (chapter 1 shows both).
 
+A family also shares a secret, the *authkey* (`Process.authkey`): the main process draws 32
+random bytes, and each child inherits its creator's (fork copies it, spawn pickles it with the
+Process). A manager (managers.py) lets in only the connections that prove they know it. As in
+`multiprocessing`, the key refuses to be pickled at any other time: in a queue or a task it
+would leave the family.
+
 Read next: `runtime/start.py`, how `start()` makes the child.
 """
 
@@ -20,6 +26,7 @@ from __future__ import annotations
 import atexit
 import itertools
 
+from . import serialize
 from .connection import wait
 
 TYPE_CHECKING = False  # type names for readers and checkers; importing typing
@@ -51,6 +58,24 @@ class ParentProcess:
 
     def __repr__(self) -> str:
         return f"<_ParentProcess name={self.name!r} pid={self.pid}>"
+
+
+class AuthenticationString(bytes):
+    """An authkey: bytes that pickle only for a child being spawned (see the module docstring)."""
+
+    def __reduce__(self):
+        if not serialize.spawning():
+            raise TypeError("Pickling an AuthenticationString object is disallowed for security reasons: "
+                            "an authkey travels only to a child being spawned; send bytes(key) to share it")
+        return AuthenticationString, (bytes(self),)
+
+
+def as_authkey(key: Any, where: str) -> AuthenticationString:
+    """`key` as an authkey, or a TypeError that says `where` it was given."""
+    if not isinstance(key, bytes):
+        raise TypeError(f"{where}: an authkey must be bytes, not {type(key).__name__}; for a text secret "
+                        f"pass its bytes ('my secret'.encode()), or take os.urandom(32)")
+    return AuthenticationString(key)
 
 
 def become(process: Any, its_parent: ParentProcess) -> None:

@@ -40,8 +40,6 @@ if TYPE_CHECKING:  # would cost every spawned child several milliseconds
 
 __all__ = ["Process", "current_process", "parent_process", "active_children"]
 
-OUTPUT_GRACE = 1.0  # seconds join() waits for the last output of an exited child
-
 
 class Process:
     """A function running in a child process; mirrors `multiprocessing.Process`.
@@ -60,6 +58,7 @@ class Process:
                             f"the result of calling one), got {type(target).__name__}")
         self._identity = family.current._identity + (next(family.counter),)
         self._parent_pid, self._parent_name = os.getpid(), family.current.name
+        self._authkey = family.current._authkey  # the creator's secret, as in multiprocessing (family.py)
         self._target, self._args, self._kwargs = target, tuple(args), dict(kwargs)
         self._name = name or f"{type(self).__name__}-{':'.join(map(str, self._identity))}"
         self._daemon = family.current.daemon if daemon is None else bool(daemon)
@@ -101,7 +100,7 @@ class Process:
         if timeout is not None and not wait([self._sentinel], timeout):
             return  # still running
         self._child.wait()
-        self._output.wait(OUTPUT_GRACE)
+        self._output.wait()  # output.GRACE at most
         family.children.discard(self)
 
     def is_alive(self) -> bool:
@@ -162,6 +161,15 @@ class Process:
         if not isinstance(name, str):
             raise AssertionError(f"name must be a string: got {name!r} ({type(name).__name__})")
         self._name = name
+
+    @property
+    def authkey(self) -> bytes:
+        """The family's secret (family.py): a manager lets in only the processes that know it."""
+        return self._authkey
+
+    @authkey.setter
+    def authkey(self, authkey: bytes) -> None:
+        self._authkey = family.as_authkey(authkey, f"{self._name}.authkey = {authkey!r:.40}")
 
     @property
     def daemon(self) -> bool:
@@ -268,6 +276,7 @@ class _MainProcess(Process):
     def __init__(self) -> None:
         self._identity, self._name, self._parent_pid, self._child = (), "MainProcess", None, None
         self._daemon = self._closed = False
+        self._authkey = family.AuthenticationString(os.urandom(32))  # what every child inherits
 
 
 _SIGNAL_NAMES = {-s.value: f"-{s.name}" for s in signal.Signals}  # -9: "-SIGKILL"
