@@ -53,9 +53,10 @@ def put_square(args):
 
 
 def in_child(proxy, log):
-    """Use a proxy from a child: append to a list proxy, report what it saw on a manager queue."""
-    proxy.append(minimp.current_process().name)
-    log.put(len(proxy))
+    """Use a proxy from a child: append to a list proxy, report where its name went on a manager queue."""
+    name = minimp.current_process().name
+    proxy.append(name)
+    log.put(proxy.index(name))
 
 
 def take_a_turn(lock, counter, n):
@@ -250,7 +251,7 @@ def test_children_use_the_proxies_they_were_given(ctx):
         for child in children:
             child.join(WAIT)
         assert [child.exitcode for child in children] == [0, 0, 0]
-        assert seen == [1, 2, 3]  # each saw the list grow
+        assert seen == [0, 1, 2]  # one list: each name went to a place of its own
         assert sorted(names) == ["child-0", "child-1", "child-2"]
 
 
@@ -382,6 +383,23 @@ def test_a_manager_collected_or_left_at_exit_stops_its_server_and_leaves_nothing
         os.kill(int(pid), 0)
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.fault
+def test_a_manager_at_an_address_of_your_choice_leaves_no_socket_even_when_killed(tmp_path):
+    address = str(tmp_path / "my.sock")
+    manager = SyncManager(address=address)
+    manager.start()
+    assert manager.address == address and manager.list([1])[:] == [1]
+    manager._process.kill()
+    manager._process.join(WAIT)
+    assert os.path.exists(address)  # the dead server's socket
+    manager.shutdown()
+    assert not os.path.exists(address) and os.path.exists(tmp_path)  # your directory stays yours
+    with SyncManager(address=address) as again:  # the path is free again
+        assert again.dict(a=1).copy() == {"a": 1}
+    assert not os.path.exists(address)
+
+
 # --- your own classes ----------------------------------------------------------------------
 
 
@@ -435,6 +453,7 @@ def test_a_daemon_cannot_start_a_manager(ctx):
     (lambda: BaseManager.register("x", callable=3), TypeError, r"register\('x', callable=3\): callable must"),
     (lambda: BaseManager.register("x", proxytype=dict), TypeError, r"proxytype must be a subclass of BaseProxy"),
     (lambda: BaseManager.register("x", exposed="get"), TypeError, r"exposed must be a list of method names"),
+    (lambda: BaseManager.register("shutdown", dict), ValueError, r"register\('shutdown'\): a manager's own method"),
     (lambda: BaseManager(address=("", 50000)), TypeError, r"listen only on a Unix socket, never on TCP"),
     (lambda: BaseManager(serializer="xmlrpclib"), ValueError, r"serializer='xmlrpclib'"),
     (lambda: BaseManager(authkey="secret"), TypeError, r"authkey='secret'\): an authkey must be bytes, not str"),

@@ -32,6 +32,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import stat
 import weakref
 
 from . import family, server
@@ -46,6 +47,8 @@ from .server import Count, Create, Registered, Shutdown, Token
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable
+
+    from .connection import Connection
 
 __all__ = ["BaseManager"]
 
@@ -70,6 +73,7 @@ class BaseManager:
         self._ctx, self._shutdown_timeout = ctx, shutdown_timeout
         self._state = "initial"  # then "started", then "shutdown"
         self._process: Process | None = None  # the server, once started (None if connect()ed)
+        self._creator = os.getpid()  # who started it: the only process that may stop it
 
     @property
     def address(self) -> str | None:
@@ -87,7 +91,7 @@ class BaseManager:
                                  f"manager in the parent, and pass its proxies to the workers")
         directory = private_directory() if self._address is None else None
         address = self._address or os.path.join(directory, "listener")
-        reader, writer = Pipe(duplex=False)
+        reader, writer = Pipe(duplex=False)  # the server's first message: where it listens, or why it cannot
         process_type = self._ctx.Process if self._ctx is not None else Process
         self._process = process_type(target=server.serve, args=(
             self._registry, address, self._authkey, directory is not None, writer, initializer, tuple(initargs)))
@@ -98,24 +102,34 @@ class BaseManager:
             _remove(directory)
             raise
         finally:
-            writer.close()  # the child's copy is then the only one: EOF here if it dies before it says
+            writer.close()  # the server's copy is then the only one: EOF below if it dies before it speaks
+        self._address = self._wait_until_listening(reader, directory)
+        self._state, self._creator = "started", os.getpid()
+        self._stop = weakref.finalize(self, _stop_server, self._process, self._address, self._authkey, directory,
+                                      self._shutdown_timeout, self._creator)
+        _running.add(self)
+
+    def _wait_until_listening(self, reader: Connection, directory: str | None) -> str:
+        """The server's first message: Returned(the address it listens at), or Raised(what stopped it)."""
         with reader:
             try:
-                reply = reader.recv()  # Returned(address), or Raised(what the initializer raised)
-            except EOFError:
+                reply = reader.recv()
+            except EOFError:  # it died before it could say
                 reply = None
-        if not isinstance(reply, server.Returned):
-            self._process.join()
-            _remove(directory)
-            if reply is None:
-                code = self._process.exitcode
-                raise ProcessError(f"the manager process (pid {self._process.pid}) ended before it listened: "
-                                   f"{exit_meaning(code)} (exit code {code}); see its output above")
-            outcome(reply, self._authkey)  # raises the server's error, with its traceback
-        self._address, self._state = reply.value, "started"
-        self._stop = weakref.finalize(self, _stop_server, self._process, self._address, self._authkey, directory,
-                                      self._shutdown_timeout, os.getpid())
-        _running.add(self)
+            except BaseException:  # interrupted (Ctrl-C while the initializer runs): leave no server behind
+                self._process.kill()
+                self._process.join()
+                _remove(directory)
+                raise
+        if isinstance(reply, server.Returned):
+            return reply.value
+        self._process.join()
+        _remove(directory)
+        if reply is None:
+            code = self._process.exitcode
+            raise ProcessError(f"the manager process (pid {self._process.pid}) ended before it listened: "
+                               f"{exit_meaning(code)} (exit code {code}); see its output above")
+        return outcome(reply, self._authkey)  # raises the server's error, with its traceback
 
     def connect(self) -> None:
         """Use the server already listening at `address` (started by another manager) instead of starting one."""
@@ -124,18 +138,23 @@ class BaseManager:
             raise ValueError(f"{type(self).__name__}().connect(): give the address of a running manager's socket, "
                              f"{type(self).__name__}(address=..., authkey=...)")
         self._state = "started"
-        self._number_of_objects()  # says at once if nobody listens, or the authkey is wrong
+        try:
+            self._number_of_objects()  # says at once if nobody listens, or if the authkey is wrong
+        except BaseException:
+            self._state = "initial"
+            raise
 
     def shutdown(self) -> None:
         """Stop the server process (its objects are gone with it), and remove its socket and directory."""
-        if self._process is not None and self._process._parent_pid != os.getpid():
+        if self._process is not None and self._creator != os.getpid():
             raise AssertionError(f"only the process that started a manager may shut it down: {self._process.name} "
-                                 f"was started by process {self._process._parent_pid}, not by this one")
+                                 f"was started by process {self._creator}, not by this one ({os.getpid()})")
         if self._state == "started" and self._process is not None:
             self._stop()
         if self._address is not None:
-            server.forget(self._address)
-        self._state = "shutdown" if self._state != "initial" else "initial"
+            server.forget(self._address)  # a connect()ed manager only hangs up
+        if self._state == "started":
+            self._state = "shutdown"
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the server process to exit (after shutdown())."""
@@ -172,7 +191,7 @@ class BaseManager:
         """For ManagerGoneError's message: shut down, or died, and how."""
         if self._state == "shutdown":
             return "has shut down (shutdown() was called)"
-        if self._process is None or self._process._parent_pid != os.getpid():
+        if self._process is None or self._creator != os.getpid():
             return "has shut down or died"
         self._process.join(0.5)  # its sockets close as it dies, a moment before it can be reaped
         code = self._process.exitcode
@@ -206,6 +225,8 @@ def _check_registration(typeid, callable, proxytype, exposed, method_to_typeid) 
     if not isinstance(typeid, str) or not typeid.isidentifier():
         raise TypeError(f"register(typeid={typeid!r}): typeid must be a name, a string such as 'Counter': "
                         f"manager.Counter() will make one")
+    if hasattr(BaseManager, typeid):
+        raise ValueError(f"register({typeid!r}): a manager's own method has that name; choose another typeid")
     if callable is not None and not builtins_callable(callable):
         raise TypeError(f"register({typeid!r}, callable={callable!r}): callable must make the object (a class "
                         f"or a function), or be None for a type only returned by methods")
@@ -241,12 +262,15 @@ def _stop_server(process: Process, address: str, authkey: bytes, directory: str 
         process.kill()
         process.join()
     server.forget(address)
-    _remove(directory)
+    _remove(directory, address)
 
 
-def _remove(directory: str | None) -> None:
+def _remove(directory: str | None, address: str | None = None) -> None:
+    """Remove what a server that was killed could not: its directory, or (at an address of the user's) its socket."""
     if directory is not None:
-        shutil.rmtree(directory, ignore_errors=True)  # with the socket of a server that was killed
+        shutil.rmtree(directory, ignore_errors=True)
+    elif address is not None and os.path.exists(address) and stat.S_ISSOCK(os.stat(address).st_mode):
+        os.unlink(address)
 
 
 _running: weakref.WeakSet = weakref.WeakSet()  # started managers, for _stop_all

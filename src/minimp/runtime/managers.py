@@ -18,6 +18,11 @@ Unlike minimp's own Queue, Lock or Value, these go anywhere a pickle goes: into 
 task, onto a queue, into another proxy's dict. Unlike `multiprocessing`, a manager offers no
 `Pool()`; `Value` and `Array` check their type codes (a Value's is otherwise unused).
 
+Limits, as in the standard library: a client that dies holding a manager's Lock leaves it
+locked (in the server it is a threading.Lock, which knows nothing of clients), and each operation is a round trip:
+`lst.append(x)` in a loop of a million costs seconds where a list of one's own costs
+milliseconds.
+
 Read next: `pools/context.py`, the whole API bound to one start method.
 """
 
@@ -45,6 +50,7 @@ __all__ = ["Manager", "SyncManager", "BaseManager", "BaseProxy", "AutoProxy", "T
 
 
 # -- the objects a SyncManager holds that are not in the standard library -----------------------
+
 
 class Namespace:
     """Attributes, and nothing else: what `manager.Namespace()` holds."""
@@ -239,16 +245,20 @@ class SyncManager(BaseManager):
     """The manager `minimp.Manager()` starts: containers, queues and threading's locks, shared."""
 
 
-for _typeid, _callable, _proxytype in [
-    ("dict", dict, DictProxy), ("list", list, ListProxy), ("Namespace", Namespace, NamespaceProxy),
-    ("Value", Value, ValueProxy), ("Array", Array, ArrayProxy),
-    ("Queue", queue.Queue, AutoProxy), ("JoinableQueue", queue.Queue, AutoProxy),
-    ("Lock", threading.Lock, AcquirerProxy), ("RLock", threading.RLock, AcquirerProxy),
-    ("Semaphore", threading.Semaphore, AcquirerProxy), ("BoundedSemaphore", threading.BoundedSemaphore, AcquirerProxy),
-    ("Event", threading.Event, EventProxy), ("Condition", threading.Condition, ConditionProxy),
-    ("Barrier", threading.Barrier, BarrierProxy),
-]:  # fmt: skip
-    SyncManager.register(_typeid, _callable, _proxytype)
+SyncManager.register("dict", dict, DictProxy)
+SyncManager.register("list", list, ListProxy)
+SyncManager.register("Namespace", Namespace, NamespaceProxy)
+SyncManager.register("Value", Value, ValueProxy)
+SyncManager.register("Array", Array, ArrayProxy)
+SyncManager.register("Queue", queue.Queue)  # AutoProxy: put, get, qsize, ... as queue.Queue has them
+SyncManager.register("JoinableQueue", queue.Queue)  # which has task_done() and join() too
+SyncManager.register("Lock", threading.Lock, AcquirerProxy)
+SyncManager.register("RLock", threading.RLock, AcquirerProxy)
+SyncManager.register("Semaphore", threading.Semaphore, AcquirerProxy)
+SyncManager.register("BoundedSemaphore", threading.BoundedSemaphore, AcquirerProxy)
+SyncManager.register("Event", threading.Event, EventProxy)
+SyncManager.register("Condition", threading.Condition, ConditionProxy)
+SyncManager.register("Barrier", threading.Barrier, BarrierProxy)
 SyncManager.register("Iterator", proxytype=IteratorProxy, create_method=False)  # what a dict's __iter__ returns
 
 

@@ -97,8 +97,11 @@ def serve(registry: dict, address: str, authkey: bytes, own_directory: bool, rea
         Server(registry, listener).run()
     finally:
         listener.close()  # the socket's file
-        if own_directory:
-            os.rmdir(os.path.dirname(address))
+        if own_directory:  # and, if we are the last to leave, its directory (else the manager removes it)
+            try:
+                os.rmdir(os.path.dirname(address))
+            except OSError:
+                pass
 
 
 class Server:
