@@ -81,6 +81,11 @@ def report_call_on_unpickled(data, log):
     report_call(pickle.loads(data), log)
 
 
+def read_when_told(d, go, log):
+    go.wait(WAIT)
+    log.put(d.copy())
+
+
 def start_a_manager(log):
     try:
         minimp.Manager()
@@ -277,6 +282,21 @@ def test_an_event_set_in_the_parent_wakes_a_child(ctx):
         event.set()
         assert log.get(timeout=WAIT) == "set"
         child.join(WAIT)
+
+
+@pytest.mark.timeout(60)
+def test_a_forked_child_talks_on_its_own_connection_and_its_copy_of_a_proxy_keeps_the_object():
+    fork = minimp.get_context("fork")
+    with fork.Manager() as manager:
+        d, go, log = manager.dict(a=1), manager.Event(), manager.Queue()
+        assert d["a"] == 1  # the parent's connection is open: the child inherits a copy, and must not use it
+        child = fork.Process(target=read_when_told, args=(d, go, log))
+        child.start()
+        del d  # the parent's proxy is gone, but the fork copied it: the dict must stay
+        go.set()
+        assert log.get(timeout=WAIT) == {"a": 1}
+        child.join(WAIT)
+        assert child.exitcode == 0 and manager._number_of_objects() == 3
 
 
 # --- the authkey --------------------------------------------------------------------------
@@ -478,7 +498,9 @@ def test_bad_arguments_to_a_managers_types_are_refused_by_the_server():
 #
 # test._test_multiprocessing's classes take the library they test from a mixin
 # of names, as tests/test_barrier.py does for the Barrier. A manager starts per
-# test (the conftest counts every test's children and descriptors).
+# test (the conftest counts every test's children and descriptors). Not run:
+# _TestRemoteManager and _TestManagerRestart (TCP and xmlrpclib), and the
+# manager's Pool (a manager holds none).
 
 try:
     from test import _test_multiprocessing as cpython_tests
@@ -493,8 +515,10 @@ if cpython_tests is not None:
 
         def setUp(self):
             self.manager = minimp.Manager()
+            super().setUp()  # the test class's own, if it has one (_TestBarrier makes its barrier)
 
         def tearDown(self):
+            super().tearDown()
             self.manager.shutdown()
             self.manager = None
 
@@ -505,7 +529,24 @@ if cpython_tests is not None:
     class TestCPythonContainersOnMinimp(MinimpManagerMixin, cpython_tests._TestContainers, unittest.TestCase):
         pass
 
-    class TestCPythonEventsAndLocksOnMinimpsManager(MinimpManagerMixin, cpython_tests._TestEvent, unittest.TestCase):
+    class TestCPythonQueueTestsOnMinimpsManager(MinimpManagerMixin, cpython_tests._TestQueue, unittest.TestCase):
+        pass
+
+    class TestCPythonLockTestsOnMinimpsManager(MinimpManagerMixin, cpython_tests._TestLock, unittest.TestCase):
+        pass
+
+    class TestCPythonSemaphoreTestsOnMinimpsManager(MinimpManagerMixin, cpython_tests._TestSemaphore,
+                                                    unittest.TestCase):
+        pass
+
+    class TestCPythonConditionTestsOnMinimpsManager(MinimpManagerMixin, cpython_tests._TestCondition,
+                                                    unittest.TestCase):
+        pass
+
+    class TestCPythonEventTestsOnMinimpsManager(MinimpManagerMixin, cpython_tests._TestEvent, unittest.TestCase):
+        pass
+
+    class TestCPythonBarrierTestsOnMinimpsManager(MinimpManagerMixin, cpython_tests._TestBarrier, unittest.TestCase):
         pass
 
     class IteratorProxy(BaseProxy):  # CPython's, on minimp's BaseProxy

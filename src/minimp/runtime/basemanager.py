@@ -39,7 +39,7 @@ from . import family, server
 from .connection import Pipe
 from .errors import ProcessError
 from .family import current_process
-from .listener import Client, private_directory
+from .listener import Client, forget, private_directory
 from .process import Process, exit_meaning
 from .proxies import AutoProxy, BaseProxy, ask, outcome
 from .server import Count, Create, Registered, Shutdown, Token
@@ -113,7 +113,7 @@ class BaseManager:
         """The server's first message: Returned(the address it listens at), or Raised(what stopped it)."""
         with reader:
             try:
-                reply = reader.recv()
+                reply = server.unpack(reader.recv_bytes())
             except EOFError:  # it died before it could say
                 reply = None
             except BaseException:  # interrupted (Ctrl-C while the initializer runs): leave no server behind
@@ -152,7 +152,7 @@ class BaseManager:
         if self._state == "started" and self._process is not None:
             self._stop()
         if self._address is not None:
-            server.forget(self._address)  # a connect()ed manager only hangs up
+            forget(self._address)  # a connect()ed manager only hangs up
         if self._state == "started":
             self._state = "shutdown"
 
@@ -250,8 +250,8 @@ def _stop_server(process: Process, address: str, authkey: bytes, directory: str 
     if process.exitcode is None:
         try:
             with Client(address, authkey) as conn:
-                conn.send(Shutdown())
-                conn.recv()
+                conn.send_bytes(server.pack(Shutdown()))
+                conn.recv_bytes()
         except (OSError, EOFError, ProcessError):
             pass  # died meanwhile, or does not answer: the signals below
         process.join(timeout)
@@ -261,7 +261,7 @@ def _stop_server(process: Process, address: str, authkey: bytes, directory: str 
     if process.exitcode is None:
         process.kill()
         process.join()
-    server.forget(address)
+    forget(address)
     _remove(directory, address)
 
 

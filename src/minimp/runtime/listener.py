@@ -19,7 +19,10 @@ have proved that they know the authkey (family.py), without sending it, as
     ... then the same again, the client asking and the server answering.
 
 Messages are framed by minimp's own Connection, which works over any file descriptor, a
-socket's as well as a pipe's (connection.py).
+socket's as well as a pipe's (connection.py). A client process keeps one connection per
+thread and server (`connection_to`), made on first use: a Connection is not thread-safe, and
+a request and its reply must follow each other on it. A forked child closes its copies of
+its parent's connections, and makes its own.
 
 Unlike `multiprocessing.connection`, there is no TCP: a minimp server listens only on this
 machine, in a directory of its own. Limits: Linux and macOS (AF_UNIX); a socket's path is
@@ -34,11 +37,14 @@ import hmac
 import os
 import socket
 import tempfile
+import threading
+import weakref
 
 from .connection import Connection
 from .errors import AuthenticationError
 
-__all__ = ["private_directory", "Listener", "Client", "deliver_challenge", "answer_challenge"]
+__all__ = ["private_directory", "Listener", "Client", "connection_to", "forget", "deliver_challenge",
+           "answer_challenge"]
 
 CHALLENGE, WELCOME, FAILURE = b"#CHALLENGE#", b"#WELCOME#", b"#FAILURE#"
 NONCE_SIZE = 32  # random bytes per challenge: never the same question twice
@@ -100,6 +106,46 @@ def Client(address: str, authkey: bytes) -> Connection:  # noqa: N802 - the name
         conn.close()
         raise
     return conn
+
+# -- a client's connections: one per thread and server ----------------------------------------
+
+_local = threading.local()  # .by_address: this thread's Connection to each server
+_everyone: weakref.WeakSet = weakref.WeakSet()  # all of this process's connections (see _after_fork)
+
+
+def connection_to(address: str, authkey: bytes) -> Connection:
+    """This thread's connection to the server at `address`, made (and authenticated) on first use."""
+    if not hasattr(_local, "by_address"):
+        _local.by_address = {}
+    conn = _local.by_address.get(address)
+    if conn is None or conn.closed:
+        try:
+            conn = Client(address, authkey)
+        except AuthenticationError as error:
+            raise AuthenticationError(
+                f"the manager at {address} and this process do not share an authkey ({error}). A proxy unpickled "
+                f"here speaks with current_process().authkey, which children inherit: give this process the "
+                f"manager's (current_process().authkey = key), or pass the proxy to a child being started") from None
+        _local.by_address[address] = conn
+        _everyone.add(conn)
+    return conn
+
+
+def forget(address: str) -> None:
+    """Close this thread's connection to the server at `address`; the next call makes a new one."""
+    conn = getattr(_local, "by_address", {}).pop(address, None)
+    if conn is not None:
+        conn.close()
+
+
+def _after_fork() -> None:
+    # A forked child's copies of its parent's connections are not its own: two processes writing
+    # on one socket would mix their messages. Close the copies; the child connects afresh.
+    for conn in list(_everyone):
+        conn.close()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 # -- the handshake: both halves side by side ------------------------------------------------

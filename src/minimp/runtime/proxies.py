@@ -113,7 +113,7 @@ os.register_at_fork(before=_before_fork)
 def ask(token: server.Token, authkey: bytes, request: Any, manager: Any = None) -> Any:
     """Send `request` to the server that holds `token`'s object, and return what its reply means here."""
     try:
-        data = serialize.dumps(request)
+        data = server.pack(request)
     except Exception as error:
         raise _pickling_error(token, request, error) from error
     return outcome(server.call(token, authkey, data, request, manager), authkey, manager)

@@ -1,9 +1,9 @@
 """The manager's server: a process that holds objects and runs their methods for its clients.
 
-A manager (managers.py) starts one process, whose target is `serve`. It holds the objects (a
-dict, a `queue.Queue`, a `threading.Lock`: whatever `register()` named), each under a number,
-and listens on a Unix socket (listener.py). A proxy (proxies.py), in any process of the family,
-turns each method call into a request on its thread's connection, and waits for the reply::
+A manager (basemanager.py) starts one process, whose target is `serve`. It holds the objects
+(a dict, a `queue.Queue`, a `threading.Lock`: whatever `register()` named), each under a
+number, and listens on a Unix socket (listener.py). A proxy (proxies.py), in any process of
+the family, turns each method call into a request on its thread's connection::
 
     a client process                                      the manager's process
     d["x"] = 1                                            thread "minimp-manager-client-3"
@@ -13,17 +13,16 @@ turns each method call into a request on its thread's connection, and waits for 
         recv_bytes()  ◀───────────────────────────────────  Returned(None), or Raised(error, traceback)
       returns None, or raises the error
 
-What travels are the named tuples below, pickled by serialize.py (so a class defined in a
-notebook goes by value). A method that blocks (`queue.get()`, `lock.acquire()`) blocks only its
-client's thread in the server, while the client waits in recv(). If the server dies, the kernel
-closes its sockets: every client waiting in recv() reads end-of-file at once, and raises
-ManagerGoneError; none waits for ever.
+What travels are the named tuples below, pickled by serialize.py (a class defined in a
+notebook goes by value). A method that blocks (`queue.get()`) blocks only its client's thread
+in the server, while the client waits in recv(). If the server dies, the kernel closes its
+sockets: every client waiting in recv() reads end-of-file at once, and raises ManagerGoneError.
 
 No hidden threads. In the server, the main thread accepts clients (`Server.run`), and each
 client connection gets a thread of its own, "minimp-manager-client-N", which runs `serve_client`
-until that client hangs up. The objects are shared by those threads as by the threads of any
-program: a dict's single operations are atomic, the locks are threading's. A client starts no
-thread: each of its threads has its own connection to each manager, made on first use.
+until that client hangs up. They share the objects as the threads of any program do: a dict's
+single operations are atomic, the locks are threading's. A client starts no thread: each of
+its threads has its own connection to each manager, made on first use.
 
 Limits: a client interrupted while it waits (Ctrl-C during `queue.get()`) drops its connection;
 the server's thread still finishes the method, and its result is lost (an item taken from the
@@ -40,13 +39,12 @@ import os
 import signal
 import threading
 import traceback
-import weakref
 
 from . import serialize
 from .connection import wait
 from .errors import AuthenticationError, ManagerGoneError, RemoteError
 from .family import current_process, parent_process
-from .listener import Client, Listener
+from .listener import Listener, connection_to, forget
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,7 +53,7 @@ if TYPE_CHECKING:
     from .connection import Connection
 
 __all__ = ["Create", "Call", "Release", "Count", "Shutdown", "Returned", "Raised", "NewObject", "Token",
-           "Registered", "Server", "serve", "call", "forget", "release_later", "doing"]
+           "Registered", "pack", "unpack", "Server", "serve", "call", "release_later", "doing"]
 
 # -- what travels: a proxy's requests, and the server's replies -------------------------------
 
@@ -75,6 +73,22 @@ Held = collections.namedtuple("Held", "obj exposed method_to_typeid")  # an obje
 
 ALWAYS_EXPOSED = ("#GETVALUE", "__repr__")  # a copy of the object itself, and its repr, for every proxy
 
+# A speed-up a chapter can skip: on the wire, a message is a plain tuple, its name first,
+# ("Call", 7, "__setitem__", ("x", 1), {}). pickle copies a named tuple through Python code,
+# a plain one in C, several times faster; and a manager's call is mostly pickling.
+_BY_NAME = {kind.__name__: kind for kind in (Create, Call, Release, Count, Shutdown, Returned, Raised, NewObject)}
+
+
+def pack(message: Any) -> bytes:
+    """One of the messages above, as bytes (pickled by serialize.py)."""
+    return serialize.dumps((type(message).__name__, *message))
+
+
+def unpack(data: bytes) -> Any:
+    """The message that `pack` turned into `data`."""
+    name, *fields = serialize.loads(data)
+    return _BY_NAME[name]._make(fields)
+
 
 # -- the server's half ---------------------------------------------------------------------------
 
@@ -89,9 +103,9 @@ def serve(registry: dict, address: str, authkey: bytes, own_directory: bool, rea
             initializer(*initargs)
         listener = Listener(address, authkey)
     except BaseException as error:  # the caller of start() raises it
-        ready.send(raised(error))
+        ready.send_bytes(pack(raised(error)))
         raise SystemExit(1) from None
-    ready.send(Returned(listener.address))
+    ready.send_bytes(pack(Returned(listener.address)))
     ready.close()
     try:
         Server(registry, listener).run()
@@ -137,7 +151,7 @@ class Server:
     def handle(self, data: bytes) -> Any:
         """Do what one request asks; the reply (None for a Release)."""
         try:
-            request = serialize.loads(data)
+            request = unpack(data)
             if isinstance(request, Call):
                 return self.call(*request)
             if isinstance(request, Create):
@@ -202,28 +216,26 @@ def raised(error: BaseException) -> Raised:
 def pickled_reply(reply: Any) -> bytes:
     """The reply's bytes; a result that cannot be pickled becomes the caller's error instead."""
     try:
-        return serialize.dumps(reply)
+        return pack(reply)
     except Exception as error:
         message = (f"the manager could not send the result back: {error}. A proxy's caller gets a copy of what "
                    f"the method returns; return picklable values, or name the method in method_to_typeid")
-        return serialize.dumps(raised(RemoteError(message)))
+        return pack(raised(RemoteError(message)))
 
 
-# -- the client's half: each thread's connection, and one call ------------------------------------
+# -- the client's half: one call ------------------------------------------------------------------
 
-_local = threading.local()  # .by_address: this thread's Connection to each manager's server
-_everyone: weakref.WeakSet = weakref.WeakSet()  # all of this process's connections (see _after_fork)
 _to_release: dict[str, list[int]] = {}  # by address: objects whose proxies were collected (release_later)
 
 
 def call(token: Token, authkey: bytes, data: bytes, request: Any, manager: Any = None) -> Any:
-    """Send `data`, the pickled `request` about `token`'s object, to its server on this thread's
-    connection; return the reply. (The caller pickles, and can say what could not be pickled.)"""
+    """Send `data`, the packed `request` about `token`'s object, to its server on this thread's
+    connection; return the reply. (The caller packs, and can say what could not be pickled.)"""
     try:
-        conn = _connection(token.address, authkey)
+        conn = connection_to(token.address, authkey)
         released = _to_release.pop(token.address, None)
         if released:
-            conn.send(Release(released))  # no reply: it rides along with this request
+            conn.send_bytes(pack(Release(released)))  # no reply: it rides along with this request
         conn.send_bytes(data)
         reply = conn.recv_bytes()  # end-of-file at once if the server dies meanwhile
     except (EOFError, OSError) as error:
@@ -232,32 +244,7 @@ def call(token: Token, authkey: bytes, data: bytes, request: Any, manager: Any =
     except BaseException:  # interrupted while waiting: the late reply must not answer the next call
         forget(token.address)
         raise
-    return serialize.loads(reply)
-
-
-def _connection(address: str, authkey: bytes) -> Connection:
-    """This thread's connection to the server at `address`, made (and authenticated) on first use."""
-    if not hasattr(_local, "by_address"):
-        _local.by_address = {}
-    conn = _local.by_address.get(address)
-    if conn is None or conn.closed:
-        try:
-            conn = Client(address, authkey)
-        except AuthenticationError as error:
-            raise AuthenticationError(
-                f"the manager at {address} and this process do not share an authkey ({error}). A proxy unpickled "
-                f"here speaks with current_process().authkey, which children inherit: give this process the "
-                f"manager's (current_process().authkey = key), or pass the proxy to a child being started") from None
-        _local.by_address[address] = conn
-        _everyone.add(conn)
-    return conn
-
-
-def forget(address: str) -> None:
-    """Close this thread's connection to the server at `address`; a next call makes a new one."""
-    conn = getattr(_local, "by_address", {}).pop(address, None)
-    if conn is not None:
-        conn.close()
+    return unpack(reply)
 
 
 def release_later(address: str, object_id: int, owner_pid: int) -> None:
@@ -266,15 +253,9 @@ def release_later(address: str, object_id: int, owner_pid: int) -> None:
         _to_release.setdefault(address, []).append(object_id)
 
 
-def _after_fork() -> None:
-    # A forked child's copies of its parent's connections are not its own: two processes writing
-    # on one socket would mix their messages. Close the copies; the child connects afresh.
-    for conn in list(_everyone):
-        conn.close()
-    _to_release.clear()
-
-
-os.register_at_fork(after_in_child=_after_fork)
+# A forked child has none of its parent's proxies' objects to release (_after_fork in listener.py
+# closes its copies of the parent's connections).
+os.register_at_fork(after_in_child=_to_release.clear)
 
 
 def doing(token: Token, request: Any) -> str:
