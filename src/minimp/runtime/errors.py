@@ -26,7 +26,16 @@ class AuthenticationError(ProcessError):
     """A connection to a manager did not prove that it knows the authkey, or the manager did not (listener.py)."""
 
 
-# -- managers (runtime/managers.py, runtime/server.py) -----------------------------------
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a pool's worker or a manager's process, as text: the
+    `__cause__` of the exception re-raised in the caller, who sees where it happened, as with
+    `multiprocessing.pool`."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+# -- managers (runtime/basemanager.py, runtime/server.py) --------------------------------
 
 class RemoteError(ProcessError):
     """A manager could not do what a proxy asked: a method that is not exposed, an object it no
@@ -39,14 +48,6 @@ class ManagerGoneError(ProcessError, ConnectionError):
 
 
 # -- pools (pools/pool.py, pools/worker.py) --------------------------------------------
-
-class RemoteTraceback(Exception):
-    """The traceback of an exception raised in a worker (or a manager), as text: the `__cause__` of the
-    exception re-raised in the caller, who sees where it happened, as with `multiprocessing.pool`."""
-
-    def __str__(self) -> str:
-        return self.args[0]
-
 
 class TaskExitError(ProcessError):
     """A task raised SystemExit, KeyboardInterrupt or another BaseException, or an exception that

@@ -14,7 +14,7 @@ normally terminates its *daemon* children and waits for the others (`stop_childr
 
 A family also shares a secret, the *authkey* (`Process.authkey`): the main process draws 32
 random bytes, and each child inherits its creator's (fork copies it, spawn pickles it with the
-Process). A manager (managers.py) lets in only the connections that prove they know it. As in
+Process). A manager (listener.py) lets in only the connections that prove they know it. As in
 `multiprocessing`, the key refuses to be pickled at any other time: in a queue or a task it
 would leave the family.
 

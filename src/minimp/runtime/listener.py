@@ -7,7 +7,7 @@ it by a name in the file system, a Unix socket (AF_UNIX)::
     server: Listener(DIR/listener)   bind(2), listen(2)
     client: Client(DIR/listener, authkey) ── connect(2) ──▶ accept(2): one Connection per client
 
-Two locks keep strangers out. The socket lives in a directory made by `tempfile.mkdtemp`,
+Two things keep strangers out. The socket lives in a directory made by `tempfile.mkdtemp`,
 mode 0700: no other user can even reach it. And a client is answered only once both ends
 have proved that they know the authkey (family.py), without sending it, as
 `multiprocessing.connection` does::
