@@ -8,10 +8,11 @@ Run from the repository root (`make bench` does the same)::
 
 What is measured, each with both libraries:
 
-- **start+join** (fork, spawn): start a process whose target returns at
-  once, and join it. The clock runs from `start()` to the end of `join()`:
-  creating the process, its first Python code, its exit, and the parent
-  noticing it. Reported per process.
+- **start+join** (fork, spawn, forkserver): start a process whose target
+  returns at once, and join it. The clock runs from `start()` to the end
+  of `join()`: creating the process, its first Python code, its exit, and
+  the parent noticing it. Reported per process. Under forkserver the server
+  is started by the warm-up sample, as a program's first child would.
 - **pipe, small, one-way**: a child `send()`s small tuples through a
   one-way Pipe (an `os.pipe`); the parent `recv()`s them. Per message.
 - **pipe, small, round trip**: the parent sends a small tuple through a
@@ -165,6 +166,7 @@ def manager_dict(ctx, n: int) -> float:
 BENCHMARKS = [
     Benchmark("start+join, fork", "ms/process", 1e3, "fork", start_and_join, n=20, quick_n=10),
     Benchmark("start+join, spawn", "ms/process", 1e3, "spawn", start_and_join, n=4, quick_n=2),
+    Benchmark("start+join, forkserver", "ms/process", 1e3, "forkserver", start_and_join, n=20, quick_n=10),
     Benchmark("pipe, small, one-way", "µs/message", 1e6, "fork", pipe_small, n=50_000, quick_n=10_000),
     Benchmark("pipe, small, round trip", "µs/round trip", 1e6, "fork", pipe_round_trip, n=10_000, quick_n=2_000),
     Benchmark("pipe, 1 MiB, one-way", "ms/MiB", 1e3, "fork", pipe_mib, n=200, quick_n=50),

@@ -1,4 +1,4 @@
-"""Shared fixtures: both start methods, and a check that nothing leaks.
+"""Shared fixtures: the three start methods, and a check that nothing leaks.
 
 Every test runs under a guard that fails it if it leaves a child process
 (running or zombie) or an open file descriptor behind: the two leaks a
@@ -16,12 +16,13 @@ import time
 import pytest
 
 import minimp
+import minimp.runtime.forkserver
 import minimp.runtime.start
 
 
-@pytest.fixture(params=["fork", "spawn"])
+@pytest.fixture(params=["fork", "spawn", "forkserver"])
 def ctx(request):
-    """minimp's API bound to one start method; tests using it run under both."""
+    """minimp's API bound to one start method; tests using it run under each."""
     return minimp.get_context(request.param)
 
 
@@ -45,7 +46,10 @@ def os_children() -> set[int]:
 
 # This process's "alive pipe" (start.py) is made when the first child starts
 # and lives as long as the process; make it now so no test is blamed for it.
-minimp.runtime.start._alive_read_end()
+minimp.runtime.start.alive_read_end()
+# Likewise the forkserver (forkserver.py): one server for the whole run, started
+# before the first test, so that no test is blamed for its process or socket.
+minimp.runtime.forkserver.ensure_running()
 
 
 def open_fds() -> set[int]:
@@ -68,12 +72,22 @@ def fonts_loaded():
     Figure().text(0, 0, "minimp").figure.savefig(io.BytesIO(), format="png")
 
 
+def the_forkserver() -> tuple[set[int], set[int]]:
+    """The forkserver's pid and our socket to it: the run's one server (started above, or again
+    by a test that stopped it) is not a test's leak."""
+    server, socket = minimp.runtime.forkserver._server, minimp.runtime.forkserver._socket
+    return ({server.pid} if server else set()), ({socket.fileno()} if socket else set())
+
+
 @pytest.fixture(autouse=True)
 def no_leaks():
     children_before, fds_before = os_children(), open_fds()
     yield
     # Children: a test must join what it starts. Give exiting ones a moment.
-    leaked = _wait_for(lambda: not (os_children() - children_before)) or os_children() - children_before
+    def new_children():
+        return os_children() - children_before - the_forkserver()[0]
+
+    leaked = _wait_for(lambda: not new_children()) or new_children()
     if leaked is not True:
         for pid in leaked:
             try:
@@ -86,7 +100,7 @@ def no_leaks():
     # objects are gone (output-forwarding threads close theirs at the end).
     # Reference counting frees most at once; a full collection is slow here.
     def no_new_fds():
-        return not (open_fds() - fds_before)
+        return not (open_fds() - fds_before - the_forkserver()[1])
 
     def no_new_fds_once_collected():
         # A thread that ends meanwhile (a learner's recv() given its EOFError)
@@ -96,7 +110,7 @@ def no_leaks():
         return no_new_fds()
 
     if not no_new_fds() and not _wait_for(no_new_fds_once_collected):
-        extra = open_fds() - fds_before
+        extra = open_fds() - fds_before - the_forkserver()[1]
         described = {fd: _describe(fd) for fd in sorted(extra)}
         pytest.fail(f"the test leaked file descriptors: {described}")
 

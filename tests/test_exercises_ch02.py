@@ -202,3 +202,43 @@ def test_spawn_picklable_function_that_raises(capsys):
 def test_spawn_picklable_called_instead_of_given(capsys):
     exercises.check_spawn_picklable(pow(2, 3))
     assert "not int 8. Did you call it?" in verdict(capsys)
+
+
+# -- Exercise 3: what a child gets under each start method ---------------------------
+
+START_RIGHT = {fact: {method: expected for method, (expected, _) in by_method.items()}
+               for fact, by_method in ch02.START_FACTS.items()}
+
+
+@pytest.mark.timeout(90)
+def test_start_predictions_right_as_three_real_children_report(capsys):
+    assert ch02._measure_start_facts() == START_RIGHT  # the table says what real children do
+    exercises.check_start_method_predictions(START_RIGHT)
+    assert "all 9 right, as three real children just reported" in verdict(capsys)
+
+
+def judged(predictions):
+    return str(ch02._judge_start_predictions(predictions, lambda: START_RIGHT))
+
+
+def test_start_predictions_each_wrong_answer_gets_its_reason():
+    believes_fork_copies_threads = {fact: dict(answers) for fact, answers in START_RIGHT.items()}
+    believes_fork_copies_threads["runs one thread, though the parent runs two"]["fork"] = False
+    believes_fork_copies_threads["os.getppid() is the parent's pid"]["forkserver"] = True
+    printed = judged(believes_fork_copies_threads)
+    assert printed.startswith("❌ Not yet: 7 of 9 right.")
+    assert "under fork: you said False, the child says True: fork() copies the memory of all threads" in printed
+    assert "under forkserver: you said True, the child says False: the server forked the child" in printed
+
+
+def test_start_predictions_not_answered_or_not_a_bool():
+    blank = {fact: {method: ... for method in ch02.METHODS} for fact in START_RIGHT}
+    assert judged(blank) == "❌ Not yet: replace each ... with True (the child does) or False (it does not)"
+    half = {fact: dict(answers) for fact, answers in START_RIGHT.items()}
+    half["has colorsys, which the parent imported"]["spawn"] = "no"
+    del half["os.getppid() is the parent's pid"]["fork"]
+    printed = judged(half)
+    assert "under spawn: you said 'no'; answer True or False" in printed
+    assert "\"os.getppid() is the parent's pid\" under fork: not answered yet" in printed
+    assert "missing: 'has colorsys" in judged({"runs one thread, though the parent runs two": {}})
+    assert judged([]) == "❌ Not yet: pass the dict of predictions, got list"

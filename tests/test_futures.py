@@ -34,7 +34,7 @@ from programs import run_program
 SQUARES = [n * n for n in range(10)]
 
 
-@pytest.fixture(params=["minimp-fork", "minimp-spawn", "stdlib"])
+@pytest.fixture(params=["minimp-fork", "minimp-spawn", "minimp-forkserver", "stdlib"])
 def lib(request):
     """An executor class, and the Event and Queue its workers can be given (through
     the initializer), from minimp under one start method or from
@@ -356,13 +356,14 @@ def test_a_broken_executor_says_what_the_initializer_raised(ctx):
 
 
 @pytest.mark.parametrize("library", ["minimp", "stdlib"])
-@pytest.mark.parametrize("method", ["fork", "spawn"])
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_mp_context_may_be_minimps_or_the_standard_librarys(library, method):
     context = minimp.get_context(method) if library == "minimp" else multiprocessing.get_context(method)
     with minimp.ProcessPoolExecutor(max_workers=1, mp_context=context) as executor:
         name = executor.submit(process_name).result(timeout=10)
         assert list(executor.map(square, range(10))) == SQUARES
-    assert name.startswith(f"{method.capitalize()}PoolWorker")
+    # named as the standard library names its workers: ForkPoolWorker, SpawnPoolWorker, ForkServerPoolWorker
+    assert name.startswith({"fork": "Fork", "spawn": "Spawn", "forkserver": "ForkServer"}[method] + "PoolWorker")
 
 
 def test_max_tasks_per_child_gives_each_call_a_fresh_worker(ctx):

@@ -141,7 +141,7 @@ def test_forwarding_threads_are_named_and_finish(ctx, capsys):
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("method", ["fork", "spawn"])
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_the_lines_of_two_children_never_mix_even_unbuffered(method, tmp_path, monkeypatch):
     # Under PYTHONUNBUFFERED, print() would write a line's text and its newline
     # separately, and two children writing to one pipe could mix them:

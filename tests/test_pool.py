@@ -42,7 +42,7 @@ from programs import run_program
 SQUARES = [n * n for n in range(10)]
 
 
-@pytest.fixture(params=["minimp-fork", "minimp-spawn", "stdlib"])
+@pytest.fixture(params=["minimp-fork", "minimp-spawn", "minimp-forkserver", "stdlib"])
 def lib(request):
     """The pieces a pool story needs, from minimp (under one start method) or from
     the standard library (fork), the oracle: `lib.Pool(2)` reads as user code."""

@@ -95,7 +95,9 @@ def test_join_with_timeout_returns_while_the_child_still_runs(ctx):
 
 
 def test_a_subclass_runs_its_own_run_method(ctx):
-    class_for_method = {"fork": minimp.runtime.process.ForkProcess, "spawn": minimp.runtime.process.SpawnProcess}
+    process = minimp.runtime.process
+    class_for_method = {"fork": process.ForkProcess, "spawn": process.SpawnProcess,
+                        "forkserver": process.ForkServerProcess}
     assert ctx.Process is class_for_method[ctx.get_start_method()]
     queue = ctx.Queue()
     p = Counter(queue, 3)

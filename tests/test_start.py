@@ -19,10 +19,20 @@ def fresh_start_method(monkeypatch):
 
 def test_the_default_is_the_platforms(fresh_start_method):
     assert minimp.get_start_method(allow_none=True) is None
-    expected = "fork" if sys.platform == "linux" and sys.version_info < (3, 14) else "spawn"
+    expected = "fork" if sys.version_info < (3, 14) else "forkserver"
     assert minimp.get_start_method() == expected
     assert minimp.get_all_start_methods()[0] == expected
-    assert sorted(minimp.get_all_start_methods()) == ["fork", "spawn"]
+    assert sorted(minimp.get_all_start_methods()) == ["fork", "forkserver", "spawn"]
+
+
+@pytest.mark.parametrize("version, platform, expected", [
+    ((3, 13, 0), "linux", "fork"), ((3, 14, 0), "linux", "forkserver"), ((3, 14, 0), "darwin", "spawn"),
+])  # fmt: skip
+def test_the_default_follows_the_standard_librarys_by_version(fresh_start_method, monkeypatch, version, platform,
+                                                              expected):
+    monkeypatch.setattr(sys, "version_info", version)
+    monkeypatch.setattr(sys, "platform", platform)
+    assert minimp.get_start_method() == expected
 
 
 def test_set_start_method_once(fresh_start_method):
@@ -43,10 +53,19 @@ def test_the_first_get_fixes_the_default_as_in_the_standard_library(fresh_start_
 
 
 def test_unknown_methods_are_refused_with_the_choices():
-    with pytest.raises(ValueError, match="cannot find context for 'threads': minimp offers 'fork' and 'spawn'"):
+    with pytest.raises(ValueError, match="cannot find context for 'threads': minimp offers 'fork', 'spawn' and "
+                                         "'forkserver'"):
         minimp.get_context("threads")
-    with pytest.raises(ValueError, match="use 'spawn'"):
-        minimp.set_start_method("forkserver", force=True)
+
+
+def test_forkserver_is_refused_where_descriptors_cannot_be_passed(monkeypatch, fresh_start_method):
+    import socket
+    monkeypatch.delattr(socket, "send_fds")
+    with pytest.raises(ValueError, match="'forkserver': it passes descriptors with socket.send_fds, which this "
+                                         "platform lacks; use 'spawn'"):
+        minimp.set_start_method("forkserver")
+    with pytest.raises(ValueError, match="send_fds"):
+        minimp.get_context("forkserver")
 
 
 def test_a_context_binds_the_start_method(fresh_start_method):
@@ -65,7 +84,8 @@ def test_a_context_offers_the_same_api_as_the_module():
     ctx = minimp.get_context("spawn")
     for name in ["Queue", "JoinableQueue", "SimpleQueue", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
                  "Event", "Condition", "Barrier", "Pipe", "Value", "Array", "RawValue", "RawArray", "cpu_count",
-                 "current_process", "parent_process", "active_children", "set_executable"]:  # fmt: skip
+                 "current_process", "parent_process", "active_children", "set_executable",
+                 "set_forkserver_preload"]:  # fmt: skip
         assert getattr(ctx, name) is getattr(minimp, name) or getattr(ctx, name) == getattr(minimp, name), name
     left, right = ctx.Pipe(duplex=False)
     right.send("through a context's pipe")

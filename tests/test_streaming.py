@@ -19,7 +19,7 @@ import minimp
 WAIT = 30  # seconds: "for ever", so a bug fails a test instead of hanging it
 
 
-@pytest.fixture(params=["minimp-fork", "minimp-spawn", "stdlib"])
+@pytest.fixture(params=["minimp-fork", "minimp-spawn", "minimp-forkserver", "stdlib"])
 def lib(request):
     if request.param == "stdlib":
         return types.SimpleNamespace(Pool=multiprocessing.get_context("fork").Pool, stdlib=True)

@@ -21,6 +21,7 @@ _where = {
     "Process": "runtime.process", "current_process": "runtime.process", "parent_process": "runtime.process",
     "active_children": "runtime.process", "get_context": "pools.context", "get_start_method": "runtime.start",
     "set_start_method": "runtime.start", "get_all_start_methods": "runtime.start", "set_executable": "runtime.start",
+    "set_forkserver_preload": "runtime.forkserver",
     "Pipe": "runtime.connection", "connection": "runtime.connection",
     "Queue": "runtime.queues", "JoinableQueue": "runtime.joinable", "SimpleQueue": "runtime.joinable",
     "Lock": "runtime.synchronize", "RLock": "runtime.synchronize", "Semaphore": "runtime.synchronize",

@@ -10,7 +10,7 @@ without changing the start method of the program that imports it:
     q = ctx.Queue()
 
 Only Process depends on the start method; queues, locks and shared memory
-work under either. (ForkProcess and SpawnProcess live in process.py, so that
+work under each. (ForkProcess, SpawnProcess and ForkServerProcess live in process.py, so that
 a spawned child unpickling one imports only what a process needs.)
 
 Read next: `pools/pool.py`, the Pool that `ctx.Pool()` makes.
@@ -21,7 +21,9 @@ from __future__ import annotations
 from ..runtime import start
 from ..runtime.connection import Pipe
 from ..runtime.cpus import cpu_count
-from ..runtime.process import ForkProcess, Process, SpawnProcess, active_children, current_process, parent_process
+from ..runtime import forkserver
+from ..runtime.process import (PROCESS_CLASSES, ForkProcess, ForkServerProcess, Process, SpawnProcess, active_children,
+                               current_process, parent_process)
 from ..runtime.joinable import JoinableQueue, SimpleQueue
 from ..runtime.queues import Queue
 from ..runtime.sharedctypes import Array, RawArray, RawValue, Value
@@ -30,7 +32,7 @@ from ..runtime.conditions import Condition, Event
 from ..runtime.synchronize import BoundedSemaphore, Lock, RLock, Semaphore
 from .pool import Pool
 
-__all__ = ["Context", "ForkProcess", "SpawnProcess", "get_context"]
+__all__ = ["Context", "ForkProcess", "SpawnProcess", "ForkServerProcess", "get_context"]
 
 
 class Context:
@@ -59,10 +61,11 @@ class Context:
     active_children = staticmethod(active_children)
     get_all_start_methods = staticmethod(start.get_all_start_methods)
     set_executable = staticmethod(start.set_executable)
+    set_forkserver_preload = staticmethod(forkserver.set_forkserver_preload)
 
     def __init__(self, method: str):
         self._name = start.check_method(method)
-        self.Process = ForkProcess if method == "fork" else SpawnProcess
+        self.Process = PROCESS_CLASSES[method]
 
     def Pool(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None):  # noqa: N802
         """A Pool whose workers start with this context's method."""
@@ -93,7 +96,7 @@ _contexts = {method: Context(method) for method in start.METHODS}
 
 
 def get_context(method: str | None = None) -> Context:
-    """The context for `method` ('fork' or 'spawn'), or for the current default."""
+    """The context for `method` ('fork', 'spawn' or 'forkserver'), or for the current default."""
     if method is None:
         method = start.get_start_method()
     return _contexts[start.check_method(method)]

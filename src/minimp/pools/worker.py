@@ -47,7 +47,7 @@ from typing import NamedTuple
 
 from ..runtime import serialize
 from ..runtime.connection import Pipe, wait
-from ..runtime.process import ForkProcess, SpawnProcess, parent_process
+from ..runtime.process import PROCESS_CLASSES, parent_process
 from .failures import send_outcomes, sendable
 
 TYPE_CHECKING = False
@@ -211,10 +211,10 @@ class Worker:
     def __init__(self, index: int, method: str, running: Any, initializer, initargs: tuple, max_jobs):
         task_reader, self.task_pipe = Pipe(duplex=False)  # we write jobs,
         self.result_pipe, result_writer = Pipe(duplex=False)  # we read what became of them
-        process_class = ForkProcess if method == "fork" else SpawnProcess
+        process_class = PROCESS_CLASSES[method]  # named as the standard library's: ForkServerPoolWorker-3
         self.process = process_class(
             target=worker_loop, args=(task_reader, result_writer, index, running, initializer, initargs, max_jobs),
-            name=f"{method.capitalize()}PoolWorker-{next(_worker_numbers)}", daemon=True)
+            name=f"{process_class.__name__.replace('Process', 'PoolWorker')}-{next(_worker_numbers)}", daemon=True)
         self.index = index
         self.jobs: collections.deque = collections.deque()  # sent, in order; the first is running
         self.jobs_sent = 0

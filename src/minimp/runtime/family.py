@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import os
 
 from . import serialize
 from .connection import wait
@@ -98,6 +99,16 @@ def active_children() -> list:
     """The children of this process that are still running."""
     collect_exited_children()
     return list(children)
+
+
+def check_creator(process: Any, refusal: str) -> None:
+    """Refuse (AssertionError: `refusal`) unless this process created `process`: only a parent can
+    wait for its child (waitpid(2) knows no other), so only its creator may start, join or test it."""
+    if process._parent_pid != os.getpid():
+        who = "this very process" if process is current else (
+            f"a child of process {process._parent_pid}, not of this one ({os.getpid()})")
+        raise AssertionError(f"{refusal}: {process.name} is {who}; only the process that created a "
+                             f"Process object may start, join or test it")
 
 
 def collect_exited_children() -> None:

@@ -1,7 +1,7 @@
 """Process: run a function in another process, wait for it, read its exit code.
 
-A Process object lives in the parent. `start()` creates the child (by fork or spawn, see
-start.py), which calls `run()` (by default `target(*args, **kwargs)`) and exits. `join()`
+A Process object lives in the parent. `start()` creates the child (by fork, spawn or forkserver,
+see start.py), which calls `run()` (by default `target(*args, **kwargs)`) and exits. `join()`
 waits until the child is gone and the operating system has told the parent its *exit code*:
 
     ==========================================  ============
@@ -30,7 +30,7 @@ import signal
 import sys
 from weakref import finalize
 
-from . import family, start
+from . import family, forkserver, start
 from .connection import wait
 from .family import active_children, current_process, parent_process  # noqa: F401 - minimp.Process's relatives
 
@@ -62,8 +62,7 @@ class Process:
         self._target, self._args, self._kwargs = target, tuple(args), dict(kwargs)
         self._name = name or f"{type(self).__name__}-{':'.join(map(str, self._identity))}"
         self._daemon = family.current.daemon if daemon is None else bool(daemon)
-        self._closed = False
-        self._child = None  # a start.ForkedChild or a subprocess.Popen, once started
+        self._closed, self._child = False, None  # once started: a ForkedChild, a Popen or a ServedChild
 
     def run(self) -> None:
         """The work the child does; by default, call the target."""
@@ -78,14 +77,15 @@ class Process:
         if self._child is not None:
             raise AssertionError(f"cannot start a process twice: {self._name} was started already "
                                  f"(pid {self._child.pid}); make a new Process to run it again")
-        self._check_creator("can only start a process object created by current process")
+        family.check_creator(self, "can only start a process object created by current process")
         if family.current.daemon:
             raise AssertionError(f"daemonic processes are not allowed to have children: {family.current.name} is "
                                  f"a daemon, and its children would be orphaned when it is terminated; "
                                  f"start {self._name} from a process that is not a daemon")
         family.collect_exited_children()
         method = self._start_method or start.get_start_method()
-        self._child, self._sentinel, self._output = start.launch(self, method)
+        launch = forkserver.launch if method == "forkserver" else start.launch
+        self._child, self._sentinel, self._output = launch(self, method)
         self._close_sentinel = finalize(self, os.close, self._sentinel)
         # Drop the target, as the standard library does: no reference cycle through a target that refers to us.
         del self._target, self._args, self._kwargs
@@ -94,7 +94,7 @@ class Process:
     def join(self, timeout: float | None = None) -> None:
         """Wait until the child exits, or `timeout` seconds pass; then `exitcode` is None if it still runs."""
         self._check_closed()
-        self._check_creator("can only join a child process")
+        family.check_creator(self, "can only join a child process")
         if self._child is None:
             raise AssertionError(f"can only join a started process: call {self._name}.start() first")
         if timeout is not None and not wait([self._sentinel], timeout):
@@ -108,7 +108,7 @@ class Process:
         self._check_closed()
         if self is family.current:
             return True
-        self._check_creator("can only test a child process")
+        family.check_creator(self, "can only test a child process")
         if self._child is None or self._child.poll() is not None:
             family.children.discard(self)
             return False
@@ -142,13 +142,6 @@ class Process:
     def _check_closed(self) -> None:
         if self._closed:
             raise ValueError("process object is closed")
-
-    def _check_creator(self, refusal: str) -> None:
-        if self._parent_pid != os.getpid():
-            who = "this very process" if self is family.current else (
-                f"a child of process {self._parent_pid}, not of this one ({os.getpid()})")
-            raise AssertionError(f"{refusal}: {self._name} is {who}; only the process that created a "
-                                 f"Process object may start, join or test it")
 
     # -- what can be asked of it -----------------------------------------------
 
@@ -268,6 +261,14 @@ class ForkProcess(Process):
 class SpawnProcess(Process):
     """A Process that always starts with spawn (what `get_context("spawn").Process` is)."""
     _start_method = "spawn"
+
+
+class ForkServerProcess(Process):
+    """A Process that always starts with forkserver (what `get_context("forkserver").Process` is)."""
+    _start_method = "forkserver"
+
+
+PROCESS_CLASSES = {"fork": ForkProcess, "spawn": SpawnProcess, "forkserver": ForkServerProcess}
 
 
 class _MainProcess(Process):

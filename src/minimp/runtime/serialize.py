@@ -36,7 +36,8 @@ TYPE_CHECKING = False  # type names for readers and checkers; importing typing
 if TYPE_CHECKING:  # would cost every spawned child several milliseconds
     from typing import Any, Callable
 
-__all__ = ["dumps", "loads", "register", "pickle_for_child", "spawning", "assert_spawning", "pass_fd"]
+__all__ = ["dumps", "loads", "register", "pickle_for_child", "pickle_process", "spawning", "assert_spawning",
+           "pass_fd"]
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 
@@ -153,6 +154,32 @@ def pickle_for_child(obj: Any) -> tuple[bytes, list[int]]:
         return dumps(obj), fds
     finally:
         _fds_for_child.reset(token)
+
+
+def pickle_process(process: Any, method: str) -> tuple[bytes, list[int]]:
+    """Pickle a Process for a child started by spawn or forkserver; if that fails, say which part
+    (target, args[i], kwargs[key]) cannot be pickled."""
+    try:
+        return pickle_for_child(process)
+    except Exception as exc:
+        error = exc
+    parts = [("target", process._target), *[(f"args[{i}]", arg) for i, arg in enumerate(process._args)]]
+    parts += [(f"kwargs[{key!r}]", value) for key, value in process._kwargs.items()]
+    culprit = "the process object"
+    for label, part in parts:
+        try:
+            pickle_for_child(part)
+        except Exception:
+            culprit = f"{label} ({part!r:.60})"
+            break
+    message = (f"cannot start {process.name} with the {method} start method: {culprit} cannot be pickled "
+               f"({error}). Under {method}, the child receives everything it needs as a pickle; pass "
+               f"picklable values, or use the fork start method.")
+    try:
+        better = type(error)(message)  # keep the exception type pickle raised
+    except Exception:
+        better = pickle.PicklingError(message)
+    raise better from error
 
 
 def spawning() -> bool:

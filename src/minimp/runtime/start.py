@@ -15,16 +15,16 @@ pickled into a pipe, and the file descriptors it needs (listed while pickling, s
     pickle(Process) ──▶ data pipe ──────────▶ spawn_child(): unpickle it
     Popen(python -c ..., pass_fds=[...]) ───▶ process._bootstrap()  → exit code
 
-The default is the running Python's: fork on Linux up to 3.13, spawn on macOS. Where 3.14
-defaults to forkserver, which minimp lacks, it uses spawn, which also spares a child the
-parent's threads.
+**forkserver** (forkserver.py) forks each child from a server process that has no threads:
+as safe as spawn, nearly as fast as fork. The default is the running Python's: fork on Linux
+up to 3.13, forkserver from 3.14, spawn on macOS.
 
-Either way the child holds the write end of an *exit pipe* until it dies, so the parent's
+Under fork and spawn the child holds the write end of an *exit pipe* until it dies, so the parent's
 end (`Process.sentinel`) becomes readable exactly when the child exits; and the child can
 read the parent's *alive pipe*, which ends when the parent dies (`parent_process().sentinel`).
 Each side waits for the other with poll(2), not on a timer.
 
-Read next: `runtime/serialize.py`, how the Process object is pickled for spawn.
+Read next: `runtime/forkserver.py`, the third way: a server forks each child.
 """
 
 from __future__ import annotations
@@ -44,16 +44,18 @@ if TYPE_CHECKING:
     from .process import Process
 
 __all__ = ["get_start_method", "set_start_method", "get_all_start_methods", "set_executable", "launch",
-           "spawn_child"]
+           "spawn_child", "run_child"]
 
-METHODS = ("fork", "spawn")
+METHODS = ("fork", "spawn", "forkserver")
 
 
 # -- choosing the start method --------------------------------------------------
 
 def _platform_default() -> str:
-    # spawn off Linux (macOS since 3.8; Windows has no fork); from 3.14, Linux's forkserver.
-    return "fork" if sys.platform == "linux" and sys.version_info < (3, 14) else "spawn"
+    # spawn off Linux (macOS since 3.8; Windows has no fork); on Linux from 3.14, forkserver.
+    if sys.platform != "linux":
+        return "spawn"
+    return "fork" if sys.version_info < (3, 14) else "forkserver"
 
 
 _method: str | None = None  # fixed by set_start_method() or the first get
@@ -61,13 +63,15 @@ _method: str | None = None  # fixed by set_start_method() or the first get
 
 def check_method(method: str) -> str:
     if method not in METHODS:
-        hint = " (use 'spawn': it is as safe in a threaded program)" if method == "forkserver" else ""
-        raise ValueError(f"cannot find context for {method!r}: minimp offers 'fork' and 'spawn'{hint}")
+        raise ValueError(f"cannot find context for {method!r}: minimp offers 'fork', 'spawn' and 'forkserver'")
+    if method == "forkserver" and not hasattr(__import__("socket"), "send_fds"):
+        raise ValueError("cannot find context for 'forkserver': it passes descriptors with socket.send_fds, "
+                         "which this platform lacks; use 'spawn'")
     return method
 
 
 def get_start_method(allow_none: bool = False) -> str | None:
-    """The start method new processes use ('fork' or 'spawn'). As in `multiprocessing`, the
+    """The start method new processes use ('fork', 'spawn' or 'forkserver'). As in `multiprocessing`, the
     first call fixes the default, unless allow_none=True: None while nothing is chosen."""
     global _method
     if _method is None and not allow_none:
@@ -76,7 +80,7 @@ def get_start_method(allow_none: bool = False) -> str | None:
 
 
 def set_start_method(method: str | None, force: bool = False) -> None:
-    """Choose 'fork' or 'spawn' for processes started from now on. RuntimeError if a method
+    """Choose 'fork', 'spawn' or 'forkserver' for processes started from now on. RuntimeError if a method
     was already chosen, unless force=True (force=True with None forgets the choice)."""
     global _method
     if _method is not None and not force:
@@ -95,17 +99,21 @@ def set_executable(executable: str | bytes | os.PathLike | None) -> None:
     _executable = executable
 
 
+def executable() -> str | bytes | os.PathLike:
+    return _executable or sys.executable
+
+
 def get_all_start_methods() -> list[str]:
     """The start methods minimp can use here, the default first."""
     default = _platform_default()
     return [default] + [m for m in METHODS if m != default]
 
 
-# -- what both start methods share ------------------------------------------------
+# -- what the start methods share ------------------------------------------------
 
 # One launch at a time: a child forked by another thread meanwhile would inherit the write end
 # of this child's exit pipe, and this child's sentinel would stay silent until that one exited too.
-_launch_lock = threading.Lock()
+launch_lock = threading.Lock()
 _alive: tuple[int, int] | None = None  # this process's alive pipe, made on first use
 _exit_fd: int | None = None  # in a child: the write end of our own exit pipe
 
@@ -118,10 +126,10 @@ def launch(process: Process, method: str) -> tuple[ForkedChild | Popen, int, Chi
 def _pipes_for_a_child() -> tuple[int, int, int, ChildOutput]:
     """What every child gets: the read end of our alive pipe, its own exit pipe, its output (output.py)."""
     output, (exit_r, exit_w) = ChildOutput(), os.pipe()
-    return _alive_read_end(), exit_r, exit_w, output
+    return alive_read_end(), exit_r, exit_w, output
 
 
-def _alive_read_end() -> int:
+def alive_read_end() -> int:
     global _alive
     if _alive is None:
         _alive = os.pipe()
@@ -131,7 +139,7 @@ def _alive_read_end() -> int:
 # -- fork ---------------------------------------------------------------------------
 
 def _fork(process: Process) -> tuple[ForkedChild, int, ChildOutput]:
-    with _launch_lock:
+    with launch_lock:
         alive_r, exit_r, exit_w, output = _pipes_for_a_child()
         try:
             output.before_fork()
@@ -150,10 +158,10 @@ def _fork(process: Process) -> tuple[ForkedChild, int, ChildOutput]:
 
 def _run_forked_child(process: Process, output: ChildOutput, exit_w: int, alive_r: int) -> None:
     """In the forked child: drop what belongs to the parent, run the process, exit."""
-    global _alive, _exit_fd, _launch_lock
+    global _alive, _exit_fd, launch_lock
     exitcode = 1
     try:
-        _launch_lock = threading.Lock()  # the parent held its copy while forking us
+        launch_lock = threading.Lock()  # the parent held its copy while forking us
         os.close(_alive[1])  # else the child keeps its own parent "alive"
         _alive = None
         if _exit_fd is not None:
@@ -212,8 +220,8 @@ class ForkedChild:
 def _spawn(process: Process) -> tuple[Popen, int, ChildOutput]:
     import subprocess  # here, not at the top: only a parent that spawns needs it
     # Pickle first: an unpicklable target or argument fails here, in the caller, before any child exists.
-    payload, fds = _pickle_process(process)
-    with _launch_lock:
+    payload, fds = serialize.pickle_process(process, "spawn")
+    with launch_lock:
         alive_r, exit_r, exit_w, output = _pipes_for_a_child()
         try:
             data_r, data_w = os.pipe()  # the data pipe: the child reads its Process from it
@@ -237,7 +245,7 @@ def _spawn(process: Process) -> tuple[Popen, int, ChildOutput]:
             os.close(exit_w)
         output.in_parent(child.pid)
     try:
-        _send_to_child(Connection(data_w, readable=False), payload)
+        send_to_child(data_w, payload, "spawn")
     except BaseException:  # interrupted half-way: the child cannot start
         child.kill()
         child.wait()
@@ -246,34 +254,11 @@ def _spawn(process: Process) -> tuple[Popen, int, ChildOutput]:
     return child, exit_r, output
 
 
-def _pickle_process(process: Process) -> tuple[bytes, list[int]]:
-    """Pickle `process` for the child; if that fails, say which part cannot be pickled."""
-    try:
-        return serialize.pickle_for_child(process)
-    except Exception as exc:
-        error = exc
-    parts = [("target", process._target), *[(f"args[{i}]", arg) for i, arg in enumerate(process._args)]]
-    parts += [(f"kwargs[{key!r}]", value) for key, value in process._kwargs.items()]
-    culprit = "the process object"
-    for label, part in parts:
-        try:
-            serialize.pickle_for_child(part)
-        except Exception:
-            culprit = f"{label} ({part!r:.60})"
-            break
-    message = (f"cannot start {process.name} with the spawn start method: {culprit} cannot be pickled "
-               f"({error}). Under spawn, the child receives everything it needs as a pickle; pass "
-               f"picklable values, or use the fork start method.")
-    try:
-        better = type(error)(message)  # keep the exception type pickle raised
-    except Exception:
-        better = pickle.PicklingError(message)
-    raise better from error
-
-
-def _send_to_child(data: Connection, payload: bytes) -> None:
-    # First what the child needs to unpickle the process (where to import from), then the process.
-    setup = {"sys_path": sys.path, "sys_argv": sys.argv, "start_method": "spawn"}
+def send_to_child(data_w: int, payload: bytes, method: str) -> None:
+    """Into the data pipe: first what the child needs to unpickle the process (where to import
+    from), then the process."""
+    setup = {"sys_path": sys.path, "sys_argv": sys.argv, "start_method": method}
+    data = Connection(data_w, readable=False)
     try:
         data.send_bytes(pickle.dumps(setup))
         data.send_bytes(payload)
@@ -289,6 +274,11 @@ def spawn_child(data_fd: int, exit_fd: int, parent_alive_fd: int) -> None:
     """The first thing a spawned interpreter runs (see `_spawn`)."""
     global _exit_fd
     _exit_fd = exit_fd
+    sys.exit(run_child(data_fd, parent_alive_fd))
+
+
+def run_child(data_fd: int, parent_alive_fd: int) -> int:
+    """Read the process from the data pipe and run it (spawn and forkserver); return its exit code."""
     with Connection(data_fd, writable=False) as data:
         setup = pickle.loads(data.recv_bytes())
         sys.path[:] = setup["sys_path"]
@@ -296,4 +286,4 @@ def spawn_child(data_fd: int, exit_fd: int, parent_alive_fd: int) -> None:
         set_start_method(setup["start_method"], force=True)
         process = serialize.loads(data.recv_bytes())
     whole_lines()
-    sys.exit(process._bootstrap(parent_sentinel=parent_alive_fd))
+    return process._bootstrap(parent_sentinel=parent_alive_fd)

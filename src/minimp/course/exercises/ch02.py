@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ._base import TIMEOUT, Verdict, report, run_learner_code, find_trouble
 
-__all__ = ["check_pickle_predictions", "check_spawn_picklable"]
+__all__ = ["check_pickle_predictions", "check_spawn_picklable", "check_start_method_predictions"]
 
 
 # -- Exercise 1: which objects can pickle.dumps() turn into bytes? -----------------
@@ -245,3 +245,101 @@ def _described(cube: Any) -> str:
     name = f"{getattr(inner, '__module__', None) or 'builtins'}.{getattr(inner, '__qualname__', repr(inner))}"
     return f"a functools.partial of {name}" if isinstance(cube, functools.partial) else name
 
+
+
+# -- Exercise 3: what does a child get under each start method? ----------------------
+
+METHODS = ("fork", "spawn", "forkserver")
+
+# The facts of the notebook's table, what each start method gives, and why.
+START_FACTS: dict[str, dict[str, tuple[bool, str]]] = {
+    "has colorsys, which the parent imported": {
+        "fork": (True, "a forked child is a copy of the parent's memory, imported modules included"),
+        "spawn": (False, "a spawned child is a fresh interpreter: it imports only what unpickling the "
+                         "process needs"),
+        "forkserver": (False, "the child is a copy of the server, which imported only minimp (and what "
+                              "set_forkserver_preload() names), not of your parent"),
+    },
+    "runs one thread, though the parent runs two": {
+        "fork": (True, "fork() copies the memory of all threads but lets only the thread that called it go "
+                       "on: the other thread is not there (section 2)"),
+        "spawn": (True, "a fresh interpreter starts with its main thread only"),
+        "forkserver": (True, "the server has one thread, so each copy of it has one too"),
+    },
+    "os.getppid() is the parent's pid": {
+        "fork": (True, "the parent called fork() itself, so it is the child's parent for the operating system"),
+        "spawn": (True, "the parent started the new interpreter itself (fork, then exec)"),
+        "forkserver": (False, "the server forked the child, so os.getppid() is the server's pid; "
+                              "minimp.parent_process() still names the process that called start()"),
+    },
+}
+
+# A parent with two threads that has imported colorsys starts one child by each method;
+# each child reports the three facts. Run in a fresh interpreter, so the kernel never forks.
+_START_FACTS_PROGRAM = """\
+import colorsys, os, sys, threading, minimp
+
+def report(queue):
+    queue.put(("colorsys" in sys.modules, threading.active_count() == 1,
+               os.getppid() == minimp.parent_process().pid))
+
+if __name__ == "__main__":
+    stop = threading.Event()
+    threading.Thread(target=stop.wait, daemon=True).start()  # the parent's second thread
+    found = {}
+    for method in sys.argv[1:]:
+        ctx = minimp.get_context(method)
+        queue = ctx.Queue()
+        child = ctx.Process(target=report, args=(queue,))
+        child.start()
+        found[method] = queue.get(timeout=30)
+        child.join()
+    print(repr(found))
+"""
+
+
+def check_start_method_predictions(predictions: dict) -> None:
+    """Chapter 2: for each fact of START_FACTS, predict True or False for a child started by
+    fork, spawn and forkserver. The checker starts the three children, in a fresh
+    interpreter, and compares your predictions with what they report."""
+    report(_judge_start_predictions(predictions, _measure_start_facts))
+
+
+def _measure_start_facts() -> dict[str, dict[str, bool]]:
+    """What three real children report: {fact: {method: bool}}."""
+    done = subprocess.run(  # -W: from 3.12, Python warns of fork in a process with threads; we know
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", _START_FACTS_PROGRAM, *METHODS],
+        capture_output=True, text=True, timeout=60, cwd=os.getcwd())
+    if done.returncode != 0:
+        raise RuntimeError(f"the three children could not report: {done.stderr.strip()[-500:]}")
+    import ast
+    found = ast.literal_eval(done.stdout.strip())
+    return {fact: {method: found[method][i] for method in METHODS} for i, fact in enumerate(START_FACTS)}
+
+
+def _judge_start_predictions(predictions: Any, measure: Callable[[], dict]) -> Verdict:
+    if not isinstance(predictions, dict):
+        return Verdict(False, f"pass the dict of predictions, got {type(predictions).__name__}")
+    missing = [fact for fact in START_FACTS if not isinstance(predictions.get(fact), dict)]
+    if missing:
+        return Verdict(False, f"the dict needs, for each fact, a dict with fork, spawn and forkserver; "
+                              f"missing: {', '.join(map(repr, missing))}")
+    answers = [(fact, method, predictions[fact].get(method, ...)) for fact in START_FACTS for method in METHODS]
+    if all(answer is ... for _, _, answer in answers):
+        return Verdict(False, "replace each ... with True (the child does) or False (it does not)")
+    measured = measure()
+    wrong = []
+    for fact, method, predicted in answers:
+        why = START_FACTS[fact][method][1]
+        expected = measured[fact][method]  # what the children said is the truth
+        if predicted is ...:
+            wrong.append(f"  • {fact!r} under {method}: not answered yet")
+        elif not isinstance(predicted, bool):
+            wrong.append(f"  • {fact!r} under {method}: you said {predicted!r}; answer True or False")
+        elif predicted != expected:
+            wrong.append(f"  • {fact!r} under {method}: you said {predicted}, the child says {expected}: {why}")
+    if wrong:
+        return Verdict(False, f"{len(answers) - len(wrong)} of {len(answers)} right.\n" + "\n".join(wrong))
+    return Verdict(True, f"all {len(answers)} right, as three real children just reported: only fork copies "
+                         f"the parent's modules, no method copies its other threads, and under forkserver the "
+                         f"child's parent for the operating system is the server.")
