@@ -20,6 +20,10 @@ What is measured, each with both libraries:
   throughput: each message waits for the other process to be scheduled.
 - **pipe, 1 MiB, one-way**: `send_bytes`/`recv_bytes` of 1 MiB, no pickling.
 - **queue, small / 1 MiB**: one child `put()`s, the parent `get()`s.
+- **manager dict, get/set**: the parent sets a key of a manager's dict and
+  reads it back: two round trips to the manager's process, through a Unix
+  socket (minimp) or a socket of the standard library's choosing (also a
+  Unix socket on Linux). The manager starts before the clock does.
 
 In the data benchmarks the clock measures the transfer only: the child is
 started with fork first, and a pair of Events (see `_targets.py`) starts
@@ -147,6 +151,18 @@ def queue_transfer(ctx, target, n: int) -> float:
         queue.close()
 
 
+def manager_dict(ctx, n: int) -> float:
+    """Set a key of a manager's dict and read it back, `n` times, from the parent."""
+    with ctx.Manager() as manager:
+        d = manager.dict()
+        d["key"] = 0  # this thread's connection to the manager is made before the clock starts
+        start = time.perf_counter()
+        for i in range(n):
+            d["key"] = i
+            d["key"]
+        return time.perf_counter() - start
+
+
 BENCHMARKS = [
     Benchmark("start+join, fork", "ms/process", 1e3, "fork", start_and_join, n=20, quick_n=10),
     Benchmark("start+join, spawn", "ms/process", 1e3, "spawn", start_and_join, n=4, quick_n=2),
@@ -156,6 +172,7 @@ BENCHMARKS = [
     Benchmark("pipe, 1 MiB, one-way", "ms/MiB", 1e3, "fork", pipe_mib, n=200, quick_n=50),
     Benchmark("queue, small", "µs/item", 1e6, "fork", queue_small, n=50_000, quick_n=10_000),
     Benchmark("queue, 1 MiB", "ms/MiB", 1e3, "fork", queue_mib, n=100, quick_n=25),
+    Benchmark("manager dict, get/set", "µs/get+set", 1e6, "fork", manager_dict, n=5_000, quick_n=1_000),
 ]  # fmt: skip
 
 

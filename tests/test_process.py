@@ -367,3 +367,71 @@ def test_a_lambda_target_works_under_spawn(ctx):
     p.start()
     assert queue.get(timeout=10) == 11
     p.join()
+
+
+# -- the authkey: the family's secret ------------------------------------------------------
+
+
+def report_authkeys(queue):
+    """Put this process's authkey, and its own child's, on the queue (as plain bytes: an authkey
+    refuses to be pickled outside spawning)."""
+    queue.put(bytes(minimp.current_process().authkey))
+    child = minimp.Process(target=report_authkey, args=(queue,))
+    child.start()
+    child.join()
+
+
+def report_authkey(queue):
+    queue.put(bytes(minimp.current_process().authkey))
+
+
+def test_the_main_process_has_a_random_32_byte_authkey(mp):
+    key = mp.current_process().authkey
+    assert isinstance(key, bytes) and len(key) == 32
+    assert key != b"\0" * 32
+
+
+@pytest.mark.timeout(60)
+def test_a_child_and_a_grandchild_inherit_the_authkey(ctx):
+    queue = ctx.Queue()
+    p = ctx.Process(target=report_authkeys, args=(queue,))
+    assert p.authkey == minimp.current_process().authkey  # taken from its creator, at creation
+    p.start()
+    child, grandchild = queue.get(timeout=20), queue.get(timeout=20)
+    p.join()
+    assert child == grandchild == minimp.current_process().authkey
+
+
+@pytest.mark.timeout(60)
+def test_an_authkey_set_before_start_reaches_the_child_and_its_children(ctx):
+    queue = ctx.Queue()
+    p = ctx.Process(target=report_authkeys, args=(queue,))
+    p.authkey = b"our secret"
+    p.start()
+    assert (queue.get(timeout=20), queue.get(timeout=20)) == (b"our secret", b"our secret")
+    p.join()
+    assert minimp.current_process().authkey != b"our secret"  # the parent's stays its own
+
+
+def test_an_authkey_must_be_bytes():
+    p = minimp.Process(target=do_nothing)
+    with pytest.raises(TypeError, match=r"Process-\d+\.authkey = 'secret': an authkey must be bytes, not str; "
+                                        r"for a text secret pass its bytes \('my secret'\.encode\(\)\)"):
+        p.authkey = "secret"
+    p.authkey = b"secret"
+    assert p.authkey == b"secret" and type(p.authkey).__name__ == "AuthenticationString"
+
+
+def test_an_authkey_refuses_to_be_pickled_outside_spawning_as_in_the_standard_library(mp):
+    import pickle
+
+    with pytest.raises(TypeError, match="Pickling an AuthenticationString object is disallowed for security reasons"):
+        pickle.dumps(mp.current_process().authkey)
+
+
+def test_an_authkey_cannot_travel_on_a_queue():
+    queue = minimp.Queue()
+    with pytest.raises(TypeError, match="an authkey travels only to a child being spawned; send bytes"):
+        queue.put(minimp.current_process().authkey)
+    queue.put(bytes(minimp.current_process().authkey))  # plain bytes can: the sender means it
+    assert queue.get(timeout=5) == minimp.current_process().authkey

@@ -96,17 +96,19 @@ def test_a_context_offers_the_same_api_as_the_module():
 
 def test_import_minimp_as_multiprocessing_offers_every_public_name():
     import multiprocessing
-    import multiprocessing.connection  # a submodule: only there once imported
+    import multiprocessing.connection  # submodules: only there once imported
+    import multiprocessing.managers
 
     # What minimp offers beyond the standard library's module (README, "Where minimp differs").
     extras = {"ProcessPoolExecutor", "trace", "traced", "RemoteTraceback", "TaskExitError",
-              "WorkerDiedError", "WorkerStartError", "PoolTerminatedError", "live_timeline", "widgets"}  # fmt: skip
+              "WorkerDiedError", "WorkerStartError", "PoolTerminatedError", "ManagerGoneError", "live_timeline",
+              "widgets"}  # fmt: skip
     for name in minimp.__all__:
         assert name in dir(minimp), name
         assert getattr(minimp, name) is not None, name
         assert hasattr(multiprocessing, name) or name in extras, f"{name} is not a multiprocessing name"
-    with pytest.raises(AttributeError, match="module 'minimp' has no attribute 'Manager'"):
-        minimp.Manager
+    with pytest.raises(AttributeError, match="module 'minimp' has no attribute 'allow_connection_pickling'"):
+        minimp.allow_connection_pickling
 
 
 def report_minimp_modules(connection):

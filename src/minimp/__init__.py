@@ -26,7 +26,7 @@ _where = {
     "Queue": "runtime.queues", "JoinableQueue": "runtime.joinable", "SimpleQueue": "runtime.joinable",
     "Lock": "runtime.synchronize", "RLock": "runtime.synchronize", "Semaphore": "runtime.synchronize",
     "BoundedSemaphore": "runtime.synchronize", "Event": "runtime.conditions", "Condition": "runtime.conditions",
-    "Barrier": "runtime.barrier",
+    "Barrier": "runtime.barrier", "Manager": "runtime.managers", "managers": "runtime.managers",
     "Value": "runtime.sharedctypes", "Array": "runtime.sharedctypes", "RawValue": "runtime.sharedctypes",
     "RawArray": "runtime.sharedctypes", "cpu_count": "runtime.cpus",
     "get_logger": "runtime.logs", "log_to_stderr": "runtime.logs", "SUBDEBUG": "runtime.logs", "SUBWARNING": "runtime.logs",
@@ -34,6 +34,7 @@ _where = {
     "live_timeline": "views.widgets.timeline", "widgets": "views.widgets",
     "ProcessError": "runtime.errors", "BufferTooShort": "runtime.errors", "TimeoutError": "runtime.errors",
     "AuthenticationError": "runtime.errors", "RemoteTraceback": "runtime.errors", "TaskExitError": "runtime.errors",
+    "ManagerGoneError": "runtime.errors",
     "WorkerDiedError": "runtime.errors", "WorkerStartError": "runtime.errors", "PoolTerminatedError": "runtime.errors",
 }  # fmt: skip
 

@@ -74,6 +74,14 @@ class Context:
         """A Pool whose workers start with this context's method."""
         return Pool(processes, initializer, initargs, maxtasksperchild, context=self)
 
+    def Manager(self):  # noqa: N802
+        """A started SyncManager whose server process starts with this context's method."""
+        from ..runtime.managers import SyncManager  # here: a program without managers never loads them
+
+        manager = SyncManager(ctx=self)
+        manager.start()
+        return manager
+
     def get_context(self, method: str | None = None) -> Context:
         return get_context(method)
 

@@ -19,7 +19,7 @@ Limits: like a Condition, a Barrier reaches a child only when the child is
 started (an argument of Process or a pool's initializer), not through a
 Queue later; an `action` must be picklable to reach a spawned child.
 
-Read next: `pools/context.py`, the whole API bound to one start method.
+Read next: `runtime/listener.py`, how processes that are not parent and child can talk: managers.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ stream: the reader sees bytes, not messages. A Connection *frames* each message 
 
 Unlike `multiprocessing.connection`, a Connection reaches a child only when the child
 is started: sending one through a pipe or queue raises RuntimeError (the standard
-library does it through a helper server on a socket; minimp listens on none).
+library does it through a helper server on a socket; minimp's one listening socket is a
+manager's, listener.py).
 
 Limits: not thread-safe (two threads sending at once may interleave their frames), and
 a send interrupted half-way (KeyboardInterrupt) leaves a broken frame in the pipe.

@@ -6,8 +6,8 @@ catches minimp's, too, once it has done `import minimp as multiprocessing`.
 Read next: `runtime/cpus.py`, how many workers a pool should start.
 """
 
-__all__ = ["ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "RemoteTraceback",
-           "TaskExitError", "WorkerDiedError", "WorkerStartError", "PoolTerminatedError"]
+__all__ = ["ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "RemoteError", "ManagerGoneError",
+           "RemoteTraceback", "TaskExitError", "WorkerDiedError", "WorkerStartError", "PoolTerminatedError"]
 
 
 class ProcessError(Exception):
@@ -23,18 +23,31 @@ class TimeoutError(ProcessError):  # noqa: A001 - the name mirrors multiprocessi
 
 
 class AuthenticationError(ProcessError):
-    """Kept for compatibility: minimp never authenticates, it has no sockets to guard."""
+    """A connection to a manager did not prove that it knows the authkey, or the manager did not (listener.py)."""
 
-
-# -- pools (pools/pool.py, pools/worker.py) --------------------------------------------
 
 class RemoteTraceback(Exception):
-    """The traceback of an exception raised in a worker, as text: the `__cause__` of the task's
-    exception re-raised in the caller, who sees where it happened, as with `multiprocessing.pool`."""
+    """The traceback of an exception raised in a pool's worker or a manager's process, as text: the
+    `__cause__` of the exception re-raised in the caller, who sees where it happened, as with
+    `multiprocessing.pool`."""
 
     def __str__(self) -> str:
         return self.args[0]
 
+
+# -- managers (runtime/basemanager.py, runtime/server.py) --------------------------------
+
+class RemoteError(ProcessError):
+    """A manager could not do what a proxy asked: a method that is not exposed, an object it no
+    longer holds. (An exception raised by the method itself reaches the caller as itself.)"""
+
+
+class ManagerGoneError(ProcessError, ConnectionError):
+    """The manager process that holds a proxy's object has shut down or died: its objects are gone.
+    A ConnectionError too, as what the standard library raises then (EOFError aside) mostly is."""
+
+
+# -- pools (pools/pool.py, pools/worker.py) --------------------------------------------
 
 class TaskExitError(ProcessError):
     """A task raised SystemExit, KeyboardInterrupt or another BaseException, or an exception that

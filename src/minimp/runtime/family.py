@@ -12,6 +12,12 @@ the parent exits. Each process keeps the children it started and has not yet col
 normally terminates its *daemon* children and waits for the others (`stop_children`), as
 `multiprocessing` does; a child whose parent died first is an *orphan* (chapter 1 shows both).
 
+A family also shares a secret, the *authkey* (`Process.authkey`): the main process draws 32
+random bytes, and each child inherits its creator's (fork copies it, spawn pickles it with the
+Process). A manager (listener.py) lets in only the connections that prove they know it. As in
+`multiprocessing`, the key refuses to be pickled at any other time: in a queue or a task it
+would leave the family.
+
 Read next: `runtime/start.py`, how `start()` makes the child.
 """
 
@@ -19,8 +25,9 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import os
 
-from . import logs
+from . import logs, serialize
 from .connection import wait
 
 TYPE_CHECKING = False  # type names for readers and checkers; importing typing
@@ -55,10 +62,29 @@ class ParentProcess:
         return f"<_ParentProcess name={self.name!r} pid={self.pid}>"
 
 
+class AuthenticationString(bytes):
+    """An authkey: bytes that pickle only for a child being spawned (see the module docstring)."""
+
+    def __reduce__(self):
+        if not serialize.spawning():
+            raise TypeError("Pickling an AuthenticationString object is disallowed for security reasons: "
+                            "an authkey travels only to a child being spawned; send bytes(key) to share it")
+        return AuthenticationString, (bytes(self),)
+
+
+def as_authkey(key: Any, where: str) -> AuthenticationString:
+    """`key` as an authkey, or a TypeError that says `where` it was given."""
+    if not isinstance(key, bytes):
+        raise TypeError(f"{where}: an authkey must be bytes, not {type(key).__name__}; for a text secret "
+                        f"pass its bytes ('my secret'.encode()), or take os.urandom(32)")
+    return AuthenticationString(key)
+
+
 def become(process: Any, its_parent: ParentProcess) -> None:
     """In a new child: `process` is who we are now; it has no children yet."""
     global current, parent, children, counter, exiting
     current, parent, children, counter, exiting = process, its_parent, set(), itertools.count(1), False
+    logs.info("child process calling self.run()")  # the standard library's words: run() is next (process.py)
 
 
 def current_process() -> Any:
@@ -75,6 +101,16 @@ def active_children() -> list:
     """The children of this process that are still running."""
     collect_exited_children()
     return list(children)
+
+
+def check_creator(process: Any, refusal: str) -> None:
+    """Refuse (AssertionError: `refusal`) unless this process created `process`: only a parent can
+    wait for its child (waitpid(2) knows no other), so only its creator may start, join or test it."""
+    if process._parent_pid != os.getpid():
+        who = "this very process" if process is current else (
+            f"a child of process {process._parent_pid}, not of this one ({os.getpid()})")
+        raise AssertionError(f"{refusal}: {process.name} is {who}; only the process that created a "
+                             f"Process object may start, join or test it")
 
 
 def collect_exited_children() -> None:

@@ -36,6 +36,7 @@ import threading
 __all__ = ["ChildOutput", "whole_lines", "flush_std_streams"]
 
 CHUNK = 64 * 1024
+GRACE = 1.0  # seconds Process.join() waits for the last output of an exited child
 
 
 def _file_descriptor(stream) -> int | None:
@@ -132,7 +133,7 @@ class ChildOutput:
                 os.close(s.child_fd)
                 s.read_end = None
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float = GRACE) -> None:
         """Wait until the last output of an exited child has been copied. The timeout matters only if
         the child left behind a process that holds the pipe (a shell command in the background, say)."""
         for thread in self._threads:

@@ -40,8 +40,6 @@ if TYPE_CHECKING:  # would cost every spawned child several milliseconds
 
 __all__ = ["Process", "current_process", "parent_process", "active_children"]
 
-OUTPUT_GRACE = 1.0  # seconds join() waits for the last output of an exited child
-
 
 class Process:
     """A function running in a child process; mirrors `multiprocessing.Process`.
@@ -60,11 +58,11 @@ class Process:
                             f"the result of calling one), got {type(target).__name__}")
         self._identity = family.current._identity + (next(family.counter),)
         self._parent_pid, self._parent_name = os.getpid(), family.current.name
+        self._authkey = family.current._authkey  # the creator's secret, as in multiprocessing (family.py)
         self._target, self._args, self._kwargs = target, tuple(args), dict(kwargs)
         self._name = name or f"{type(self).__name__}-{':'.join(map(str, self._identity))}"
         self._daemon = family.current.daemon if daemon is None else bool(daemon)
-        self._closed = False
-        self._child = None  # a start.ForkedChild or a subprocess.Popen, once started
+        self._closed, self._child = False, None  # once started: a ForkedChild, a Popen or a ServedChild
 
     def run(self) -> None:
         """The work the child does; by default, call the target."""
@@ -79,7 +77,7 @@ class Process:
         if self._child is not None:
             raise AssertionError(f"cannot start a process twice: {self._name} was started already "
                                  f"(pid {self._child.pid}); make a new Process to run it again")
-        self._check_creator("can only start a process object created by current process")
+        family.check_creator(self, "can only start a process object created by current process")
         if family.current.daemon:
             raise AssertionError(f"daemonic processes are not allowed to have children: {family.current.name} is "
                                  f"a daemon, and its children would be orphaned when it is terminated; "
@@ -96,13 +94,13 @@ class Process:
     def join(self, timeout: float | None = None) -> None:
         """Wait until the child exits, or `timeout` seconds pass; then `exitcode` is None if it still runs."""
         self._check_closed()
-        self._check_creator("can only join a child process")
+        family.check_creator(self, "can only join a child process")
         if self._child is None:
             raise AssertionError(f"can only join a started process: call {self._name}.start() first")
         if timeout is not None and not wait([self._sentinel], timeout):
             return  # still running
         self._child.wait()
-        self._output.wait(OUTPUT_GRACE)
+        self._output.wait()  # output.GRACE at most
         family.children.discard(self)
 
     def is_alive(self) -> bool:
@@ -110,7 +108,7 @@ class Process:
         self._check_closed()
         if self is family.current:
             return True
-        self._check_creator("can only test a child process")
+        family.check_creator(self, "can only test a child process")
         if self._child is None or self._child.poll() is not None:
             family.children.discard(self)
             return False
@@ -148,13 +146,6 @@ class Process:
         if self._closed:
             raise ValueError("process object is closed")
 
-    def _check_creator(self, refusal: str) -> None:
-        if self._parent_pid != os.getpid():
-            who = "this very process" if self is family.current else (
-                f"a child of process {self._parent_pid}, not of this one ({os.getpid()})")
-            raise AssertionError(f"{refusal}: {self._name} is {who}; only the process that created a "
-                                 f"Process object may start, join or test it")
-
     # -- what can be asked of it -----------------------------------------------
 
     @property
@@ -166,6 +157,15 @@ class Process:
         if not isinstance(name, str):
             raise AssertionError(f"name must be a string: got {name!r} ({type(name).__name__})")
         self._name = name
+
+    @property
+    def authkey(self) -> bytes:
+        """The family's secret (family.py): a manager lets in only the processes that know it."""
+        return self._authkey
+
+    @authkey.setter
+    def authkey(self, authkey: bytes) -> None:
+        self._authkey = family.as_authkey(authkey, f"{self._name}.authkey = {authkey!r:.40}")
 
     @property
     def daemon(self) -> bool:
@@ -230,7 +230,6 @@ class Process:
     def _bootstrap(self, parent_sentinel: int) -> int:
         """In the new child (start.py calls it): become the current process, run(), return an exit code."""
         family.become(self, family.ParentProcess(self._parent_name, self._parent_pid, parent_sentinel))
-        logs.info("child process calling self.run()")
         try:
             try:
                 self.run()
@@ -278,6 +277,7 @@ class _MainProcess(Process):
     def __init__(self) -> None:
         self._identity, self._name, self._parent_pid, self._child = (), "MainProcess", None, None
         self._daemon = self._closed = False
+        self._authkey = family.AuthenticationString(os.urandom(32))  # what every child inherits
 
 
 _SIGNAL_NAMES = {-s.value: f"-{s.name}" for s in signal.Signals}  # -9: "-SIGKILL"

@@ -36,7 +36,8 @@ TYPE_CHECKING = False  # type names for readers and checkers; importing typing
 if TYPE_CHECKING:  # would cost every spawned child several milliseconds
     from typing import Any, Callable
 
-__all__ = ["dumps", "loads", "register", "pickle_for_child", "pickle_process", "assert_spawning", "pass_fd"]
+__all__ = ["dumps", "loads", "register", "pickle_for_child", "pickle_process", "spawning", "assert_spawning",
+           "pass_fd"]
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 
@@ -181,9 +182,14 @@ def pickle_process(process: Any, method: str) -> tuple[bytes, list[int]]:
     raise better from error
 
 
+def spawning() -> bool:
+    """Is this pickle for a child being spawned? (Then descriptors and authkeys may go in it.)"""
+    return _fds_for_child.get() is not None
+
+
 def assert_spawning(kind: str) -> None:
     """Refuse to pickle a `kind` object unless a child is being spawned."""
-    if _fds_for_child.get() is None:
+    if not spawning():
         raise RuntimeError(f"{kind} objects should only be shared between processes through inheritance: pass "
                            f"the {kind} to the Process (args=... or an attribute) when you create it, not "
                            f"through a Queue or Pipe later")
