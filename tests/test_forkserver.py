@@ -226,3 +226,26 @@ def gone(pid):
             return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+AT_EXIT = """
+    import threading, time, warnings, minimp
+    warnings.simplefilter("default")  # show ResourceWarnings, which Python hides by default
+
+    def nap(queue, seconds):
+        time.sleep(seconds)
+        queue.put(seconds)
+
+    if __name__ == "__main__":
+        ctx = minimp.get_context("forkserver")
+        queue = ctx.Queue()
+        ctx.Process(target=nap, args=(queue, 0.3)).start()  # never joined: the exit joins it
+        ctx.Process(target=nap, args=(queue, 30), daemon=True).start()  # the exit terminates it
+        print("bye")
+"""
+
+
+def test_at_exit_the_children_are_joined_first_then_the_server_stops_cleanly(tmp_path):
+    result = run_program(textwrap.dedent(AT_EXIT), tmp_path, timeout=WAIT)
+    assert result[:2] == (0, "bye\n"), result
+    assert "Warning" not in result[2] and "Traceback" not in result[2], result[2]

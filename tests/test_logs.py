@@ -161,7 +161,6 @@ def test_a_childs_lines_name_minimps_process_not_the_one_logging_finds(tmp_path)
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(strict=True, reason="needs start.py hook")
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_a_spawned_child_says_what_it_does_as_in_the_standard_library(tmp_path, method):
     source = CHILD.format(method=method, how="exit(3)")
@@ -187,8 +186,7 @@ INHERITANCE = """
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("method", ["fork", *(pytest.param(method, marks=pytest.mark.xfail(
-    strict=True, reason="needs start.py hook")) for method in ("spawn", "forkserver"))])
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_a_child_inherits_the_level_and_the_stderr_handler(tmp_path, method):
     code, out, err = run(INHERITANCE.format(method=method), tmp_path, "minimp")
     assert (code, out) == (0, "10 1\n")  # DEBUG, and one handler

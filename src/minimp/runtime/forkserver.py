@@ -32,13 +32,14 @@ Read next: `runtime/serialize.py`, how the Process object is pickled for spawn a
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import signal
 import sys
 import threading
 
-from . import serialize, start
+from . import family, serialize, start
 from .connection import wait
 from .errors import ProcessError
 from .output import ChildOutput
@@ -156,6 +157,16 @@ def _forget_server() -> None:
 os.register_at_fork(after_in_child=_forget_server)
 
 
+def _at_exit() -> None:
+    # atexit runs handlers last registered first, so this runs before family.py's: let the children
+    # be stopped and joined first (the server still has to report their exit codes), then the server.
+    family.shut_down()
+    stop()
+
+
+atexit.register(_at_exit)
+
+
 class ServedChild:
     """A child forked by the server, as its parent sees it; the methods of `start.ForkedChild`.
     Its exit code arrives on the status pipe; the server wrote the pid there first."""
@@ -193,32 +204,32 @@ def serve(socket_fd: int, alive_fd: int, preload: list[str], sys_path: list[str]
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    requests = socket.socket(fileno=socket_fd)
     statuses: dict[int, int] = {}  # pid -> the write end of its status pipe
-    while True:
-        ready = wait([requests, wake_r, alive_fd])
-        if wake_r in ready:
-            os.read(wake_r, 4096)
-            _report_exits(statuses)
-        if alive_fd in ready:
-            return  # the parent died
-        if requests in ready:
-            message, fds, flags, _ = socket.recv_fds(requests, 65536, MAX_FDS)
-            if not message:
-                return  # the parent closed its end, or exited
-            if flags & socket.MSG_CTRUNC:  # some descriptors did not fit (launch() prevents it)
-                for fd in fds:
+    with socket.socket(fileno=socket_fd) as requests:
+        while True:
+            ready = wait([requests, wake_r, alive_fd])
+            if wake_r in ready:
+                os.read(wake_r, 4096)
+                _report_exits(statuses)
+            if alive_fd in ready:
+                return  # the parent died
+            if requests in ready:
+                message, fds, flags, _ = socket.recv_fds(requests, 65536, MAX_FDS)
+                if not message:
+                    return  # the parent closed its end, or exited
+                if flags & socket.MSG_CTRUNC:  # some descriptors did not fit (launch() prevents it)
+                    for fd in fds:
+                        os.close(fd)
+                    continue
+                data_r, status_w, stdout, stderr, *received = fds
+                pid = os.fork()
+                if pid == 0:
+                    _run_child(data_r, status_w, (stdout, stderr), received, pickle.loads(message),
+                               [socket_fd, wake_r, wake_w, *statuses.values()], alive_fd)  # never returns
+                statuses[pid] = status_w
+                _tell(status_w, pid)
+                for fd in (data_r, stdout, stderr, *received):
                     os.close(fd)
-                continue
-            data_r, status_w, stdout, stderr, *received = fds
-            pid = os.fork()
-            if pid == 0:
-                _run_child(data_r, status_w, (stdout, stderr), received, pickle.loads(message),
-                           [socket_fd, wake_r, wake_w, *statuses.values()], alive_fd)  # never returns
-            statuses[pid] = status_w
-            _tell(status_w, pid)
-            for fd in (data_r, stdout, stderr, *received):
-                os.close(fd)
 
 
 def _report_exits(statuses: dict[int, int]) -> None:

@@ -84,9 +84,9 @@ class Process:
                                  f"start {self._name} from a process that is not a daemon")
         family.collect_exited_children()
         method = self._start_method or start.get_start_method()
-        launch = forkserver.launch if method == "forkserver" else start.launch
-        self._child, self._sentinel, self._output = launch(self, method)
+        self._child, self._sentinel, self._output = (forkserver if method == "forkserver" else start).launch(self, method)
         self._close_sentinel = finalize(self, os.close, self._sentinel)
+        self._close_sentinel.atexit = False  # at exit the children are joined after finalizers run: keep it open
         # Drop the target, as the standard library does: no reference cycle through a target that refers to us.
         del self._target, self._args, self._kwargs
         family.children.add(self)

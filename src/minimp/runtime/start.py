@@ -34,7 +34,7 @@ import pickle
 import sys
 import threading
 
-from . import serialize
+from . import logs, serialize
 from .connection import Connection
 from .output import ChildOutput, whole_lines
 
@@ -257,7 +257,7 @@ def _spawn(process: Process) -> tuple[Popen, int, ChildOutput]:
 def send_to_child(data_w: int, payload: bytes, method: str) -> None:
     """Into the data pipe: first what the child needs to unpickle the process (where to import
     from), then the process."""
-    setup = {"sys_path": sys.path, "sys_argv": sys.argv, "start_method": method}
+    setup = {"sys_path": sys.path, "sys_argv": sys.argv, "start_method": method, "logs": logs.for_child()}
     data = Connection(data_w, readable=False)
     try:
         data.send_bytes(pickle.dumps(setup))
@@ -284,6 +284,7 @@ def run_child(data_fd: int, parent_alive_fd: int) -> int:
         sys.path[:] = setup["sys_path"]
         sys.argv[:] = setup["sys_argv"]
         set_start_method(setup["start_method"], force=True)
+        logs.in_child(setup["logs"])  # the parent's log level and stderr handler (logs.py)
         process = serialize.loads(data.recv_bytes())
     whole_lines()
     return process._bootstrap(parent_sentinel=parent_alive_fd)
