@@ -1,10 +1,10 @@
 """The checkers of chapter 4, Shared state and locks.
 
-Both exercises are about processes that run at the same time, so a wrong
+The exercises are about processes that run at the same time, so a wrong
 answer may or may not show its bug in one run: a race loses updates only
 when two processes happen to interleave. These checkers do not rely on
 luck. They watch *how* the learner's code uses the shared object, in
-shared memory of their own, and judge that:
+shared memory (or a manager) of their own, and judge that:
 
 - `check_deposit` gives each process a balance that notes, for every read
   and write of `balance.value`, whether that process held the balance's
@@ -457,9 +457,9 @@ def tally_words() -> list[str]:
     return [word for turn in range(most) for word, count in TALLY_COUNTS.items() if turn < count]
 
 
-# Reads and writes that the watched dict notes; setdefault and pop are one request each, so safe alone.
+# What the watched dict notes as reads; __setitem__ and update are its writes. setdefault and pop
+# are not watched: each is one request, whole, and so safe without the lock.
 READS = ("__getitem__", "get", "__contains__", "copy", "keys", "items", "values")
-WRITES = ("__setitem__", "update")
 
 _held_here = 0  # in a task's process: how many times it holds the checker's lock now (see WatchedLockProxy)
 
