@@ -33,3 +33,15 @@ def limited(slots, inside, seconds, ready, start):
     at_the_start_line(ready, start)
     with slots:
         inside(seconds)
+
+
+def put_square(args):
+    """A pool's task: put i * i on the queue q."""
+    q, i = args
+    q.put(i * i)
+
+
+def record(args):
+    """A pool's task: store i * i under the key i of the shared dict d."""
+    d, i = args
+    d[i] = i * i

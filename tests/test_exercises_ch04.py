@@ -329,3 +329,169 @@ def test_two_phases_waiting_twice_names_the_broken_barrier(capsys, monkeypatch):
     printed = verdict(capsys)
     assert printed.startswith("❌ Not yet: the process A failed")
     assert "each of the 3 processes must call barrier.wait() once" in printed
+
+
+# -- Exercise 4: a tally that a pool's tasks share --------------------------------------------
+
+
+def tally_stub(counts, lock, word):
+    counts[word] = counts.get(word, 0) + 1
+
+
+def tally_locked(counts, lock, word):
+    with lock:
+        counts[word] = counts.get(word, 0) + 1
+
+
+def tally_acquire_release(counts, lock, word):
+    lock.acquire()
+    try:
+        counts[word] = counts.get(word, 0) + 1
+    finally:
+        lock.release()
+
+
+def tally_setdefault_then_locked(counts, lock, word):
+    counts.setdefault(word, 0)  # one request: safe without the lock
+    with lock:
+        counts[word] += 1
+
+
+def tally_plus_equals(counts, lock, word):
+    with lock:
+        counts[word] += 1  # reads counts[word] first: KeyError for a new word
+
+
+def tally_with_own_lock(counts, lock, word):
+    import threading
+
+    with threading.Lock():  # a new lock in each task: keeps nobody out
+        counts[word] = counts.get(word, 0) + 1
+
+
+def tally_reading_outside(counts, lock, word):
+    current = counts.get(word, 0)
+    with lock:
+        counts[word] = current + 1
+
+
+def tally_writing_outside(counts, lock, word):
+    with lock:
+        current = counts.get(word, 0)
+    counts[word] = current + 1
+
+
+def tally_returned(counts, lock, word):
+    with lock:
+        return counts.get(word, 0) + 1
+
+
+def tally_into_a_copy(counts, lock, word):
+    mine = dict(counts)  # a plain dict in the worker: the manager never hears of it
+    with lock:
+        mine[word] = mine.get(word, 0) + 1
+
+
+def tally_a_fixed_key(counts, lock, word):
+    with lock:
+        counts["word"] = counts.get("word", 0) + 1
+
+
+def tally_twice(counts, lock, word):
+    with lock:
+        counts[word] = counts.get(word, 0) + 2
+
+
+def tally_nothing(counts, lock, word):
+    pass
+
+
+def tally_never_releasing(counts, lock, word):
+    lock.acquire()
+    counts[word] = counts.get(word, 0) + 1
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("tally", [tally_locked, tally_acquire_release, tally_setdefault_then_locked])
+def test_a_tally_under_the_lock_passes(tally, capsys):
+    exercises.check_tally(tally)
+    assert verdict(capsys) == (
+        "✅ Correct — 60 tasks on 2 workers counted apple 25 times, pear 20 times, fig 15 times, exactly: every "
+        "read and write of counts happened inside the lock, so no worker could come between another's read and "
+        "its write."
+    )
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("tally", [tally_stub, tally_with_own_lock])
+def test_a_tally_without_the_managers_lock_is_named_whatever_the_run_lost(tally, capsys):
+    exercises.check_tally(tally)
+    printed = verdict(capsys)
+    assert printed.startswith("❌ Not yet: you read then wrote without the lock: 60 reads and 60 writes")
+    assert "two messages to the manager, a get and then a set" in printed
+    assert "A lock you create inside tally() is a new one in each task" in printed
+
+
+@pytest.mark.timeout(60)
+def test_reading_outside_the_lock_is_named(capsys):
+    exercises.check_tally(tally_reading_outside)
+    assert "you write counts under the lock, but read it before taking the lock (60 reads" in verdict(capsys)
+
+
+@pytest.mark.timeout(60)
+def test_writing_outside_the_lock_is_locking_too_little(capsys):
+    exercises.check_tally(tally_writing_outside)
+    assert "you locked too little" in verdict(capsys)
+
+
+@pytest.mark.timeout(60)
+def test_plus_equals_on_an_empty_dict_gets_the_keyerror_explained(capsys):
+    exercises.check_tally(tally_plus_equals)
+    printed = verdict(capsys)
+    assert printed.startswith("❌ Not yet: your function raised KeyError: 'apple'. The dict starts empty")
+    assert "counts.get(word, 0) + 1" in printed
+
+
+@pytest.mark.timeout(60)
+def test_a_count_returned_instead_of_stored(capsys):
+    exercises.check_tally(tally_returned)
+    printed = verdict(capsys)
+    assert "your tally() returned 1 and stored nothing in counts" in printed
+    assert "The pool's map collects what tasks return" in printed
+
+
+@pytest.mark.timeout(60)
+def test_a_copy_of_the_dict_is_the_workers_own(capsys):
+    exercises.check_tally(tally_into_a_copy)
+    assert "counts is still empty: the workers changed their own copies" in verdict(capsys)
+
+
+@pytest.mark.timeout(60)
+def test_a_key_written_in_the_code_instead_of_the_word(capsys):
+    exercises.check_tally(tally_a_fixed_key)
+    assert "counts has keys that are not the words counted: 'word'" in verdict(capsys)
+
+
+@pytest.mark.timeout(60)
+def test_a_wrong_count_under_the_lock(capsys):
+    exercises.check_tally(tally_twice)
+    assert "apple: 50 (expected 25), pear: 40 (expected 20), fig: 30 (expected 15)" in verdict(capsys)
+
+
+@pytest.mark.timeout(60)
+def test_a_tally_that_does_nothing(capsys):
+    exercises.check_tally(tally_nothing)
+    assert "your tally() stored nothing in counts, which is still empty" in verdict(capsys)
+
+
+@pytest.mark.timeout(60)
+def test_a_lock_never_released_times_out_and_leaves_nothing_running(capsys):
+    exercises.check_tally(tally_never_releasing, timeout=3)
+    printed = verdict(capsys)
+    assert "the pool's tasks were still running after 3 s" in printed
+    assert "Does every acquire() have its release()?" in printed
+
+
+def test_the_result_of_calling_tally_is_not_a_function(capsys):
+    exercises.check_tally(None)
+    assert "pass your function itself to the checker" in verdict(capsys)

@@ -1,10 +1,10 @@
 """The checkers of chapter 4, Shared state and locks.
 
-Both exercises are about processes that run at the same time, so a wrong
+The exercises are about processes that run at the same time, so a wrong
 answer may or may not show its bug in one run: a race loses updates only
 when two processes happen to interleave. These checkers do not rely on
 luck. They watch *how* the learner's code uses the shared object, in
-shared memory of their own, and judge that:
+shared memory (or a manager) of their own, and judge that:
 
 - `check_deposit` gives each process a balance that notes, for every read
   and write of `balance.value`, whether that process held the balance's
@@ -16,22 +16,33 @@ shared memory of their own, and judge that:
   processes are inside it at once, and that waits inside until every child
   has started: a child that should have been kept out by a Semaphore is
   then sure to walk in, if nothing stops it.
+- `check_tally` runs the learner's `tally` in a pool's tasks, on a manager's
+  dict and Lock of its own: the dict notes, for every read and write, whether
+  the task held the lock. (Each read also returns a little late, so that a
+  task without the lock really loses counts, as it would with a slower
+  manager; but how many it loses is luck, and the verdict does not use it.)
 """
 
 from __future__ import annotations
 
+import collections
 import os
+import threading
 import time
 from typing import Any, Callable
 
+from ...pools.context import get_context
 from ...runtime.barrier import Barrier
+from ...runtime.managers import AcquirerProxy, DictProxy, SyncManager
 from ...runtime.process import SpawnProcess
 from ...runtime.queues import Queue
 from ...runtime.sharedctypes import RawArray, Value
 from ...runtime.synchronize import Lock
-from ._base import LearnerRun, TIMEOUT, Verdict, left_running_note, report, run_learner_code, find_trouble
+from ._base import (
+    LearnerRun, TIMEOUT, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble,
+)
 
-__all__ = ["check_deposit", "check_limited", "check_two_phases"]
+__all__ = ["check_deposit", "check_limited", "check_two_phases", "check_tally"]
 
 
 # -- Exercise 1: deposits without lost updates ------------------------------------------------
@@ -431,3 +442,215 @@ def _judge_two_phases(run: LearnerRun) -> Verdict:
         f"{', '.join(PHASE_NAMES)} came to phase 1 {PHASE_DELAY} s apart, and none began phase 2 "
         f"before the last had finished phase 1: each waited at the barrier for the others." + note,
     )
+
+
+# -- Exercise 4: a tally that a pool's tasks share ------------------------------------------
+
+TALLY_COUNTS = {"apple": 25, "pear": 20, "fig": 15}  # how many tasks count each word: 60 tasks in all
+TALLY_WORKERS = 2
+TALLY_PAUSE = 0.002  # seconds a read of the dict waits before it returns: a write computed from it comes late
+
+
+def tally_words() -> list[str]:
+    """The words the checker's pool counts, one task each, taken in turns: apple, pear, fig, apple, ..."""
+    most = max(TALLY_COUNTS.values())
+    return [word for turn in range(most) for word, count in TALLY_COUNTS.items() if turn < count]
+
+
+# What the watched dict notes as reads; __setitem__ and update are its writes. setdefault and pop
+# are not watched: each is one request, whole, and so safe without the lock.
+READS = ("__getitem__", "get", "__contains__", "copy", "keys", "items", "values")
+
+_held_here = 0  # in a task's process: how many times it holds the checker's lock now (see WatchedLockProxy)
+
+
+class WatchedDict(dict):
+    """The dict that check_tally's manager holds: it notes each read and write it is asked for,
+    with whether the asking task held the checker's lock (which only the task's process knows)."""
+
+    def __init__(self):
+        super().__init__()
+        self._notes: collections.Counter = collections.Counter()
+        self._guard = threading.Lock()  # the server's threads, one per worker, note at once
+
+    def watched(self, method: str, args: tuple, held: bool) -> Any:
+        with self._guard:
+            self._notes["read" if method in READS else "write", held] += 1
+        result = getattr(dict, method)(self, *args)
+        return list(result) if method in ("keys", "items", "values") else result
+
+    def report(self) -> tuple[dict, dict]:
+        """A plain copy of the counts, and the notes: {("read" or "write", held): how many}."""
+        return dict(self), dict(self._notes)
+
+
+class WatchedDictProxy(DictProxy):
+    """The learner's `counts`: a DictProxy whose reads and writes tell the dict whether the lock is held."""
+
+    _exposed_ = (*DictProxy._exposed_, "watched", "report")
+
+    def _watch(self, method: str, *args: Any) -> Any:
+        result = self._callmethod("watched", (method, args, _held_here > 0))
+        if method in READS:
+            time.sleep(TALLY_PAUSE)  # another task may now read the same count: without the lock, it will
+        return result
+
+    def __getitem__(self, key):
+        return self._watch("__getitem__", key)
+
+    def get(self, key, default=None):
+        return self._watch("get", key, default)
+
+    def __contains__(self, key):
+        return self._watch("__contains__", key)
+
+    def copy(self):
+        return self._watch("copy")
+
+    def keys(self):
+        return self._watch("keys")
+
+    def items(self):
+        return self._watch("items")
+
+    def values(self):
+        return self._watch("values")
+
+    def __setitem__(self, key, value):
+        return self._watch("__setitem__", key, value)
+
+    def update(self, other=(), **kwargs):
+        return self._watch("update", {**dict(other), **kwargs})
+
+
+class WatchedLockProxy(AcquirerProxy):
+    """The learner's `lock`: a manager's Lock that keeps count, in the task's process, of whether it is held."""
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        got = super().acquire(blocking, timeout)
+        _note_held(+1 if got else 0)
+        return got
+
+    def release(self) -> None:
+        super().release()
+        _note_held(-1)
+
+    def __enter__(self) -> bool:
+        got = super().__enter__()
+        _note_held(+1)
+        return got
+
+    def __exit__(self, *exc_info) -> None:
+        super().__exit__(*exc_info)
+        _note_held(-1)
+
+
+def _note_held(change: int) -> None:
+    global _held_here
+    _held_here = max(0, _held_here + change)
+
+
+class TallyManager(SyncManager):
+    """The checker's manager: a SyncManager that also holds a watched dict and a watched Lock."""
+
+
+TallyManager.register("WatchedDict", WatchedDict, WatchedDictProxy)
+TallyManager.register("WatchedLock", threading.Lock, WatchedLockProxy)
+
+
+def check_tally(function: Callable[[Any, Any, str], Any], timeout: float = TIMEOUT) -> None:
+    """Chapter 4: `function(counts, lock, word)` adds 1 to `counts[word]` (0 if absent), where
+    `counts` is a manager's dict and `lock` a manager's Lock, shared by all the tasks of a pool.
+
+    The checker runs `pool.starmap(function, ...)` over tally_words() on TALLY_WORKERS workers, and
+    judges from the counts, what the tasks returned, and the dict's notes (WatchedDict): one run is
+    enough, since what is judged is whether each read and write happened under the lock.
+    """
+    if not callable(function):
+        report(find_trouble(run_learner_code(function, timeout), timeout))
+        return
+    run = run_learner_code(lambda: _run_tally(function), timeout)
+    if run.timed_out:
+        report(Verdict(False, (
+            f"the pool's tasks were still running after {timeout:g} s, so the checker stopped them: a task "
+            f"waits in lock.acquire() for a lock that another never released. Does every acquire() have its "
+            f"release()? `with lock:` releases the lock even when the code inside fails.")))
+        return
+    if isinstance(run.error, KeyError):
+        report(Verdict(False, (
+            f"your function raised KeyError: {run.error}. The dict starts empty, so the first time a word "
+            f"comes, `counts[word]` has nothing to read (that is what `counts[word] += 1` does first). Read "
+            f"it with a default: counts[word] = counts.get(word, 0) + 1.") + left_running_note(run)))
+        return
+    report(find_trouble(run, timeout) or _judge_tally(run))
+
+
+def _run_tally(function: Callable) -> tuple[dict, dict, list]:
+    """Run `function` in a pool's tasks; return (the counts, the dict's notes, what the tasks returned)."""
+    spawn = get_context("spawn")
+    with TallyManager(ctx=spawn) as manager:
+        counts, lock = manager.WatchedDict(), manager.WatchedLock()
+        with spawn.Pool(TALLY_WORKERS) as pool:
+            returned = pool.starmap(function, [(counts, lock, word) for word in tally_words()], chunksize=1)
+        final, notes = counts._callmethod("report")
+    return final, notes, returned
+
+
+def _judge_tally(run: LearnerRun) -> Verdict:
+    final, notes, returned = run.value
+    note = left_running_note(run)
+    words = tally_words()
+    expected = dict(TALLY_COUNTS)
+    tasks = f"{len(words)} tasks on {TALLY_WORKERS} workers"
+    reads_locked, reads_unlocked = notes.get(("read", True), 0), notes.get(("read", False), 0)
+    writes_locked, writes_unlocked = notes.get(("write", True), 0), notes.get(("write", False), 0)
+    if not final:
+        given = next((value for value in returned if value is not None), None)
+        if given is not None:
+            return Verdict(False, (
+                f"your tally() returned {given!r} and stored nothing in counts, which is still empty. The pool's "
+                f"map collects what tasks return, and nobody adds those up: store the count in the shared dict "
+                f"itself, counts[word] = counts.get(word, 0) + 1.") + note)
+        if reads_locked + reads_unlocked:
+            return Verdict(False, (
+                "counts is still empty: the workers changed their own copies. A copy of the manager's dict "
+                "(dict(counts), counts.copy()) is a plain dict in the task's process, and what you write into "
+                "it stays there. Write through the proxy itself: counts[word] = ...") + note)
+        return Verdict(False, (
+            "your tally() stored nothing in counts, which is still empty. Add 1 to the word's count in the "
+            "shared dict: counts[word] = counts.get(word, 0) + 1.") + note)
+    strangers = sorted(map(repr, set(final) - set(expected)))
+    if strangers:
+        return Verdict(False, (
+            f"counts has keys that are not the words counted: {', '.join(strangers)}. Use the word itself as "
+            f"the key, counts[word], not a string written in the code.") + note)
+    # How many counts this run lost is luck (the verdict would change from run to run); where the lock was
+    # held is not. The counts are only judged once every read and write was under the lock.
+    if reads_unlocked and writes_unlocked:
+        return Verdict(False, (
+            f"you read then wrote without the lock: {reads_unlocked} reads and {writes_unlocked} writes of counts "
+            f"happened while the task did not hold `lock`. `counts[word] = counts.get(word, 0) + 1` "
+            f"is two messages to the manager, a get and then a set; between them another worker can read the "
+            f"same count, and one of the two updates is lost. Put the read and the write in one `with lock:` "
+            f"block. (A lock you create inside tally() is a new one in each task, and keeps nobody out.)") + note)
+    if reads_unlocked:
+        return Verdict(False, (
+            f"you write counts under the lock, but read it before taking the lock ({reads_unlocked} reads "
+            f"without it). Between your read and your write another worker can count the same word, "
+            f"and your write, computed from the old count, erases it. The read must be inside the "
+            f"`with lock:` block too.") + note)
+    if writes_unlocked:
+        return Verdict(False, (
+            f"you locked too little: you read counts under the lock, but write it after the `with lock:` block "
+            f"has ended ({writes_unlocked} writes without it). Another worker can take the lock and "
+            f"count the same word between your read and your write. Put the write inside the block too.") + note)
+    if final != expected:
+        wrong = ", ".join(f"{word}: {final.get(word, 0)} (expected {count})" for word, count in expected.items()
+                          if final.get(word, 0) != count)
+        return Verdict(False, (
+            f"every read and write of counts happened under the lock, but the counts are wrong: {wrong}. Add "
+            f"exactly 1 per task.") + note)
+    counted = ", ".join(f"{word} {count} times" for word, count in expected.items())
+    return Verdict(True, (
+        f"{tasks} counted {counted}, exactly: every read and write of counts happened inside the lock, so no "
+        f"worker could come between another's read and its write.") + note)
