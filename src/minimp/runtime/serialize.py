@@ -192,7 +192,8 @@ def assert_spawning(kind: str) -> None:
     if not spawning():
         raise RuntimeError(f"{kind} objects should only be shared between processes through inheritance: pass "
                            f"the {kind} to the Process (args=... or an attribute) when you create it, not "
-                           f"through a Queue or Pipe later")
+                           f"through a Queue, a Pipe or a pool's task later; a manager's objects "
+                           f"(minimp.Manager()) may go anywhere")
 
 
 def pass_fd(fd: int, kind: str) -> int:
