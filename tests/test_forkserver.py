@@ -249,3 +249,17 @@ def test_at_exit_the_children_are_joined_first_then_the_server_stops_cleanly(tmp
     result = run_program(textwrap.dedent(AT_EXIT), tmp_path, timeout=WAIT)
     assert result[:2] == (0, "bye\n"), result
     assert "Warning" not in result[2] and "Traceback" not in result[2], result[2]
+
+
+def test_threads_that_poll_and_join_one_child_agree_on_its_exit_code():
+    p = ctx.Process(target=os._exit, args=(5,))
+    p.start()
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(p._child.wait())) for _ in range(3)]
+    threads += [threading.Thread(target=lambda: [p._child.poll() for _ in range(200)]) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+    p.join(WAIT)
+    assert seen == [5, 5, 5] and p.exitcode == 5

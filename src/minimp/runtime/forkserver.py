@@ -173,18 +173,27 @@ class ServedChild:
 
     def __init__(self, pid: int, status_r: int):
         self.pid, self.returncode, self._status = pid, None, status_r
+        self._reading = threading.Lock()  # of two threads, one reads the exit code (as ForkedChild)
 
     def poll(self) -> int | None:
-        if self.returncode is None and wait([self._status], timeout=0):
-            self.wait()
+        if self.returncode is None and wait([self._status], timeout=0) and self._reading.acquire(blocking=False):
+            try:
+                self._read_exit_code()
+            finally:
+                self._reading.release()
         return self.returncode
 
     def wait(self) -> int:
+        with self._reading:
+            self._read_exit_code()
+        return self.returncode
+
+    def _read_exit_code(self) -> None:
         if self.returncode is None:
             code = os.read(self._status, CODE)  # 255 if the server died first, as in the standard library
             self.returncode = int.from_bytes(code, "little", signed=True) if len(code) == CODE else 255
             os.read(self._status, 1)  # and the end of the pipe, which the server closes right after:
-        return self.returncode  # from now on the sentinel reads as ready, as under fork and spawn
+            # from now on the sentinel reads as ready, as under fork and spawn
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:  # once reported, the pid may belong to somebody else
