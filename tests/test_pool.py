@@ -357,6 +357,7 @@ def test_a_tasks_exception_comes_back_with_the_workers_traceback(lib):
         assert isinstance(cause, lib.RemoteTraceback)
         assert "in fail_if_three" in str(cause)
         assert 'raise ValueError("three is not allowed")' in str(cause)
+        assert cause.tb == str(cause)  # the text, by the standard library's attribute name too
         with pytest.raises(ValueError, match="three is not allowed"):
             pool.map(fail_if_three, range(10))
         assert pool.map(square, range(10)) == SQUARES  # the pool goes on

@@ -3,6 +3,7 @@
 import os
 import signal
 import sys
+import threading
 import time
 
 import pytest
@@ -193,6 +194,20 @@ def test_a_child_knows_itself_and_its_parent(ctx):
     p.join()
     assert (name, pid, real_pid, daemon) == ("Worker", p.pid, p.pid, False)
     assert (parent_name, parent_pid, parent_alive) == ("MainProcess", os.getpid(), True)
+
+
+def report_main_thread_native_id(queue):
+    queue.put((threading.main_thread().native_id, threading.get_native_id()))
+
+
+def test_a_childs_main_thread_has_its_own_native_id_not_its_parents(mp):
+    # A forked child's main thread is a copy of the parent's Thread object, native id and all.
+    queue = mp.Queue()
+    p = mp.Process(target=report_main_thread_native_id, args=(queue,))
+    p.start()
+    cached, real = queue.get(timeout=10)
+    p.join()
+    assert cached == real != threading.main_thread().native_id
 
 
 def test_a_grandchild_is_named_after_its_parent(ctx):

@@ -29,10 +29,14 @@ class AuthenticationError(ProcessError):
 class RemoteTraceback(Exception):
     """The traceback of an exception raised in a pool's worker or a manager's process, as text: the
     `__cause__` of the exception re-raised in the caller, who sees where it happened, as with
-    `multiprocessing.pool`."""
+    `multiprocessing.pool`. The text is `tb`, as there."""
+
+    def __init__(self, tb: str):
+        super().__init__(tb)
+        self.tb = tb
 
     def __str__(self) -> str:
-        return self.args[0]
+        return self.tb
 
 
 # -- managers (runtime/basemanager.py, runtime/server.py) --------------------------------

@@ -26,6 +26,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import threading
 
 from . import logs, serialize
 from .connection import wait
@@ -84,6 +85,10 @@ def become(process: Any, its_parent: ParentProcess) -> None:
     """In a new child: `process` is who we are now; it has no children yet."""
     global current, parent, children, counter, exiting
     current, parent, children, counter, exiting = process, its_parent, set(), itertools.count(1), False
+    # A forked child's main thread is the parent's Thread object, copied with the native (OS) id it
+    # cached; Python's after-fork hook renews it only from 3.13.4 on (gh-132542): renew it here, as
+    # multiprocessing's _bootstrap does.
+    threading.main_thread()._set_native_id()
     logs.info("child process calling self.run()")  # the standard library's words: run() is next (process.py)
 
 
