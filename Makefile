@@ -16,10 +16,11 @@ lab: $(VENV)/.installed
 # nbval runs the chapters with a kernel from Binder's environment
 # (MINIMP_KERNEL_PYTHON, read by notebooks/conftest.py): a pin in
 # binder/requirements.txt that breaks a chapter fails here, not in a workshop.
-# The tests run on $(WORKERS) pytest-xdist workers, a file at a time
-# (conftest.py says in which order).
+# The environments are set up side by side; the tests run on $(WORKERS)
+# pytest-xdist workers, a file at a time (conftest.py says in which order).
 WORKERS ?= 2
-test: $(VENV)/.installed $(BINDER_VENV)/.installed chromium
+test:
+	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed $(BINDER_VENV)/.installed chromium
 	MINIMP_KERNEL_PYTHON=$(CURDIR)/$(BINDER_VENV)/bin/python \
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder --durations=15 \
 		--nbval --nbval-current-env \
