@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 BINDER_VENV   := .venv-binder
 BINDER_PYTHON ?= $(shell command -v python$(subst python-,,$(shell cat binder/runtime.txt)) || echo $(PYTHON))
 
-.PHONY: lab test bench sync chapter wheel binder-pins chromium clean
+.PHONY: lab test quick bench sync chapter wheel binder-pins chromium clean
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab notebooks/
@@ -25,6 +25,11 @@ test:
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder --durations=15 \
 		--nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=60
+
+# While you work: the unit and fault tests alone, in a minute or two; not the
+# chapters (nbval), nor what needs the wheel's environment (the browser test).
+quick: $(VENV)/.installed
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile -m "not wheel" tests
 
 # After editing a chapter: its Markdown text for review (notebooks/text/).
 sync: $(VENV)/.installed

@@ -14,6 +14,9 @@ file whose every test runs in the wheel's environment comes first: that is
 the browser test, which runs every chapter in JupyterLab, for minutes, and
 must not be the last file left while the other worker has nothing to do.
 Without xdist (plain `pytest`), nothing here applies.
+
+Every test that uses the wheel's environment is also marked `wheel`, so
+that `make quick` can leave them out (`-m "not wheel"`).
 """
 
 import pytest
@@ -21,6 +24,11 @@ import pytest
 
 def _uses_the_wheel(item: pytest.Item) -> bool:
     return "wheel_python" in getattr(item, "fixturenames", ())
+
+
+def pytest_itemcollected(item):
+    if _uses_the_wheel(item):
+        item.add_marker(pytest.mark.wheel)
 
 
 @pytest.hookimpl(trylast=True)  # the order, once every other hook has chosen the tests
