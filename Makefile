@@ -19,8 +19,10 @@ lab: $(VENV)/.installed
 # The environments are set up side by side; the tests run on $(WORKERS)
 # pytest-xdist workers, a file at a time (conftest.py says in which order).
 WORKERS ?= 2
-test:
-	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed $(BINDER_VENV)/.installed chromium
+ifeq ($(MAKECMDGOALS),test)
+MAKEFLAGS += -j3
+endif
+test: $(VENV)/.installed $(BINDER_VENV)/.installed chromium
 	MINIMP_KERNEL_PYTHON=$(CURDIR)/$(BINDER_VENV)/bin/python \
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder --durations=15 \
 		--nbval --nbval-current-env \
