@@ -126,19 +126,35 @@ def _describe(fd: int) -> str:
 def wheel_python(tmp_path_factory):
     """The Python of a new virtual environment with minimp's built wheel and
     the course's extras installed, as a learner without Binder would:
-    `pip install "minimp-….whl[course]"`. Slow (a minute): used by
-    tests/test_course.py and the browser test."""
+    `pip install "minimp-….whl[course]"`. Slow (half a minute): used by
+    tests/test_course.py and the browser test.
+
+    Built once per run: under pytest-xdist (`make test`) the first worker to
+    need it builds it in the folder the workers share, and the others wait
+    for it."""
+    import fcntl
+    import shutil
     import subprocess
     import sys
     import venv
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    scratch = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", scratch, root],
-                   check=True, capture_output=True)  # fmt: skip
-    (wheel,) = scratch.glob("minimp-*.whl")
-    venv.create(scratch / "venv", with_pip=True)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # this run's folder, above each worker's own
+    scratch = shared / "wheel"
     python = scratch / "venv" / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "--quiet", f"{wheel}[course]"], check=True, capture_output=True)
+    with open(shared / "wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (scratch / "built").exists():
+            return python
+        shutil.rmtree(scratch, ignore_errors=True)  # what a worker that failed left
+        scratch.mkdir()
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", scratch, root],
+                       check=True, capture_output=True)  # fmt: skip
+        (wheel,) = scratch.glob("minimp-*.whl")
+        venv.create(scratch / "venv", with_pip=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", f"{wheel}[course]"], check=True, capture_output=True)
+        (scratch / "built").touch()
     return python
