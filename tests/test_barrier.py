@@ -192,19 +192,9 @@ def test_abort_in_the_parent_wakes_a_waiting_child_with_brokenbarriererror(ctx):
 # the standard library's own Lock and heap, which only fork can hand to a
 # child that minimp starts.
 
-try:
-    from test import _test_multiprocessing as cpython_tests
-except ImportError:  # a Python built without its test suite: only minimp's own tests above run
-    cpython_tests = None
+from cpython_suite import MinimpProcessesMixin, cpython_tests  # noqa: E402 - beside the tests it runs
 
 if cpython_tests is not None:
-    fork = minimp.get_context("fork")
 
-    class TestCPythonBarrierTestsOnMinimp(cpython_tests._TestBarrier, unittest.TestCase):
-        TYPE = "processes"
-        Process = fork.Process
-        Barrier = staticmethod(fork.Barrier)
-        Event = staticmethod(fork.Event)
-        Lock = staticmethod(fork.Lock)
-        Pipe = staticmethod(fork.Pipe)
-        Queue = staticmethod(fork.Queue)
+    class TestCPythonBarrierTestsOnMinimp(MinimpProcessesMixin, cpython_tests._TestBarrier, unittest.TestCase):
+        pass
