@@ -100,7 +100,7 @@ def test_safe_results_not_catching_the_pools_timeout_error(fork, capsys, catch):
 
     exercises.check_safe_results(safe_results)
     printed = verdict(capsys)
-    assert "your function raised minimp.runtime.errors.TimeoutError: no result from task" in printed
+    assert "your function raised minimp.runtime.errors.TimeoutError: no result from apply_async(risky)" in printed
     assert "not the built-in TimeoutError: catch it too" in printed
 
 

@@ -18,13 +18,15 @@ Read next: `pools/results.py`, where the outcomes end up.
 
 from __future__ import annotations
 
+import reprlib
 import signal
 import traceback
 
 from ..runtime import serialize
 from ..runtime.errors import RemoteTraceback, TaskExitError
 
-__all__ = ["sendable", "send_outcomes", "remote_error", "with_message", "how_it_died", "crashed_task"]
+__all__ = ["sendable", "send_outcomes", "received", "remote_error", "with_message", "how_it_died", "crashed_task",
+           "task_name"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -56,7 +58,7 @@ def with_message(error: Exception, message: str) -> Exception:
         return TypeError(message)
 
 
-def send_outcomes(results: Any, done: Any, first_task: int) -> None:
+def send_outcomes(results: Any, done: Any) -> None:
     """Send `done`; a return value that cannot be pickled fails its task only."""
     try:
         results.send(done)
@@ -67,16 +69,42 @@ def send_outcomes(results: Any, done: Any, first_task: int) -> None:
         try:
             serialize.dumps(result)
         except Exception as error:
-            reason = f"the result of task {first_task + position} could not be pickled: {error}"
             done.results[position] = None
-            done.failures[position] = sendable(with_message(error, reason))
+            unsent = with_message(error, f"its result could not be pickled: {error}")
+            unsent.minimp_unsent = True  # the parent names the task (received()); an attribute travels too
+            done.failures[position] = sendable(unsent)
     results.send(done)
+
+
+def received(job: Any, failures: dict) -> dict:
+    """The failures a worker sent for `job`, as the caller will see them: each with its
+    traceback attached, and a result that could not be sent back named as the learner wrote it."""
+    failures = {position: remote_error(*failure) for position, failure in failures.items()}
+    for position, error in failures.items():
+        if getattr(error, "minimp_unsent", False):
+            error.args = (f"{task_name(job, position)}: {error}",)
+    return failures
 
 
 def remote_error(error: BaseException, text: str) -> BaseException:
     """`error` as the worker sent it, with its traceback (`text`) as its cause."""
     error.__cause__ = RemoteTraceback(f'\n"""\n{text}"""')
     return error
+
+
+_short = reprlib.Repr()  # an argument as an error shows it: a big array does not fill the screen
+_short.maxstring, _short.maxother, _short.maxlist, _short.maxtuple = 40, 40, 4, 4
+
+
+def task_name(job: Any, position: int) -> str:
+    """A task of `job` named as the learner wrote it, not by the id only a trace shows:
+    "item 3 of map(die_on3), argument 3", "apply_async(f), args (1, 2)"."""
+    call, arguments = job.call, job.arguments[position] if job.arguments is not None else None
+    if call.single:
+        extra = f", kwargs {_short.repr(call.keywords)}" if call.keywords else ""
+        return f"{call.label}, args {_short.repr(arguments)}{extra}"
+    noun = "arguments" if call.star else "argument"
+    return f"item {job.start + position} of {call.label}, {noun} {_short.repr(arguments)}"
 
 
 def how_it_died(worker: Any) -> str:
@@ -92,7 +120,7 @@ def how_it_died(worker: Any) -> str:
 def crashed_task(running: int, job: Any) -> str:
     """Which task of `job` its worker was running when it died (`running`: the
     id the worker last wrote into shared memory, 0 if none)."""
-    if running:
-        return f"task {running} ({job.call.name})"
-    last = job.first_task + job.size - 1  # a chunk run by map() in C (worker.py): one of its tasks
-    return f"one of tasks {job.first_task}-{last} ({job.call.name})"
+    if running or job.size == 1:
+        return task_name(job, running - job.first_task if running else 0)
+    # A chunk run by map() in C (worker.py): one of its tasks; a trace would tell which.
+    return f"one of items {job.start}-{job.start + job.size - 1} of {job.call.label}"

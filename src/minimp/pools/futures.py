@@ -16,14 +16,15 @@ two pools differ, it follows `concurrent.futures`:
   later `submit()` fail with `concurrent.futures.process.BrokenProcessPool`,
   naming the worker, its pid and how it died (a minimp Pool fails only the
   crashed tasks and starts a new worker);
-- leaving a `with` block calls `shutdown(wait=True)`: the work finishes.
+- leaving a `with` block calls `shutdown(wait=True)`: the work finishes;
+  so does dropping it: then its workers exit, unwaited for.
 
 Unlike the standard library, `max_tasks_per_child` works with fork too, and
 a Future cancelled before its task reached a worker never runs. Python 3.14's
 additions (map's `buffersize`, `terminate_workers()`, `kill_workers()`) work on
 every Python minimp runs on.
 
-Read next: `pools/events.py`, what a pool tells a trace.
+Read next: `pools/lifetime.py`, how a pool ends, whether or not you end it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from typing import Any, Callable, Iterable, Iterator  # (events.py imports typin
 from ..runtime import errors
 from .jobs import Call
 from .loop import BROKEN, TERMINATE, PoolLoop
-from .pool import check_processes, running, start_method, stopped, submit_calls
+from .lifetime import close_when_dropped, running, stopped
+from .pool import check_processes, start_method, submit_calls
 from .results import TaskFuture
 from .streaming import Stream, check_buffersize
 
@@ -62,11 +64,13 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
                                       max_tasks_per_child, crash_breaks=True, broken=_broken))
         self._loop.wait_at_exit = True
         self._shutdown = False
+        # Dropped without shutdown(): its work finishes, then its workers exit, as in concurrent.futures.
+        close_when_dropped(self, self._loop)
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> TaskFuture:
         """Schedule `fn(*args, **kwargs)`; return a Future (with the task's `id`)."""
         self._check_open()
-        [future] = submit_calls(self._loop, Call(fn, 1, single=True, keywords=kwargs), [args], 1)
+        [future] = submit_calls(self._loop, Call(fn, 1, single=True, keywords=kwargs, api="submit"), [args], 1)
         return future
 
     def map(self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1,

@@ -27,7 +27,7 @@ from ..runtime import serialize
 from . import events
 from .progress import progress_bar
 from .results import job_ended
-from .failures import with_message
+from .failures import task_name, with_message
 from .worker import Job
 
 TYPE_CHECKING = False
@@ -56,18 +56,20 @@ class Call:
     go (`result`, set by the pool), who listens (traces), its progress bar."""
 
     def __init__(self, function: Callable, size: int, *, single: bool = False, keywords: dict | None = None,
-                 star: bool = True, progress: Any = False):
+                 star: bool = True, progress: Any = False, api: str = "map"):
         if not callable(function):
             raise TypeError(f"func must be callable, not {type(function).__name__}")
         self.id = new_ids(1 if single or size is None else size + 1)  # size None: a Stream (streaming.py)
         self.first_task = self.id if single else self.id + 1
         self.function = function
         self.name = getattr(function, "__qualname__", repr(function))
+        self.label = f"{api}({self.name})"  # what the learner wrote, for errors: "map(square)"
+        self.single = single  # one task (apply_async, submit), not an item of a map
         self.keywords = keywords or {}  # apply_async's kwds, submit's kwargs: for its one task
         self.star = star  # each task's arguments are an args tuple; False (map): one argument
         self.listeners = tuple(events.listeners)  # the traces recording now hear of its jobs
         self.progress = progress_bar(progress, size, self.name)
-        self.result: Any = None  # an AsyncResult, MapResult, IMapIterator or FutureSink (results.py)
+        self.result: Any = None  # an AsyncResult, MapResult or FutureSink (results.py), a Stream (streaming.py)
         self._pickled: bytes | None = None
 
     def pickled_function(self) -> bytes:
@@ -83,7 +85,7 @@ class PendingJob:
     def __init__(self, call: Call, start: int, arguments: list, futures: list | None, first_task: int | None = None):
         self.id, self.call, self.start = next(_job_ids), call, start
         self.first_task = call.first_task + start if first_task is None else first_task
-        self.arguments = arguments  # each task's args tuple (or map's one argument), until packed
+        self.arguments = arguments  # each task's args tuple (or map's one argument): errors name them
         self.size = len(arguments)
         self.futures = futures  # submit() and the executor: a Future per task
         self.skip: set[int] = set()  # positions not sent: cancelled, or failed already
@@ -177,7 +179,6 @@ def pack(job: PendingJob) -> dict[int, BaseException]:
         except Exception as error:
             failed.update(_unpicklable(job, error))
             job.skip.update(failed)
-    job.arguments = None  # they live in the message now
     if job.message is not None:
         job.args_size = len(job.message) // (job.size - len(job.skip))
     return failed
@@ -193,8 +194,8 @@ def _unpicklable(job: PendingJob, error: Exception) -> dict[int, BaseException]:
     else:
         bad = {p for p, a in enumerate(job.arguments) if p not in job.skip and not _picklable(a)}
         bad = bad or set(range(job.size)) - job.skip  # no single culprit: fail them all
-        reason = "its arguments could not be pickled"
-    return {p: with_message(error, f"task {job.first_task + p} ({job.call.name}): {reason}: {error}") for p in bad}
+        reason = f"its argument{'s' if job.call.star else ''} could not be pickled"
+    return {p: with_message(error, f"{task_name(job, p)}: {reason}: {error}") for p in bad}
 
 
 def _picklable(obj: Any) -> bool:

@@ -21,7 +21,6 @@ Read next: `pools/worker.py`, both ends of the conversation with a worker.
 from __future__ import annotations
 
 import os
-import select
 import threading
 import time
 import weakref
@@ -32,8 +31,8 @@ from ..runtime.sharedctypes import RawArray
 from . import events
 from .jobs import PendingJob, TaskQueue
 from .results import job_ended, job_failed
-from .failures import crashed_task, how_it_died, remote_error, with_message
-from .worker import Done, Ready, StartFailed, Unpicklable, Unreadable, Worker, stop_all
+from .failures import crashed_task, how_it_died, received, remote_error, with_message
+from .worker import Done, Ready, StartFailed, Unpicklable, Unreadable, Watch, Worker, stop_all
 
 __all__ = ["PoolLoop", "RUN", "CLOSE", "TERMINATE", "BROKEN"]
 
@@ -41,6 +40,7 @@ RUN, CLOSE, TERMINATE, BROKEN = "running", "closed", "terminated", "broken"
 SEND_AHEAD_LIMIT = 64 << 10  # a job is sent to a busy worker only if it is this small,
 SEND_AHEAD_BELOW = 0.01  # and only if the last job of its function took less than this (seconds)
 MAX_START_FAILURES = 3  # workers killed while starting, in a row, before the pool gives up
+DROPPED = "the Pool was garbage-collected, unclosed and running, before this task finished"
 
 
 class PoolLoop(threading.Thread):
@@ -54,6 +54,7 @@ class PoolLoop(threading.Thread):
         self.lock = self.task_queue.lock  # guards the state too: no job is queued once stopped
         self.crash_breaks, self.broken = crash_breaks, broken  # broken(error): the error a break raises
         self.wait_at_exit = False  # True: the program's end waits for the work (an executor)
+        self.dropped: str | None = None  # "close" or "terminate": our Pool or executor is garbage (drop())
         self._running = RawArray("q", processes)  # the id of the task each worker runs (0: none)
         self._worker_args, self._max_jobs = (method, self._running, initializer, initargs, max_jobs), max_jobs
         self._start_failures = 0  # workers that died before they were ready, in a row
@@ -62,10 +63,10 @@ class PoolLoop(threading.Thread):
         self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes run()
         os.set_blocking(self._wakeup_write, False)
         # Closed when the loop is garbage, not by finalize's exit hook, which
-        # could run before the pools are stopped at exit (pool.py).
+        # could run before the pools are stopped at exit (lifetime.py).
         for fd in (self._wakeup_read, self._wakeup_write):
             weakref.finalize(self, os.close, fd).atexit = False
-        self._watched_key: tuple | None = None
+        self._watch = Watch(self._wakeup_read)
         self.workers: list[Worker | None] = [None] * processes
         try:
             for index in range(processes):
@@ -121,6 +122,12 @@ class PoolLoop(threading.Thread):
         for worker in self._live_workers():
             worker.process.join()
 
+    def drop(self, then: str) -> None:
+        """Our Pool or executor is garbage (lifetime.py): `then` "close" or "terminate" it, in run().
+        A finalizer runs wherever gc does, maybe in this thread holding our lock: only a flag here."""
+        self.dropped = then
+        self.wake()
+
     def wake(self) -> None:
         """Tell run() something changed (it may be waiting in poll())."""
         try:
@@ -132,11 +139,14 @@ class PoolLoop(threading.Thread):
 
     def run(self) -> None:
         while self.state not in (TERMINATE, BROKEN):
+            if self.dropped:
+                dropped, self.dropped = self.dropped, None
+                self.close() if dropped == "close" else self.terminate(PoolTerminatedError(DROPPED))
+                continue
             self.send_jobs()
             if self.state == CLOSE and not self.task_queue and not self._stop_idle_workers():
                 break  # closed, all done, every worker gone
-            for fd, _ in self._poller().poll():
-                kind, worker = self._watched[fd]
+            for kind, worker in self._watch.wait(self._live_workers()):
                 if kind == "wakeup":
                     os.read(self._wakeup_read, 4096)
                 elif self.workers[worker.index] is not worker or self.state in (TERMINATE, BROKEN):
@@ -178,8 +188,7 @@ class PoolLoop(threading.Thread):
             now = time.monotonic()
             self._job_seconds[job.call.name] = now - worker.head_since  # see _next_job_is_short
             worker.head_since = now
-            failures = {p: remote_error(*failure) for p, failure in message.failures.items()}
-            job_ended(job, message.results, failures, "error", worker, message.times, size)
+            job_ended(job, message.results, received(job, message.failures), "error", worker, message.times, size)
         elif isinstance(message, Ready):
             worker.ready, worker.ready_at = True, message.time
             self._start_failures = 0
@@ -234,10 +243,9 @@ class PoolLoop(threading.Thread):
         return bool(self._live_workers())
 
     def _next_job_is_short(self) -> bool:
-        """May the next job go to a busy worker, to wait in its task pipe? Only if the
-        last job of its function was short: then it will not wait long, and the worker
-        will not wait for us between jobs. (Asked before the job is packed: packing
-        marks its futures as running.)"""
+        """May the next job go to a busy worker, to wait in its task pipe? Only if the last job of
+        its function was short: it will not wait long, nor the worker for us between jobs.
+        (Asked before the job is packed: packing marks its futures as running.)"""
         recent = self._job_seconds.get(self.task_queue.first_function())
         return recent is not None and recent < SEND_AHEAD_BELOW
 
@@ -282,19 +290,3 @@ class PoolLoop(threading.Thread):
 
     def _live_workers(self) -> list[Worker]:
         return [worker for worker in self.workers if worker is not None]
-
-    def _poller(self) -> select.poll:
-        """A poll object on the wake-up pipe and each worker's pipe and sentinel, made again when they change."""
-        # (ids stay unique: self._watched holds on to the workers it watches)
-        key = tuple((id(worker), worker.pipe_open) for worker in self._live_workers())
-        if key != self._watched_key:
-            self._watched = {self._wakeup_read: ("wakeup", None)}
-            for worker in self._live_workers():
-                if worker.pipe_open:
-                    self._watched[worker.result_pipe.fileno()] = ("message", worker)
-                self._watched[worker.sentinel] = ("exit", worker)
-            self._poll = select.poll()
-            for fd in self._watched:
-                self._poll.register(fd, select.POLLIN)
-            self._watched_key = key
-        return self._poll

@@ -32,12 +32,12 @@ Read next: `pools/jobs.py`, what a call becomes.
 
 from __future__ import annotations
 
-import threading
 import weakref
 
-from ..runtime import logs, start
+from ..runtime import start
 from ..runtime.cpus import cpu_count
 from .jobs import Call, check_chunksize, cut, default_chunksize
+from .lifetime import kept, running, stopped, terminate_when_dropped
 from .loop import CLOSE, RUN, TERMINATE, PoolLoop
 from .results import AsyncResult, FutureSink, MapResult, TaskFuture
 from .streaming import CHUNKS_AHEAD, Stream, StreamIterator, check_buffersize
@@ -67,13 +67,14 @@ class Pool:
                              "maxtasksperchild must be a positive int or None")
         self._streams = weakref.WeakSet()  # the imaps whose iterables are not read to the end (streaming.py)
         self._loop = running(PoolLoop(processes, start_method(context), initializer, tuple(initargs), maxtasksperchild))
+        terminate_when_dropped(self, self._loop)  # a cell run again makes a new one (lifetime.py)
 
     # -- the API: every call becomes a Call, cut into jobs for the workers ----------------------
 
     def apply_async(self, func: Callable, args: tuple = (), kwds: dict = {}, callback=None, error_callback=None):
         """Run `func(*args, **kwds)` in a worker; return an AsyncResult at once."""
-        call = Call(func, 1, single=True, keywords=dict(kwds))
-        call.result = AsyncResult(self._loop, call.id, callback, error_callback)
+        call = Call(func, 1, single=True, keywords=dict(kwds), api="apply_async")
+        call.result = kept(AsyncResult(self._loop, call.id, callback, error_callback, call.label), self)
         self._loop.queue(cut(call, [tuple(args)], 1))
         return call.result
 
@@ -84,8 +85,8 @@ class Pool:
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> TaskFuture:
         """Run `fn(*args, **kwargs)` in a worker; return a `concurrent.futures.Future`
         with the task's `id`. Not in `multiprocessing.Pool` (the primer imagines it)."""
-        [future] = submit_calls(self._loop, Call(fn, 1, single=True, keywords=kwargs), [args], 1)
-        return future
+        [future] = submit_calls(self._loop, Call(fn, 1, single=True, keywords=kwargs, api="submit"), [args], 1)
+        return kept(future, self)
 
     def map(self, func: Callable, iterable: Iterable, chunksize: int | None = None, *,
             progress: bool | str = False) -> list:
@@ -134,19 +135,19 @@ class Pool:
             buffersize = CHUNKS_AHEAD * chunksize * self._processes
         check_buffersize("Pool.imap", buffersize)
         self._loop.check_running()
-        call = Call(func, None, star=False, progress=progress)
+        call = Call(func, None, star=False, progress=progress, api="imap" if ordered else "imap_unordered")
         call.result = Stream(self._loop, call, iterable, chunksize, buffersize, ordered)
         call.result.read_ahead()
         if call.progress:
             call.progress.show()
-        iterator = StreamIterator(call.result)
+        iterator = kept(StreamIterator(call.result), self)
         self._streams.add(iterator)
         return iterator
 
     def _map(self, func, arguments: list, chunksize, progress, star: bool, callback=None, error_callback=None):
         """Every map but imap: a MapResult."""
-        call = Call(func, len(arguments), star=star, progress=progress)
-        call.result = MapResult(self._loop, call.id, arguments, callback, error_callback)
+        call = Call(func, len(arguments), star=star, progress=progress, api="starmap" if star else "map")
+        call.result = kept(MapResult(self._loop, call.id, arguments, callback, error_callback, call.label), self)
         if chunksize is None:
             chunksize = default_chunksize(len(arguments), self._processes)
         self._loop.queue(cut(call, arguments, chunksize))
@@ -212,38 +213,3 @@ def submit_calls(loop: PoolLoop, call: Call, arguments: list, chunksize: int) ->
     call.result = FutureSink(futures)
     loop.queue(cut(call, arguments, chunksize, futures))
     return futures
-
-
-_loops: weakref.WeakSet = weakref.WeakSet()  # the pools' and executors' threads, stopped at exit
-
-
-def running(loop: PoolLoop) -> PoolLoop:
-    """Remember `loop` until it is stopped: the program's end stops it."""
-    _loops.add(loop)
-    return loop
-
-
-def stopped(loop: PoolLoop) -> None:
-    _loops.discard(loop)
-
-
-def running_loops() -> list[PoolLoop]:
-    """The pools' and executors' threads not stopped yet: the exercises' checkers stop what a learner left."""
-    return list(_loops)
-
-
-def _stop_at_exit() -> None:
-    for loop in list(_loops):
-        logs.sub_debug("stopping %s at exit", loop.name)
-        if loop.wait_at_exit:  # as concurrent.futures does: the program ends once the pending calls are done
-            loop.close()
-            loop.wait_closed()
-        else:  # a Pool stops at once, as the standard library's does
-            loop.terminate()
-
-
-# When the program ends, stop the pools first: before process.py's exit handler
-# stops the children (a pool whose workers died would start new ones) and before
-# weakref's exit hook closes the pipes the threads wait on. threading's exit hooks
-# run before any atexit handler; concurrent.futures uses the same (private) hook.
-threading._register_atexit(_stop_at_exit)  # type: ignore[attr-defined]

@@ -16,12 +16,11 @@ is interruptible: an interrupt (Ctrl-C, the kernel's stop button) while you
 wait terminates the pool, so no worker goes on with work nobody waits for,
 and re-raises KeyboardInterrupt.
 
-Read next: `pools/streaming.py`, imap's iterable read as you go.
+Read next: `pools/streaming.py`, imap's iterator, and its iterable read as you go.
 """
 
 from __future__ import annotations
 
-import collections
 import concurrent.futures
 import threading
 import time
@@ -31,15 +30,20 @@ from typing import Any, Callable  # (events.py imports typing anyway)
 from ..runtime.errors import TimeoutError
 from .events import JobEnded
 
-__all__ = ["AsyncResult", "MapResult", "IMapIterator", "TaskFuture", "FutureSink", "job_ended", "job_failed"]
+__all__ = ["AsyncResult", "MapResult", "TaskFuture", "FutureSink", "job_ended", "job_failed", "stop_pool_on_interrupt",
+           "seconds"]
 
 
 class AsyncResult:
     """The result of `apply_async`; mirrors `multiprocessing.pool.AsyncResult`."""
 
-    def __init__(self, pool: Any, id: int, callback: Callable | None = None, error_callback: Callable | None = None):
+    _owner: Any = None  # the Pool, kept alive until the outcome is here (pool.py)
+
+    def __init__(self, pool: Any, id: int, callback: Callable | None = None, error_callback: Callable | None = None,
+                 label: str = "a task"):
         self._pool = pool
         self.id = id
+        self._label = label  # "apply_async(f)": what a TimeoutError names
         self._callback, self._error_callback = callback, error_callback
         self._done = threading.Event()
         self._ok: bool | None = None
@@ -57,17 +61,20 @@ class AsyncResult:
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait until it is ready, or `timeout` seconds have passed."""
-        with _stop_pool_on_interrupt(self._pool):
+        with stop_pool_on_interrupt(self._pool):
             self._done.wait(timeout)
 
     def get(self, timeout: float | None = None) -> Any:
         """The return value; re-raises the task's exception; TimeoutError if not ready in time."""
         self.wait(timeout)
         if not self.ready():
-            raise TimeoutError(f"no result from task {self.id} within {timeout} seconds")
+            raise TimeoutError(f"no result from {self._label} within {seconds(timeout)}{self._unfinished()}")
         if self._ok:
             return self._value
         raise self._value
+
+    def _unfinished(self) -> str:
+        return ""
 
     def _task_ended(self, index: int, ok: bool, value: Any) -> None:
         """Task number `index` of the call has ended (see `job_ended`)."""
@@ -84,6 +91,7 @@ class AsyncResult:
         self._ok, self._value = ok, value
         _call(self._callback if ok else self._error_callback, value)
         self._done.set()
+        self._owner = None
 
     def __repr__(self) -> str:
         state = "pending" if not self.ready() else "ok" if self._ok else "failed"
@@ -94,8 +102,8 @@ class MapResult(AsyncResult):
     """The result of `map_async`: a list, in order. Ready once every task has
     ended; if some failed, `get()` raises the first failure that arrived."""
 
-    def __init__(self, pool: Any, id: int, arguments: list, callback=None, error_callback=None):
-        super().__init__(pool, id, callback, error_callback)
+    def __init__(self, pool: Any, id: int, arguments: list, callback=None, error_callback=None, label: str = "a map"):
+        super().__init__(pool, id, callback, error_callback, label)
         # Each result takes its argument's place in the pool's own list of them: a fresh list
         # of the same size costs a map of 20,000 tiny tasks 5 % (glibc gives the memory
         # freed in between back to the OS, and the new list faults it in again).
@@ -123,78 +131,19 @@ class MapResult(AsyncResult):
         if self._missing == 0:
             self._all_ended()
 
+    def _unfinished(self) -> str:
+        return f": {self._missing} of its {len(self._values)} items had not finished"
+
     def _all_ended(self) -> None:
         failed = self._first_failure is not None
         self._deliver(not failed, self._first_failure if failed else self._values)
 
 
-class IMapIterator:
-    """What `imap` (in order) and `imap_unordered` (as they finish) return. A failed task
-    raises its exception when the iteration reaches it; `next(timeout)` may raise TimeoutError."""
-
-    def __init__(self, pool: Any, id: int, size: int, ordered: bool):
-        self._pool = pool
-        self.id = id
-        self._ordered = ordered
-        self._arrived: dict[int, tuple] = {}  # index -> (ok, value), or (CHUNK, values) from there on
-        self._order: collections.deque = collections.deque()  # indexes, as they arrived
-        self._next_index = 0
-        self._left = size  # not yet taken out of _arrived
-        self._changed = threading.Condition()
-        self._taking: collections.deque = collections.deque()  # the rest of a chunk taken out
-
-    def __iter__(self) -> IMapIterator:
-        return self
-
-    def next(self, timeout: float | None = None) -> Any:
-        if self._taking:  # a chunk's values: no lock, no wait (see _chunk_ok)
-            return self._taking.popleft()
-        with self._changed:
-            if self._left == 0:
-                raise StopIteration
-            with _stop_pool_on_interrupt(self._pool):
-                if not self._changed.wait_for(self._has_next, timeout):
-                    raise TimeoutError(f"no result from map {self.id} within {timeout} seconds")
-            ok, value = self._arrived.pop(self._next_index if self._ordered else self._order.popleft())
-            taken = len(value) if ok is CHUNK else 1
-            self._next_index += taken if self._ordered else 0
-            self._left -= taken
-            if ok is CHUNK:
-                self._taking.extend(value)
-                return self._taking.popleft()
-        if ok:
-            return value
-        raise value
-
-    __next__ = next  # next(iterator): next() with no timeout
-
-    def _has_next(self) -> bool:
-        return (self._next_index in self._arrived) if self._ordered else bool(self._order)
-
-    def _task_ended(self, index: int, ok: bool, value: Any) -> None:
-        with self._changed:
-            self._arrived[index] = (ok, value)
-            if not self._ordered:
-                self._order.append(index)
-            self._changed.notify_all()
-
-    def _chunk_ok(self, start: int, values: list) -> None:
-        # Not the lesson, a shortcut: a chunk that went well arrives as one entry, which
-        # next() hands out value by value without the lock. One lock and one wake-up per
-        # task made an imap of 10,000-task chunks 15 times slower than the standard library's.
-        with self._changed:
-            self._arrived[start] = (CHUNK, values)
-            if not self._ordered:
-                self._order.append(start)
-            self._changed.notify_all()
-
-
-CHUNK = object()  # in IMapIterator._arrived: (CHUNK, values) is a whole chunk's results
-
-
 class TaskFuture(concurrent.futures.Future):
     """A `concurrent.futures.Future` (so `as_completed` and `wait` accept it)
     with the task's `id`, whose waits stop the pool on an interrupt."""
+
+    _owner: Any = None  # the Pool of submit(), kept alive until the outcome is here (pool.py)
 
     def __init__(self, pool: Any, id: int):
         super().__init__()
@@ -202,11 +151,11 @@ class TaskFuture(concurrent.futures.Future):
         self.id = id
 
     def result(self, timeout: float | None = None) -> Any:
-        with _stop_pool_on_interrupt(self._pool):
+        with stop_pool_on_interrupt(self._pool):
             return super().result(timeout)
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
-        with _stop_pool_on_interrupt(self._pool):
+        with stop_pool_on_interrupt(self._pool):
             return super().exception(timeout)
 
     def _deliver(self, ok: bool, value: Any) -> None:
@@ -216,6 +165,7 @@ class TaskFuture(concurrent.futures.Future):
             self.set_result(value)
         else:
             self.set_exception(value)
+        self._owner = None
 
 
 class FutureSink:
@@ -261,7 +211,7 @@ def job_ended(job: Any, results: list, failures: dict, status: str = "error", wo
             call.result._task_ended(job.start + position, failure is None, value if failure is None else failure)
 
 
-class _stop_pool_on_interrupt:
+class stop_pool_on_interrupt:
     """While waiting: on KeyboardInterrupt, terminate the pool and let the interrupt go on,
     or the workers would run tasks nobody waits for, and a respawned worker could idle."""
 
@@ -274,6 +224,11 @@ class _stop_pool_on_interrupt:
     def __exit__(self, kind, error, tb) -> None:
         if kind is not None and issubclass(kind, KeyboardInterrupt):
             self._pool.terminate()
+
+
+def seconds(timeout: float) -> str:
+    """'1 second', '0.2 seconds'."""
+    return "1 second" if timeout == 1 else f"{timeout:g} seconds"
 
 
 def _call(callback: Callable | None, value: Any) -> None:

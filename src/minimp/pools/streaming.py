@@ -10,8 +10,10 @@ has not taken yet::
     next(it)  ─▶ 8 read, not taken: wait for the first result (results.py)
     ...         4 left: read 4 more, queue them in one go
 
-So `pool.imap(f, open("huge.log"))` or an endless generator yields its
-first result at once, and memory stays flat however long the iterable is.
+The results arrive in an IMapIterator, in order (imap) or as they come
+(imap_unordered); a Stream is one that also reads. So `pool.imap(f,
+open("huge.log"))` or an endless generator yields its first result at
+once, and memory stays flat however long the iterable is.
 An exception raised by the iterable reaches the caller at its position,
 after the results before it; then the iteration ends.
 
@@ -31,17 +33,19 @@ Read next: `pools/futures.py`, the same workers behind `concurrent.futures`.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import threading
 
+from ..runtime.errors import TimeoutError
 from .jobs import Call, PendingJob, new_ids
-from .results import IMapIterator
+from .results import seconds, stop_pool_on_interrupt
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable
 
-__all__ = ["Stream", "StreamIterator", "CHUNKS_AHEAD", "check_buffersize"]
+__all__ = ["IMapIterator", "Stream", "StreamIterator", "CHUNKS_AHEAD", "check_buffersize"]
 
 CHUNKS_AHEAD = 16  # imap's default buffersize: this many chunks per worker
 
@@ -53,6 +57,72 @@ def check_buffersize(caller: str, buffersize: Any) -> None:
         raise ValueError(f"{caller}(buffersize={buffersize}): buffersize must be at least 1")
 
 
+class IMapIterator:
+    """What `imap` (in order) and `imap_unordered` (as they finish) return. A failed task
+    raises its exception when the iteration reaches it; `next(timeout)` may raise TimeoutError."""
+
+    def __init__(self, pool: Any, id: int, size: int, ordered: bool, label: str = "a map"):
+        self._pool = pool
+        self.id = id
+        self._label = label
+        self._ordered = ordered
+        self._arrived: dict[int, tuple] = {}  # index -> (ok, value), or (CHUNK, values) from there on
+        self._order: collections.deque = collections.deque()  # indexes, as they arrived
+        self._next_index = 0
+        self._left = size  # not yet taken out of _arrived
+        self._changed = threading.Condition()
+        self._taking: collections.deque = collections.deque()  # the rest of a chunk taken out
+
+    def __iter__(self) -> IMapIterator:
+        return self
+
+    def next(self, timeout: float | None = None) -> Any:
+        if self._taking:  # a chunk's values: no lock, no wait (see _chunk_ok)
+            return self._taking.popleft()
+        with self._changed:
+            if self._left == 0:
+                raise StopIteration
+            with stop_pool_on_interrupt(self._pool):
+                if not self._changed.wait_for(self._has_next, timeout):
+                    which = f"item {self._next_index} of " if self._ordered else ""
+                    raise TimeoutError(f"no result for {which}{self._label} within {seconds(timeout)}")
+            ok, value = self._arrived.pop(self._next_index if self._ordered else self._order.popleft())
+            taken = len(value) if ok is CHUNK else 1
+            self._next_index += taken if self._ordered else 0
+            self._left -= taken
+            if ok is CHUNK:
+                self._taking.extend(value)
+                return self._taking.popleft()
+        if ok:
+            return value
+        raise value
+
+    __next__ = next  # next(iterator): next() with no timeout
+
+    def _has_next(self) -> bool:
+        return (self._next_index in self._arrived) if self._ordered else bool(self._order)
+
+    def _task_ended(self, index: int, ok: bool, value: Any) -> None:
+        with self._changed:
+            self._arrived[index] = (ok, value)
+            if not self._ordered:
+                self._order.append(index)
+            self._changed.notify_all()
+
+    def _chunk_ok(self, start: int, values: list) -> None:
+        # Not the lesson, a shortcut: a chunk that went well arrives as one entry, which
+        # next() hands out value by value without the lock. One lock and one wake-up per
+        # task made an imap of 10,000-task chunks 15 times slower than the standard library's.
+        with self._changed:
+            self._arrived[start] = (CHUNK, values)
+            if not self._ordered:
+                self._order.append(start)
+            self._changed.notify_all()
+
+
+CHUNK = object()  # in IMapIterator._arrived: (CHUNK, values) is a whole chunk's results
+
+
 class Stream(IMapIterator):
     """The tasks of one imap, read from its iterable as the results are taken (module docstring).
 
@@ -62,7 +132,7 @@ class Stream(IMapIterator):
 
     def __init__(self, loop: Any, call: Call, iterable: Iterable, chunksize: int, buffersize: int, ordered: bool,
                  submit: Callable | None = None):
-        super().__init__(loop, call.id, 0, ordered)  # _left: read, not yet taken
+        super().__init__(loop, call.id, 0, ordered, call.label)  # _left: read, not yet taken
         self._call, self._chunksize, self._buffersize = call, chunksize, buffersize
         self._submit = submit or loop.queue  # the executor checks first that it is not shut down
         self._items = iter(iterable)  # None once read to its end

@@ -24,8 +24,9 @@ Things a worker does not do:
 
 - stop on Ctrl-C. An interrupt in a terminal or in Jupyter can reach every
   process of the group; workers ignore SIGINT, the parent decides (results.py).
-- outlive its parent. A watchdog thread exits the worker as soon as the
-  parent is gone, even in the middle of a task: no orphans.
+- outlive its parent, nor leave behind what its tasks started. It leads a
+  process group, which the pool signals where it would signal the worker,
+  and a watchdog thread ends the group once the parent is gone (groups.py).
 - let a task end it. `sys.exit()` in a task fails that task only.
 
 The parent's half is at the bottom: `Worker` starts one, sends it jobs, receives
@@ -37,17 +38,18 @@ Read next: `pools/failures.py`, how a task's exception makes the trip back.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import itertools
 import os
+import select
 import signal
-import threading
 import time
 from typing import NamedTuple
 
-from ..runtime import logs, serialize
-from ..runtime.connection import Pipe, wait
-from ..runtime.process import PROCESS_CLASSES, parent_process
+from ..runtime import groups, logs, serialize
+from ..runtime.connection import Pipe
+from ..runtime.process import PROCESS_CLASSES
 from .failures import send_outcomes, sendable
 
 TYPE_CHECKING = False
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
 
     from ..runtime.connection import Connection
 
-__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "Unpicklable", "worker_loop", "run_job", "Worker", "stop_all"]
+__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "Unpicklable", "worker_loop", "run_job", "Worker", "Watch", "stop_all"]
 
 
 # -- what travels on the pipes --------------------------------------------------------
@@ -112,7 +114,8 @@ def worker_loop(tasks: Connection, results: Connection, index: int, running: Any
                 initargs: tuple, max_jobs: int | None) -> None:
     """Take a job, run its tasks, send back their outcomes; until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see above)
-    _exit_with_parent()
+    groups.lead_own_group()  # before any task: what a task starts joins the group
+    groups.exit_with_parent()
     if initializer is not None:
         try:
             initializer(*initargs)
@@ -126,15 +129,15 @@ def worker_loop(tasks: Connection, results: Connection, index: int, running: Any
         try:
             job = serialize.loads(tasks.recv_bytes())
             function = _load_function(job.function) if job is not None else None
-        except EOFError:  # the pool closed its end: nothing more will come
-            break
+        except EOFError:  # the pool is gone without a word (its process died?): the watchdog's work
+            groups.end_own_group()
         except Exception as error:
             results.send(Unreadable(*sendable(error)))
             jobs_done += 1  # the pool counts it as done, and failed
             continue
         if job is None:
             break
-        send_outcomes(results, run_job(function, job, running, index), job.first_task)
+        send_outcomes(results, run_job(function, job, running, index))
         jobs_done += 1
     logs.debug("worker exiting after %d tasks", jobs_done)
 
@@ -178,20 +181,7 @@ def _run_chunk(function: Callable, job: Job) -> Done:
             results.append(None)
 
 
-@functools.lru_cache(maxsize=16)  # a function is unpickled once per call, not once per job
-def _load_function(pickled: bytes) -> Callable:
-    return serialize.loads(pickled)
-
-
-def _exit_with_parent() -> None:
-    parent = parent_process()
-
-    def watchdog() -> None:
-        """Exit this worker as soon as its parent has exited, whatever it is doing."""
-        wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watchdog, name="minimp-worker-watchdog", daemon=True).start()
+_load_function = functools.lru_cache(maxsize=16)(serialize.loads)  # a function: once per call, not per job
 
 
 # -- the parent's half --------------------------------------------------------------
@@ -206,8 +196,7 @@ class Unpicklable(NamedTuple):
 
 
 class Worker:
-    """The pool's side of one worker: its process, our ends of its two pipes,
-    the jobs sent to it (the first is the one it runs). Used by one thread."""
+    """The pool's side of one worker: its process, our ends of its pipes, the jobs sent (the first runs)."""
 
     def __init__(self, index: int, method: str, running: Any, initializer, initargs: tuple, max_jobs):
         task_reader, self.task_pipe = Pipe(duplex=False)  # we write jobs,
@@ -219,8 +208,7 @@ class Worker:
         self.index = index
         self.jobs: collections.deque = collections.deque()  # sent, in order; the first is running
         self.jobs_sent = 0
-        self.ready = False  # it said Ready: its initializer has run
-        self.ready_at: float | None = None
+        self.ready, self.ready_at = False, None  # it said Ready (at that time): its initializer has run
         self.stopping = False  # told to exit (None sent)
         self.pipe_open = True  # the result pipe: False once it reported EOF
         self.head_since = 0.0  # when its first job reached it (it runs that one now)
@@ -248,10 +236,8 @@ class Worker:
     def stop(self) -> None:
         """No more work: the worker returns from worker_loop and exits."""
         self.stopping = True
-        try:
+        with contextlib.suppress(OSError):  # it has exited already
             self.task_pipe.send(None)
-        except OSError:  # it has exited already
-            pass
 
     def receive(self) -> tuple[Any, int]:
         """The next message and its size in bytes; (None, 0) once the pipe has ended."""
@@ -265,21 +251,50 @@ class Worker:
         except Exception as error:
             return Unpicklable(error), len(raw)
 
+    def signal(self, sig: int) -> None:
+        """Send `sig` to the worker and to every process its tasks started (its group)."""
+        groups.signal_group(self.pid, sig)
+        self.process.kill() if sig == signal.SIGKILL else self.process.terminate()  # not in its group yet?
+
     def collect(self) -> None:
-        """The worker has exited: reap it and close our ends of its pipes."""
+        """The worker has exited: end what its tasks left running, reap it, close our ends of its pipes."""
+        groups.signal_group(self.pid)  # before join(): until reaped, its pid names no one else
         self.process.join()
         self.task_pipe.close()
         self.result_pipe.close()
+
+
+class Watch:
+    """One poll(2) on the pool's wake-up pipe and each worker's result pipe and sentinel, made
+    again only when the workers change (it holds on to them: their ids stay theirs)."""
+
+    def __init__(self, wakeup_fd: int):
+        self._wakeup_fd, self._key = wakeup_fd, None
+
+    def wait(self, workers: list[Worker]) -> list[tuple[str, Worker | None]]:
+        """Wait; then, for each thing that happened, ("wakeup", None), ("message", worker) or ("exit", worker)."""
+        key = tuple((id(worker), worker.pipe_open) for worker in workers)
+        if key != self._key:
+            self._watched = {self._wakeup_fd: ("wakeup", None)}
+            for worker in workers:
+                if worker.pipe_open:
+                    self._watched[worker.result_pipe.fileno()] = ("message", worker)
+                self._watched[worker.sentinel] = ("exit", worker)
+            self._poll = select.poll()
+            for fd in self._watched:
+                self._poll.register(fd, select.POLLIN)
+            self._key = key
+        return [self._watched[fd] for fd, _ in self._poll.poll()]
 
 
 def stop_all(workers: list[Worker], grace: float = 1.0, kill: bool = False) -> None:
     """Terminate the workers (or `kill` them), give them `grace` seconds, kill what is left; collect them."""
     for worker in workers:
         if worker.process.exitcode is None:
-            worker.process.kill() if kill else worker.process.terminate()
+            worker.signal(signal.SIGKILL if kill else signal.SIGTERM)
     deadline = time.monotonic() + grace
     for worker in workers:
         worker.process.join(max(0.0, deadline - time.monotonic()))
         if worker.process.exitcode is None:
-            worker.process.kill()
+            worker.signal(signal.SIGKILL)
         worker.collect()

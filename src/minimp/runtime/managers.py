@@ -23,7 +23,7 @@ locked (in the server it is a threading.Lock, which knows nothing of clients), a
 `lst.append(x)` in a loop of a million costs seconds where a list of one's own costs
 milliseconds.
 
-Read next: `pools/context.py`, the whole API bound to one start method.
+Read next: `runtime/groups.py`, a pool's worker and the processes it starts, ended together.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ class LearnerRun:
     abandoned: bool = False  # still running even after its children were stopped
     left_running: list[str] = field(default_factory=list)  # children it left alive
     pools_left: int = 0  # minimp pools and executors it left running (the checker terminated them)
+    pools_dropped: int = 0  # running Pools it let go of (minimp terminated them: pool.py's _dropped)
 
 
 def _running_children() -> list:
@@ -55,9 +56,15 @@ def _running_children() -> list:
     return process.active_children() + multiprocessing.active_children()
 
 
+def _dropped_pools() -> int:
+    """How many running minimp Pools were garbage-collected, and so terminated, so far."""
+    pool_module = sys.modules.get("minimp.pools.lifetime")
+    return pool_module.dropped_running if pool_module is not None else 0
+
+
 def _running_pools() -> list:
     """minimp's pools (an executor has one too) of this process that are not stopped yet."""
-    pool_module = sys.modules.get("minimp.pools.pool")  # none if no pool was ever made
+    pool_module = sys.modules.get("minimp.pools.lifetime")  # none if no pool was ever made
     return pool_module.running_loops() if pool_module is not None else []
 
 
@@ -78,6 +85,7 @@ def run_learner_code(function: Callable[[], Any], timeout: float) -> LearnerRun:
     already_running = {id(p) for p in _running_children()}
     pools_before = _running_pools()  # held, so that their ids stay theirs
     known_pools = {id(pool) for pool in pools_before}
+    dropped_before = _dropped_pools()
 
     def call() -> None:
         try:
@@ -96,6 +104,9 @@ def run_learner_code(function: Callable[[], Any], timeout: float) -> LearnerRun:
     finally:
         pools_left = [pool for pool in _running_pools() if id(pool) not in known_pools]
         run.pools_left = len(pools_left)
+        run.pools_dropped = _dropped_pools() - dropped_before
+        if run.pools_dropped:
+            sys.modules["minimp.pools.lifetime"].wait_for_dropped(2.0)  # their workers go with them
         for pool in pools_left:
             pool.terminate()  # kills and collects its workers; fails what waits on it
         leftovers = [p for p in _running_children() if id(p) not in already_running]
@@ -208,14 +219,17 @@ def find_trouble(run: LearnerRun, timeout: float) -> Verdict | None:
 
 def left_running_note(run: LearnerRun) -> str:
     note = ""
-    if run.pools_left:
-        pools = "a Pool" if run.pools_left == 1 else f"{run.pools_left} Pools"
-        them = "it" if run.pools_left == 1 else "them"
-        note += (
-            f" (Your function left {pools} running; the checker terminated {them}. Use "
-            f"`with ctx.Pool(...) as pool:` (or `with ProcessPoolExecutor(...)`), which stops "
-            f"the pool when the block ends, or call close() and join().)"
-        )
+    for count, who in ((run.pools_left, "the checker"), (run.pools_dropped, "minimp")):
+        if count:
+            pools = "a Pool" if count == 1 else f"{count} Pools"
+            them = "it" if count == 1 else "them"
+            when = " once nothing referred to it" if who == "minimp" and count == 1 else \
+                " once nothing referred to them" if who == "minimp" else ""
+            note += (
+                f" (Your function left {pools} running; {who} terminated {them}{when}. Use "
+                f"`with ctx.Pool(...) as pool:` (or `with ProcessPoolExecutor(...)`), which stops "
+                f"the pool when the block ends, or call close() and join().)"
+            )
     if run.left_running:
         them = "it" if len(run.left_running) == 1 else "them"
         note += (
