@@ -181,7 +181,9 @@ def _run_chunk(function: Callable, job: Job) -> Done:
             results.append(None)
 
 
-_load_function = functools.lru_cache(maxsize=16)(serialize.loads)  # a function: once per call, not per job
+@functools.lru_cache(maxsize=16)  # a function is unpickled once per call, not once per job
+def _load_function(pickled: bytes) -> Callable:
+    return serialize.loads(pickled)
 
 
 # -- the parent's half --------------------------------------------------------------
@@ -191,7 +193,6 @@ _worker_numbers = itertools.count(1)  # names: ForkPoolWorker-1, -2, ... as in t
 
 class Unpicklable(NamedTuple):
     """Stands for a message the pool cannot unpickle: its oldest job's results (the only user objects sent)."""
-
     error: Exception
 
 
@@ -265,15 +266,14 @@ class Worker:
 
 
 class Watch:
-    """One poll(2) on the pool's wake-up pipe and each worker's result pipe and sentinel, made
-    again only when the workers change (it holds on to them: their ids stay theirs)."""
+    """One poll(2) on the wake-up pipe, each worker's result pipe and sentinel; made anew as they change."""
 
     def __init__(self, wakeup_fd: int):
         self._wakeup_fd, self._key = wakeup_fd, None
 
     def wait(self, workers: list[Worker]) -> list[tuple[str, Worker | None]]:
         """Wait; then, for each thing that happened, ("wakeup", None), ("message", worker) or ("exit", worker)."""
-        key = tuple((id(worker), worker.pipe_open) for worker in workers)
+        key = tuple((id(worker), worker.pipe_open) for worker in workers)  # _watched keeps the ids theirs
         if key != self._key:
             self._watched = {self._wakeup_fd: ("wakeup", None)}
             for worker in workers:
