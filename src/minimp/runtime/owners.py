@@ -8,7 +8,7 @@ processes, with three things:
 
 - The owner's *note*, in shared memory (a 64-byte block of the arena, arena.py): its pid, the
   time the kernel started it, and its name. `Lock.acquire` writes it after taking the token,
-  `release` clears the pid before giving the token back; both are one copy into memory.
+  `release` clears the pid before giving the token back: a few stores into memory.
 - A waiter that must sleep opens a *pidfd* on the owner (`os.pidfd_open`, Linux 5.3): a
   descriptor that becomes readable when that process exits, reaped or not. It sleeps in
   poll(2) on the pipe *and* the pidfd, so it wakes at once when either the token comes back
@@ -41,21 +41,30 @@ Read next: `runtime/conditions.py`, Event and Condition, made of the same pipes.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
-import struct
 import threading
 
 from .connection import wait
 from .errors import LockOwnerDiedError
 
-__all__ = ["NOTE", "identity", "sleep", "give_up"]
+__all__ = ["Note", "identity", "sleep", "give_up"]
 
-NOTE = struct.Struct("qq48s")  # pid (0: nobody), start time, name: the owner's note
+
+class Note(ctypes.Structure):
+    """The owner's note, in shared memory. Each field is read and written whole: a waiter
+    reading `pid` while the owner writes it sees the old or the new pid, never half of each
+    (an aligned 8-byte load or store; a byte-wise copy did tear it). The owner writes `pid`
+    last, so that a waiter that sees the pid sees the rest too."""
+
+    _fields_ = [("pid", ctypes.c_int64), ("start", ctypes.c_int64), ("name", ctypes.c_char * 48)]
+
+
 CHECK_AFTER = 0.01  # seconds of sleep before a waiter checks that the pid is still its owner
 LOOK_EVERY = 0.1  # seconds, where there is no pidfd
 
-_identity: bytes | None = None  # this process's note, made at its first acquire()
+_identity: tuple | None = None  # this process's (pid, start, name), made at its first acquire()
 
 
 def _forget_identity() -> None:
@@ -66,15 +75,14 @@ def _forget_identity() -> None:
 os.register_at_fork(after_in_child=_forget_identity)
 
 
-def identity() -> bytes:
-    """This process's note: its pid, start time and name."""
+def identity() -> tuple:
+    """What this process writes in a note: its pid, start time and name."""
     global _identity
     if _identity is None:
         from .family import current_process  # not at the top: family imports connection, as we do
 
         pid = os.getpid()
-        name = getattr(current_process(), "name", "?").encode()[:48]
-        _identity = NOTE.pack(pid, start_time(pid), name)
+        _identity = pid, start_time(pid), getattr(current_process(), "name", "?").encode()[:47]
     return _identity
 
 
@@ -88,8 +96,9 @@ def start_time(pid: int) -> int:
 
 
 def read_note(lock) -> tuple[int, int, str]:
-    pid, start, name = NOTE.unpack_from(lock._block.map, lock._block.offset)
-    return pid, start, name.rstrip(b"\0").decode(errors="replace")
+    note = lock._note
+    pid = note.pid  # first: the rest was written before it
+    return pid, note.start, note.name.decode(errors="replace")
 
 
 def sleep(lock, remaining: float | None) -> None:
@@ -166,15 +175,15 @@ def _recover(lock, note: tuple) -> None:
     it, give the token back, and raise; if not, someone released or recovered meanwhile."""
     block = lock._block
     with _recovering:
-        fcntl.lockf(block.fd, fcntl.LOCK_EX, NOTE.size, block.offset)
+        fcntl.lockf(block.fd, fcntl.LOCK_EX, 1, block.offset)
         try:
-            if read_note(lock) != note:
-                return  # the caller waits again
-            NOTE.pack_into(block.map, block.offset, 0, 0, b"")
+            if read_note(lock)[:2] != note[:2]:
+                return  # someone released or recovered meanwhile: the caller waits again
+            lock._note.pid = 0
             lock._owner = None
             os.write(lock._write, b"\x01")
         finally:
-            fcntl.lockf(block.fd, fcntl.LOCK_UN, NOTE.size, block.offset)
+            fcntl.lockf(block.fd, fcntl.LOCK_UN, 1, block.offset)
     pid, _start, name = note
     raise LockOwnerDiedError(
         f"{name or 'a process'} (pid {pid}) died holding this {type(lock).__name__}: the data it guarded may be "

@@ -54,7 +54,6 @@ __all__ = ["Semaphore", "BoundedSemaphore", "Lock", "RLock"]
 # more; without the spin, two processes sharing a busy Queue mostly wake each other up.
 SPIN = 10
 TOKEN = b"\x01"
-NOBODY = bytes(8)  # a Lock's note says pid 0: free
 
 
 def deadline_for(block: bool, timeout: float | None) -> float | None:
@@ -195,17 +194,18 @@ class Lock(Semaphore):
     def __init__(self):
         super().__init__(1)
         self._owner: tuple[int, int] | None = None  # (pid, thread) that took the token
-        self._block = allocate(owners.NOTE.size)  # the owner's note, for the other processes
+        self._block = allocate(ctypes.sizeof(owners.Note))  # the owner's note, for the other processes
         self._map_note()
 
     def _map_note(self) -> None:  # this process's view of the note
-        self._note = (ctypes.c_char * owners.NOTE.size).from_buffer(self._block.map, self._block.offset)
+        self._note = owners.Note.from_buffer(self._block.map, self._block.offset)
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         got = Semaphore.acquire(self, block, timeout)  # take the token (super() costs 10% more) ...
         if got:
             self._owner = _me()  # ... and note who has it, here and for the others
-            self._note[:] = owners._identity or owners.identity()
+            note, (pid, note.start, note.name) = self._note, owners._identity or owners.identity()
+            note.pid = pid  # last: a waiter that sees it sees the rest (owners.Note)
         return got
 
     def _give_up(self) -> bool:
@@ -220,7 +220,7 @@ class Lock(Semaphore):
         if not self._is_mine() and self.get_value() == 1:
             raise ValueError("semaphore or lock released too many times")
         self._owner = None  # first: once the token is back, a thread of ours may take it
-        self._note[:8] = NOBODY  # the pid: from now on a waiter does not watch us
+        self._note.pid = 0  # from now on a waiter does not watch us
         os.write(self._write, TOKEN)
 
     def __getstate__(self) -> dict:
