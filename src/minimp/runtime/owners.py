@@ -58,7 +58,12 @@ class Note(ctypes.Structure):
     (an aligned 8-byte load or store; a byte-wise copy did tear it). The owner writes `pid`
     last, so that a waiter that sees the pid sees the rest too."""
 
-    _fields_ = [("pid", ctypes.c_int64), ("start", ctypes.c_int64), ("name", ctypes.c_char * 48)]
+    _fields_ = [
+        ("pid", ctypes.c_int64),  # the owner; 0: nobody
+        ("named", ctypes.c_int64),  # whose start and name follow: rewritten only when it changes
+        ("start", ctypes.c_int64),
+        ("name", ctypes.c_char * 40),
+    ]
 
 
 CHECK_AFTER = 0.01  # seconds of sleep before a waiter checks that the pid is still its owner
@@ -82,7 +87,7 @@ def identity() -> tuple:
         from .family import current_process  # not at the top: family imports connection, as we do
 
         pid = os.getpid()
-        _identity = pid, start_time(pid), getattr(current_process(), "name", "?").encode()[:47]
+        _identity = pid, start_time(pid), getattr(current_process(), "name", "?").encode()[:39]
     return _identity
 
 

@@ -24,9 +24,8 @@ them, a Lock is *robust*: a process killed holding it does not leave it locked f
 waiter notices and gets `LockOwnerDiedError` (owners.py). A Semaphore has no owner to
 watch: a token taken by a process that dies is lost, as there.
 
-Limits: a Semaphore holds at most as many tokens as a pipe holds bytes (64 KiB on
-Linux). These objects reach a child only when it is started, not through a Queue later
-(RuntimeError).
+Limits: a Semaphore holds at most as many tokens as a pipe holds bytes (64 KiB on Linux).
+These objects reach a child only when it is started, not through a Queue later.
 
 Read next: `runtime/owners.py`, how a waiter notices that a Lock's owner died.
 """
@@ -204,7 +203,9 @@ class Lock(Semaphore):
         got = Semaphore.acquire(self, block, timeout)  # take the token (super() costs 10% more) ...
         if got:
             self._owner = _me()  # ... and note who has it, here and for the others
-            note, (pid, note.start, note.name) = self._note, owners._identity or owners.identity()
+            note, pid = self._note, _pid
+            if note.named != pid:  # another process's start and name: write ours
+                note.named, note.start, note.name = owners._identity or owners.identity()
             note.pid = pid  # last: a waiter that sees it sees the rest (owners.Note)
         return got
 
