@@ -58,7 +58,7 @@ class Arena(SharedBuffer):
             offset, self._next = self._next, self._next + size
         else:
             return None
-        self.map[offset : offset + size] = bytes(size)  # every block starts as zeros
+        memoryview(self.map).cast("B")[offset : offset + size] = bytes(size)  # every block starts as zeros
         self._live += 1
         return offset
 

@@ -97,16 +97,16 @@ class Queue:
         return 2 + bool(self._maxsize)  # the file, a bell or two
 
     def _map_counters(self) -> None:
-        self._file = self._buffer.map  # this process's map of the file; see _mapped
+        self._file = memoryview(self._buffer.map).cast("B")  # this process's map, as bytes; see _mapped
         self._counters = _Counters.from_buffer(self._file)
         self._lock = RecordLock(self._buffer.fd, self._counters, type(self).__name__)
 
-    def _mapped(self, end: int) -> ctypes.Array:
+    def _mapped(self, end: int) -> memoryview:
         """This process's map of the file, covering at least its first `end` bytes. Another
         process may have grown the file: then map it again (the old map goes with its last
         reference). A map larger than a file cut back since is fine: we stay below `file_size`."""
         if len(self._file) < end:
-            self._file = map_shared(self._buffer.fd, self._counters.file_size)
+            self._file = memoryview(map_shared(self._buffer.fd, self._counters.file_size)).cast("B")
         return self._file
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
@@ -180,7 +180,7 @@ class Queue:
         start = c.read_pos + HEADER.size
         (size,) = HEADER.unpack_from(self._mapped(start), c.read_pos)
         if size <= COPY_THROUGH_MAP:
-            message = self._mapped(start + size)[start : start + size]
+            message = bytes(self._mapped(start + size)[start : start + size])  # a copy: the lock goes next
         else:
             message = read_at(self._buffer.fd, size, start)
         c.read_pos = start + size
