@@ -51,6 +51,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_pool.py
 	$(BIN)/python bench/bench_widgets.py
 	$(BIN)/python bench/bench_streaming.py
+	$(BIN)/python bench/bench_fds.py
 
 # The wheel a workshop can hand out: it carries the chapters (python -m minimp.course).
 wheel: $(VENV)/.installed

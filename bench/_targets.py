@@ -68,6 +68,16 @@ def put_mib(ready, go, queue, n: int) -> None:
         queue.put(payload)
 
 
+def locked_adds(ready, go, value, n: int, done) -> None:
+    """Add 1 to a shared `value` `n` times, each under its lock; then set `done`."""
+    ready.set()
+    go.wait()
+    for _ in range(n):
+        with value.get_lock():
+            value.value += 1
+    done.set()
+
+
 # -- bench_pool.py -------------------------------------------------------------------
 
 

@@ -20,6 +20,11 @@ What is measured, each with both libraries:
   throughput: each message waits for the other process to be scheduled.
 - **pipe, 1 MiB, one-way**: `send_bytes`/`recv_bytes` of 1 MiB, no pickling.
 - **queue, small / 1 MiB**: one child `put()`s, the parent `get()`s.
+- **lock, acquire+release**: one process takes and gives back a Lock that
+  nobody else wants: the cost of the lock itself.
+- **value +=, 2 processes**: a child and the parent each add 1 to a shared
+  Value `n` times, each time under its lock (`with v.get_lock():`): a
+  contended lock. Per pair of additions, until both have finished.
 - **manager dict, get/set**: the parent sets a key of a manager's dict and
   reads it back: two round trips to the manager's process, through a Unix
   socket (minimp) or a socket of the standard library's choosing (also a
@@ -151,6 +156,32 @@ def queue_transfer(ctx, target, n: int) -> float:
         queue.close()
 
 
+def lock_uncontended(ctx, n: int) -> float:
+    """Acquire and release a Lock `n` times in one process."""
+    lock = ctx.Lock()
+    start = time.perf_counter()
+    for _ in range(n):
+        lock.acquire()
+        lock.release()
+    return time.perf_counter() - start
+
+
+def value_contended(ctx, n: int) -> float:
+    """A child and the parent each add 1 to a shared Value `n` times, under its lock."""
+    value, done = ctx.Value("i", 0), ctx.Event()
+
+    def add_and_wait():
+        for _ in range(n):
+            with value.get_lock():
+                value.value += 1
+        done.wait()
+
+    elapsed = time_transfer(ctx, _targets.locked_adds, (value, n, done), add_and_wait)
+    if value.value != 2 * n:
+        raise RuntimeError(f"the Value's lock lost updates: {value.value} instead of {2 * n}")
+    return elapsed
+
+
 def manager_dict(ctx, n: int) -> float:
     """Set a key of a manager's dict and read it back, `n` times, from the parent."""
     with ctx.Manager() as manager:
@@ -172,6 +203,8 @@ BENCHMARKS = [
     Benchmark("pipe, 1 MiB, one-way", "ms/MiB", 1e3, "fork", pipe_mib, n=200, quick_n=50),
     Benchmark("queue, small", "µs/item", 1e6, "fork", queue_small, n=50_000, quick_n=10_000),
     Benchmark("queue, 1 MiB", "ms/MiB", 1e3, "fork", queue_mib, n=100, quick_n=25),
+    Benchmark("lock, acquire+release", "µs/pair", 1e6, "fork", lock_uncontended, n=200_000, quick_n=50_000),
+    Benchmark("value +=, 2 processes", "µs/2 adds", 1e6, "fork", value_contended, n=20_000, quick_n=5_000),
     Benchmark("manager dict, get/set", "µs/get+set", 1e6, "fork", manager_dict, n=5_000, quick_n=1_000),
 ]  # fmt: skip
 

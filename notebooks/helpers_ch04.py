@@ -45,3 +45,11 @@ def record(args):
     """A pool's task: store i * i under the key i of the shared dict d."""
     d, i = args
     d[i] = i * i
+
+
+def take_and_exit(lock):
+    """Take `lock` and end the process at once: no release, no cleanup (section 7)."""
+    import os
+
+    lock.acquire()
+    os._exit(0)

@@ -16,6 +16,7 @@ import time
 import pytest
 
 import minimp
+import minimp.runtime.arena
 import minimp.runtime.forkserver
 import minimp.runtime.start
 
@@ -47,6 +48,8 @@ def os_children() -> set[int]:
 # This process's "alive pipe" (start.py) is made when the first child starts
 # and lives as long as the process; make it now so no test is blamed for it.
 minimp.runtime.start.alive_read_end()
+# Likewise the shared-memory arena (arena.py): one per process, for its Values and Locks.
+minimp.runtime.arena.current_arena()
 # Likewise the forkserver (forkserver.py): one server for the whole run, started
 # before the first test, so that no test is blamed for its process or socket.
 minimp.runtime.forkserver.ensure_running()

@@ -34,7 +34,7 @@ _where = {
     "live_timeline": "views.widgets.timeline", "widgets": "views.widgets",
     "ProcessError": "runtime.errors", "BufferTooShort": "runtime.errors", "TimeoutError": "runtime.errors",
     "AuthenticationError": "runtime.errors", "RemoteTraceback": "runtime.errors", "TaskExitError": "runtime.errors",
-    "ManagerGoneError": "runtime.errors",
+    "ManagerGoneError": "runtime.errors", "LockOwnerDiedError": "runtime.errors",
     "WorkerDiedError": "runtime.errors", "WorkerStartError": "runtime.errors", "PoolTerminatedError": "runtime.errors",
 }  # fmt: skip
 

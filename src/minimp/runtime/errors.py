@@ -6,7 +6,7 @@ catches minimp's, too, once it has done `import minimp as multiprocessing`.
 Read next: `runtime/cpus.py`, how many workers a pool should start.
 """
 
-__all__ = ["ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "RemoteError", "ManagerGoneError",
+__all__ = ["ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "RemoteError", "ManagerGoneError", "LockOwnerDiedError",
            "RemoteTraceback", "TaskExitError", "WorkerDiedError", "WorkerStartError", "PoolTerminatedError"]
 
 
@@ -24,6 +24,18 @@ class TimeoutError(ProcessError):  # noqa: A001 - the name mirrors multiprocessi
 
 class AuthenticationError(ProcessError):
     """A connection to a manager did not prove that it knows the authkey, or the manager did not (listener.py)."""
+
+
+class LockOwnerDiedError(ProcessError):
+    """The process that held a Lock or an RLock (or a Queue's lock) died holding it; `pid` and `name`
+    say which. The data it guarded may be half-written (runtime/owners.py: a *robust* lock)."""
+
+    def __init__(self, message: str, pid: int = 0, name: str = ""):
+        super().__init__(message)
+        self.pid, self.name = pid, name
+
+    def __reduce__(self):
+        return type(self), (self.args[0], self.pid, self.name)
 
 
 class RemoteTraceback(Exception):

@@ -1,7 +1,7 @@
 """JoinableQueue and SimpleQueue: the standard library's two other queues, made of a Queue.
 
 A `JoinableQueue` counts the tasks put and not yet done, in the queue's shared header
-(`unfinished`), under the queue's lock; an Event says "all done"::
+(`unfinished`), under the queue's lock; a third bell (queuelock.py) says "all done"::
 
     put(x)      unfinished 0 → 1: clear all_done
     get()       (unfinished stays 1: taken is not done)
@@ -15,8 +15,8 @@ Read next: `runtime/synchronize.py`, the lock and the pipes they rest on.
 
 from __future__ import annotations
 
-from . import serialize
-from .conditions import Event
+from . import descriptors, serialize
+from .queuelock import Bell
 from .queues import Queue
 
 TYPE_CHECKING = False  # type names for readers and checkers; importing typing
@@ -31,9 +31,12 @@ class JoinableQueue(Queue):
     after each get(), and `join()` waits until every task is done."""
 
     def __init__(self, maxsize: int = 0):
-        super().__init__(maxsize)
-        self._all_done = Event()
+        self._all_done = Bell()
         self._all_done.set()
+        super().__init__(maxsize)
+
+    def _descriptors(self) -> int:
+        return super()._descriptors() + 1  # the all-done bell
 
     def _append(self, message: bytes) -> None:
         super()._append(message)
@@ -60,6 +63,7 @@ class SimpleQueue:
 
     def __init__(self):
         self._queue = Queue()
+        descriptors.hold(self, "SimpleQueue", 2, parts=(self._queue,))
 
     def put(self, obj: Any) -> None:
         self._open_queue().put(obj)

@@ -13,24 +13,50 @@ With no name, no other user can open the file, and the kernel frees it with its 
 descriptor and mapping: nothing to clean up, even after a crash. A child gets it like
 any descriptor: fork copies it, spawn passes it (serialize.py).
 
-Read next: `runtime/sharedctypes.py` puts numbers in such memory; `runtime/queues.py`
-keeps its messages in such a file.
+The map is made with the C library's mmap(2) (`map_shared`), not Python's `mmap.mmap`,
+which, before Python 3.13's `trackfd=False`, keeps a duplicate of the descriptor for
+itself: every shared file would cost two descriptors (descriptors.py).
+
+Read next: `runtime/descriptors.py`, what such files and pipes cost in descriptors, before
+the arena that shares one file among many small objects.
 """
 
 from __future__ import annotations
 
+import ctypes
 import mmap
 import os
 from weakref import finalize
 
-from . import serialize
+from . import descriptors, serialize
 
-__all__ = ["SharedBuffer", "write_at", "read_at"]
+__all__ = ["SharedBuffer", "map_shared", "write_at", "read_at"]
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+_libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+MAP_FAILED = ctypes.c_void_p(-1).value
+
+
+def map_shared(fd: int, size: int) -> ctypes.Array:
+    """The first `size` bytes of file `fd`, mapped shared, as a ctypes char array: slices,
+    struct.pack_into and ctypes' from_buffer work on it as on an mmap. The pages are unmapped
+    when the array is gone, and every object laid over it keeps it alive."""
+    address = _libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
+    if address in (None, MAP_FAILED):
+        raise OSError(ctypes.get_errno(), f"mmap of a shared file ({size} bytes): {os.strerror(ctypes.get_errno())}")
+    pages = (ctypes.c_char * size).from_address(address)
+    finalize(pages, _libc.munmap, address, size)
+    return pages
 
 
 def _anonymous_file() -> int:
     if hasattr(os, "memfd_create"):
-        return os.memfd_create("minimp")
+        try:
+            return os.memfd_create("minimp")
+        except OSError as error:
+            raise descriptors.explain(error) from None
     import tempfile  # only where there is no memfd_create
     fd, path = tempfile.mkstemp(prefix="minimp-")  # mode 0600: ours alone
     os.unlink(path)  # gone from the file system, alive while open
@@ -50,8 +76,8 @@ class SharedBuffer:
         self._map()
 
     def _map(self) -> None:
-        self.map = mmap.mmap(self.fd, max(self.size, 1))
-        finalize(self, _release, self.map, self.fd)
+        self.map = map_shared(self.fd, max(self.size, 1))
+        finalize(self, os.close, self.fd)
 
     def __getstate__(self) -> dict:
         return {"fd": serialize.pass_fd(self.fd, "shared memory"), "size": self.size}
@@ -59,14 +85,6 @@ class SharedBuffer:
     def __setstate__(self, state: dict) -> None:
         self.fd, self.size = state["fd"], state["size"]
         self._map()
-
-
-def _release(map_: mmap.mmap, fd: int) -> None:
-    try:
-        map_.close()
-    except BufferError:
-        pass  # an object still points into it; the mapping ends with that object
-    os.close(fd)
 
 
 # Large pieces (a queue's big messages) go in and out of the file with one

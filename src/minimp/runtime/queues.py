@@ -8,8 +8,10 @@ then each message framed by its length, as on a Pipe::
     get() takes the message at read_pos          put() appends at write_pos
 
 Every process maps the file, so a small message is copied in and out with no system
-call. One lock guards the header; two Events, the *bells*, let a get() sleep while the
-queue is empty, and a put() while it is full.
+call. One lock guards the header: a record lock on the file's first byte, which the kernel
+releases if its process dies; two *bells*, let a get() sleep while the queue is empty, and
+a put() while it is full (queuelock.py). A Queue costs two descriptors, its file and the
+get()s' bell, and one more with a `maxsize`, for the put()s' bell.
 
 Why not a pipe, as in the standard library? There, put() hands the object to a *feeder
 thread* that writes it into a pipe, which holds 64 KiB, and a child exits only once that
@@ -22,25 +24,24 @@ an unpicklable object raises there (a feeder thread prints the error and loses t
 item), and qsize() works on every platform.
 
 Limits: unread messages use memory (an emptied queue cuts back a file grown beyond 16
-MiB; a file mostly read is compacted). A process killed inside put() or get() holds the
-lock for ever, and the queue stops working (as in the standard library, where the data
-can also be corrupted).
+MiB; a file mostly read is compacted). A process killed inside put() or get() leaves the
+queue broken: every later put() or get() raises LockOwnerDiedError naming that process
+(in the standard library the lock stays held for ever, and the data may be corrupted).
 
-Read next: `runtime/joinable.py`, JoinableQueue and SimpleQueue, made of a Queue.
+Read next: `runtime/queuelock.py`, the Queue's lock and bells.
 """
 
 from __future__ import annotations
 
 import ctypes
-import mmap
 import os
 import queue
 import struct
 
-from . import serialize
-from .memory import SharedBuffer, read_at, write_at
-from .conditions import Event
-from .synchronize import Semaphore, deadline_for, time_left
+from . import descriptors, serialize
+from .memory import SharedBuffer, map_shared, read_at, write_at
+from .queuelock import Bell, RecordLock
+from .synchronize import deadline_for, time_left
 
 TYPE_CHECKING = False  # type names for readers and checkers; importing typing
 if TYPE_CHECKING:  # would cost every spawned child several milliseconds
@@ -67,7 +68,9 @@ class _Counters(ctypes.Structure):
         ("write_pos", ctypes.c_int64),  # where the next put() writes
         ("file_size", ctypes.c_int64),  # how far the file has grown
         ("unfinished", ctypes.c_int64),  # JoinableQueue: put() minus task_done()
-        ("rung", ctypes.c_int64 * 2),  # whether each bell's Event is set (see _ring)
+        ("rung", ctypes.c_int64 * 2),  # whether each bell is set (see _ring)
+        ("busy", ctypes.c_int64),  # the pid of the process holding the lock (queuelock.py)
+        ("broken_by", ctypes.c_int64),  # the pid of a process that died holding it, if one did
     ]
 
 
@@ -83,22 +86,27 @@ class Queue:
             raise TypeError(f"Queue(maxsize={maxsize!r}): maxsize must be an int")
         self._maxsize = maxsize if maxsize > 0 else 0
         self._buffer = SharedBuffer(START)  # the file, its header mapped
-        self._lock = Semaphore(1)  # a Lock without the note of its owner: a little faster
-        self._bells = (Event(), Event())  # NOT_EMPTY, NOT_FULL
+        # NOT_EMPTY, NOT_FULL: only a put() into a queue with a maxsize ever waits for room.
+        self._bells = (Bell(), Bell() if self._maxsize else None)
         self._closed_by: int | None = None  # the pid of a process that called close()
         self._map_counters()
         self._counters.read_pos = self._counters.write_pos = self._counters.file_size = START
+        descriptors.hold(self, type(self).__name__, self._descriptors())
+
+    def _descriptors(self) -> int:
+        return 2 + bool(self._maxsize)  # the file, a bell or two
 
     def _map_counters(self) -> None:
-        self._file = self._buffer.map  # this process's map of the file; see _mapped
+        self._file = memoryview(self._buffer.map).cast("B")  # this process's map, as bytes; see _mapped
         self._counters = _Counters.from_buffer(self._file)
+        self._lock = RecordLock(self._buffer.fd, self._counters, type(self).__name__)
 
-    def _mapped(self, end: int) -> mmap.mmap:
+    def _mapped(self, end: int) -> memoryview:
         """This process's map of the file, covering at least its first `end` bytes. Another
         process may have grown the file: then map it again (the old map goes with its last
         reference). A map larger than a file cut back since is fine: we stay below `file_size`."""
         if len(self._file) < end:
-            self._file = mmap.mmap(self._buffer.fd, self._counters.file_size)
+            self._file = memoryview(map_shared(self._buffer.fd, self._counters.file_size)).cast("B")
         return self._file
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
@@ -172,7 +180,7 @@ class Queue:
         start = c.read_pos + HEADER.size
         (size,) = HEADER.unpack_from(self._mapped(start), c.read_pos)
         if size <= COPY_THROUGH_MAP:
-            message = self._mapped(start + size)[start : start + size]
+            message = bytes(self._mapped(start + size)[start : start + size])  # a copy: the lock goes next
         else:
             message = read_at(self._buffer.fd, size, start)
         c.read_pos = start + size
@@ -187,11 +195,11 @@ class Queue:
 
     # -- the bells: a waiter clears its bell and sleeps; the other side rings it ----
     # Both with the lock held, so that no put() rings between a get()'s look at the
-    # count and its clear() (nor a get() for a put()). `rung` mirrors each Event, so
+    # count and its clear() (nor a get() for a put()). `rung` mirrors each bell, so
     # only a change costs a system call: bench_core.py's small messages went 10% slower
-    # with put() setting the Event each time (a write(2)), 45% asking it first (a poll(2)).
+    # with put() setting the bell each time (a write(2)), 45% asking it first (a poll(2)).
 
-    def _clear(self, bell: int) -> Event:
+    def _clear(self, bell: int) -> Bell:
         """Before sleeping on `bell`: clear it, so that the other side rings it."""
         if self._counters.rung[bell]:
             self._bells[bell].clear()
@@ -260,11 +268,11 @@ class Queue:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} at {id(self):#x} maxsize={self._maxsize}>"
 
-    # A spawned child gets the same shared file, lock and bells, and maps the file itself.
+    # A spawned child gets the same shared file and bells, and maps the file itself.
     def __getstate__(self) -> dict:
         serialize.assert_spawning(type(self).__name__)
         state = self.__dict__.copy()
-        del state["_counters"], state["_file"]  # this process's maps
+        del state["_counters"], state["_file"], state["_lock"]  # this process's maps and lock
         return state
 
     def __setstate__(self, state: dict) -> None:

@@ -198,7 +198,10 @@ def assert_spawning(kind: str) -> None:
 
 def pass_fd(fd: int, kind: str) -> int:
     """Called while pickling a `kind` object: ask for `fd` to reach the child. The child
-    receives the descriptor under the same number, so the number is what gets pickled."""
+    receives the descriptor under the same number, so the number is what gets pickled.
+    A descriptor several objects share (arena.py) is passed once."""
     assert_spawning(kind)
-    _fds_for_child.get().append(fd)
+    fds = _fds_for_child.get()
+    if fd not in fds:
+        fds.append(fd)
     return fd

@@ -4,7 +4,7 @@
 to it changes the parent's number, with no message sent. It is a `ctypes` object placed
 on the shared pages with `from_buffer`::
 
-    Value('d', 1.5)  ─▶  ctypes.c_double ─ from_buffer ─▶ SharedBuffer (8 bytes)
+    Value('d', 1.5)  ─▶  ctypes.c_double ─ from_buffer ─▶ a Block of the arena (16 bytes)
 
 Type codes are those of the `array` module ('i' int, 'd' double, 'c' char, ...), or any
 ctypes type. Shared memory has no protection of its own: `v.value += 1` is a read, an
@@ -17,9 +17,9 @@ it) unless they hold the lock that `Value` and `Array` come with::
 The lock is an RLock from synchronize.py unless you pass one; `lock=False`, `RawValue`
 and `RawArray` give the bare ctypes objects.
 
-Unlike `multiprocessing.sharedctypes`, each object has its own shared file instead of a
-slice of a common heap: simpler to follow, but each uses a file descriptor, so prefer
-one Array of a million numbers to a million Values.
+As in `multiprocessing.sharedctypes`, the numbers live in a block of a process-wide
+*arena* (arena.py), one shared file for many objects: a RawValue costs no descriptor, and a
+Value only its lock's pipe (2; descriptors.py).
 
 Read next: `runtime/barrier.py`, processes that wait for each other.
 """
@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import ctypes
 
-from . import serialize
-from .memory import SharedBuffer
+from . import descriptors, serialize
+from .arena import Block, allocate
 from .synchronize import RLock
 
 TYPE_CHECKING = False  # type names for readers and checkers; importing typing
@@ -61,18 +61,18 @@ def _ctype(typecode_or_type: Any, caller: str) -> type:
     return ctype
 
 
-def _on_shared_memory(ctype: type, buffer: SharedBuffer | None = None) -> Any:
-    """A `ctype` object laid over `buffer`, or over a new, zeroed SharedBuffer."""
-    if buffer is None:
-        buffer = SharedBuffer(ctypes.sizeof(ctype))
-    obj = ctype.from_buffer(buffer.map)
-    obj._shared_buffer = buffer  # keeps the memory alive as long as the object
+def _on_shared_memory(ctype: type, block: Block | None = None) -> Any:
+    """A `ctype` object laid over `block`, or over a new, zeroed block of the arena."""
+    if block is None:
+        block = allocate(ctypes.sizeof(ctype))
+    obj = ctype.from_buffer(block.map, block.offset)
+    obj._shared_buffer = block  # keeps the memory alive as long as the object
     serialize.register(ctype, _reduce)  # how it travels to a spawned child
     return obj
 
 
-# A child must get the *same* memory, not a copy of its numbers: pickle the shared file
-# (its descriptor) and the type to map on it. An array type such as c_int * 4 is made on
+# A child must get the *same* memory, not a copy of its numbers: pickle the block (the
+# arena's descriptor and an offset) and the type to map on it. An array type such as c_int * 4 is made on
 # the fly, and pickle cannot find it by name: it travels as its item type and length.
 def _reduce(obj: Any) -> tuple:
     if not hasattr(obj, "_shared_buffer"):
@@ -82,8 +82,8 @@ def _reduce(obj: Any) -> tuple:
     return _rebuild, (type(obj), None, obj._shared_buffer)
 
 
-def _rebuild(ctype: type, length: int | None, buffer: SharedBuffer) -> Any:
-    return _on_shared_memory(ctype if length is None else ctype * length, buffer)
+def _rebuild(ctype: type, length: int | None, block: Block) -> Any:
+    return _on_shared_memory(ctype if length is None else ctype * length, block)
 
 
 def RawValue(typecode_or_type: Any, *args: Any) -> Any:
@@ -136,11 +136,16 @@ def Array(typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True) 
 def _synchronized(obj: Any, lock: Any, wrapper: type) -> Any:
     if lock is False:
         return obj
-    if lock in (True, None):  # as in the standard library, 1 counts as True
+    ours = lock in (True, None)  # as in the standard library, 1 counts as True
+    if ours:
         lock = RLock()
     if not hasattr(lock, "acquire"):
         raise AttributeError(f"{lock!r} has no method 'acquire'")
-    return wrapper(obj, lock)
+    synchronized = wrapper(obj, lock)
+    if ours:  # its descriptors are the Value's (or the Array's)
+        kind = "Array" if isinstance(obj, ctypes.Array) else "Value"
+        descriptors.hold(synchronized, kind, 2, parts=(lock,))
+    return synchronized
 
 
 class SynchronizedBase:

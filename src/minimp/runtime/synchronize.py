@@ -13,23 +13,26 @@ pipe empty sleeps in poll(2) until a token arrives::
 
 A lock made before `start()` works in the child, which shares the pipe: fork copies the
 two descriptors, spawn passes them. `Lock` is one token that refuses a second release,
-plus a note of who took it. `RLock` is a Lock plus a depth, kept in the owner process:
+plus a note of who took it, kept in shared memory (a block of the arena, arena.py) so that
+every process can read it. `RLock` is a Lock plus a depth, kept in the owner process:
 only the owner can know it holds it, so only the owner needs to.
 
 Unlike the standard library's POSIX semaphores, which cost nothing when uncontended,
-every acquire and release is a system call (about a microsecond), and waiters wake in no
-particular order. As there, a process killed while holding a lock takes the token with
-it: the lock stays locked.
+every acquire and release is a system call (about a microsecond), waiters wake in no
+particular order, and each object costs two file descriptors (descriptors.py). Also unlike
+them, a Lock is *robust*: a process killed holding it does not leave it locked for ever; a
+waiter notices and gets `LockOwnerDiedError` (owners.py). A Semaphore has no owner to
+watch: a token taken by a process that dies is lost, as there.
 
-Limits: a Semaphore holds at most as many tokens as a pipe holds bytes (64 KiB on
-Linux). These objects reach a child only when it is started, not through a Queue later
-(RuntimeError).
+Limits: a Semaphore holds at most as many tokens as a pipe holds bytes (64 KiB on Linux).
+These objects reach a child only when it is started, not through a Queue later.
 
-Read next: `runtime/conditions.py`, Event and Condition, made of the same pipes.
+Read next: `runtime/owners.py`, how a waiter notices that a Lock's owner died.
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
 import struct
@@ -38,7 +41,8 @@ import threading
 import time
 from weakref import finalize
 
-from . import serialize
+from . import descriptors, owners, serialize
+from .arena import allocate
 from .connection import wait
 from .process import current_process
 
@@ -69,7 +73,11 @@ class _Pipe:
     empty read or a full write raises BlockingIOError, and the object decides)."""
 
     def __init__(self):
-        self._read, self._write = os.pipe()
+        try:
+            self._read, self._write = os.pipe()
+        except OSError as error:
+            raise descriptors.explain(error) from None
+        descriptors.hold(self, type(self).__name__, 2)
         os.set_blocking(self._read, False)
         os.set_blocking(self._write, False)
         self._close_when_gone()
@@ -117,10 +125,16 @@ class Semaphore(_Pipe):
             except BlockingIOError:  # no token: try again, and soon wait for one
                 remaining = time_left(deadline)
                 if remaining == 0:
-                    return False
+                    return self._give_up()
                 tries += 1
                 if tries > SPIN:
-                    wait([self._read], remaining)
+                    self._sleep(remaining)
+
+    def _give_up(self) -> bool:  # what acquire() returns when no token came in time
+        return False
+
+    def _sleep(self, remaining: float | None) -> None:  # until a token may be back
+        wait([self._read], remaining)
 
     def release(self) -> None:
         """Put a token back, waking one waiter."""
@@ -173,17 +187,33 @@ def _me() -> tuple[int, int]:
 
 class Lock(Semaphore):
     """A lock for processes: one token, and a note of who took it. Releasing an unlocked
-    Lock raises ValueError; as in the standard library, any process or thread may release it."""
+    Lock raises ValueError; as in the standard library, any process or thread may release it.
+    If its owner dies holding it, acquire() raises LockOwnerDiedError, and the lock is free."""
 
     def __init__(self):
         super().__init__(1)
         self._owner: tuple[int, int] | None = None  # (pid, thread) that took the token
+        self._block = allocate(ctypes.sizeof(owners.Note))  # the owner's note, for the other processes
+        self._map_note()
+
+    def _map_note(self) -> None:  # this process's view of the note
+        self._note = owners.Note.from_buffer(self._block.map, self._block.offset)
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         got = Semaphore.acquire(self, block, timeout)  # take the token (super() costs 10% more) ...
         if got:
-            self._owner = _me()  # ... and note who has it
+            self._owner = _me()  # ... and note who has it, here and for the others
+            note, pid = self._note, _pid
+            if note.named != pid:  # another process's start and name: write ours
+                note.named, note.start, note.name = owners._identity or owners.identity()
+            note.pid = pid  # last: a waiter that sees it sees the rest (owners.Note)
         return got
+
+    def _give_up(self) -> bool:
+        return owners.give_up(self)  # False, or LockOwnerDiedError
+
+    def _sleep(self, remaining: float | None) -> None:
+        owners.sleep(self, remaining)  # until the token is back, or the owner is dead
 
     def release(self) -> None:
         # The owner knows the token is out of the pipe; anyone else asks the
@@ -191,7 +221,15 @@ class Lock(Semaphore):
         if not self._is_mine() and self.get_value() == 1:
             raise ValueError("semaphore or lock released too many times")
         self._owner = None  # first: once the token is back, a thread of ours may take it
+        self._note.pid = 0  # from now on a waiter does not watch us
         os.write(self._write, TOKEN)
+
+    def __getstate__(self) -> dict:
+        return {key: value for key, value in super().__getstate__().items() if key != "_note"}
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._map_note()
 
     def _is_mine(self) -> bool:
         return self._owner == _me()
