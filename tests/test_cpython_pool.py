@@ -20,8 +20,8 @@ SKIPS = {
         "test_imap_handle_iterable_exception": "minimp's imap yields every result before the iterable's error "
                                                "(streaming.py); the stdlib's loses the chunk that the error cut short",
         "test_make_pool": "counts the workers in the stdlib's private Pool._pool",
-        "test_resource_warning": "sets the stdlib's private Pool._state; a minimp Pool dropped while running "
-                                 "gives no ResourceWarning",
+        "test_resource_warning": "sets the stdlib's private Pool._state to fake a running pool (minimp's own "
+                                 "ResourceWarning on a dropped pool: test_nothing_left.py)",
     },
     "_TestPoolWorkerErrors": {
         "test_unpickleable_result": "minimp pickles by value (cloudpickle): a lambda result travels, and a result "

@@ -23,6 +23,7 @@ worker at a known point give it an Event through the pool's initializer:
 `started` says a task is running, `gate` lets it finish.
 """
 
+import collections
 import concurrent.futures
 import multiprocessing
 import multiprocessing.pool
@@ -401,6 +402,34 @@ def test_maxtasksperchild_gives_each_task_a_fresh_worker(lib):
     pids = [pid for _, pid in results]
     assert len(set(pids)) == 6
     assert os.getpid() not in pids
+
+
+def test_a_retiring_worker_gives_its_place_at_once_and_is_reaped(ctx):
+    # maxtasksperchild: a worker exits by itself after its last job; its successor starts as soon as
+    # that job is done, before the old one has finished exiting (crew.py); the old one is still reaped.
+    with minimp.trace() as t:
+        pool = ctx.Pool(2, maxtasksperchild=2)
+        results = pool.map(square_and_pid, range(12), chunksize=1)
+        pool.close()  # not terminate(), which would stop the last ones as they exit
+        pool.join()
+    assert [value for value, _ in results] == [n * n for n in range(12)]
+    assert all(pids <= 2 for pids in collections.Counter(pid for _, pid in results).values())
+    lives = sorted(t.workers, key=lambda w: w.started)
+    retired = [w for w in lives if w.pid in {pid for _, pid in results}]
+    assert all(w.exitcode == 0 for w in retired), lives  # each exited by itself, none was killed
+    for lane in (0, 1):
+        in_lane = [w for w in lives if w.index == lane]
+        assert all(later.started < earlier.exited for earlier, later in zip(in_lane, in_lane[1:])), [(w.pid, round(w.started - t.started, 4), round(w.exited - t.started, 4), w.exitcode) for w in in_lane]
+
+
+def test_terminate_reaps_retiring_workers_too(ctx):
+    pool = ctx.Pool(2, maxtasksperchild=1)
+    pending = pool.map_async(square, range(40), chunksize=1)
+    time.sleep(0.1)
+    pool.terminate()  # some workers are between their last job and their exit
+    pool.join()
+    with pytest.raises(minimp.PoolTerminatedError):
+        pending.get(timeout=5)
 
 
 def test_a_closed_pool_takes_no_more_work(lib):

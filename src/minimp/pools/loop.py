@@ -1,21 +1,22 @@
 """The pool's thread: the one helper thread of a Pool, which does all the parent's work.
 
-`PoolLoop` owns the workers (worker.py). The API (pool.py, futures.py) puts
-jobs in its `task_queue` (jobs.py) and wakes it; all the rest happens in
+`PoolLoop` owns the workers (its crew, crew.py). The API (pool.py, futures.py)
+puts jobs in its `task_queue` (jobs.py) and wakes it; all the rest happens in
 this one thread, so the workers need no lock. `run()` is the table of contents:
 
     until the pool is terminated, broken, or closed with all its work done:
         send_jobs()   a job to each idle worker (and a short one to a busy worker)
         wait, with one poll(2), on every result pipe, every worker's sentinel
         (readable once its process has exited) and the wake-up pipe
-        on_message()  a job's outcomes go to their results; or a worker is ready
+        on_message()  a job's outcomes go to their results; or a worker is ready;
+                      a worker done with its `maxtasksperchild` jobs retires
         on_exit()     collect what it sent, fail the job it ran, start a new worker
 
 A worker that dies fails only the job it ran; its other jobs go back to the
 queue. An executor asks for `crash_breaks=True`: a crash breaks it, as
 concurrent.futures requires. A worker that fails to start breaks the pool.
 
-Read next: `pools/worker.py`, both ends of the conversation with a worker.
+Read next: `pools/crew.py`, the workers of one pool, by place.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ import weakref
 
 from ..runtime import logs
 from ..runtime.errors import PoolTerminatedError, WorkerDiedError, WorkerStartError
-from ..runtime.sharedctypes import RawArray
 from . import events
 from .jobs import PendingJob, TaskQueue
 from .results import job_ended, job_failed
 from .failures import crashed_task, how_it_died, received, remote_error, with_message
-from .worker import Done, Ready, StartFailed, Unpicklable, Unreadable, Watch, Worker, stop_all
+from .crew import Crew
+from .worker import Done, Ready, StartFailed, Unpicklable, Unreadable, Worker
 
 __all__ = ["PoolLoop", "RUN", "CLOSE", "TERMINATE", "BROKEN"]
 
@@ -55,8 +56,7 @@ class PoolLoop(threading.Thread):
         self.crash_breaks, self.broken = crash_breaks, broken  # broken(error): the error a break raises
         self.wait_at_exit = False  # True: the program's end waits for the work (an executor)
         self.dropped: str | None = None  # "close" or "terminate": our Pool or executor is garbage (drop())
-        self._running = RawArray("q", processes)  # the id of the task each worker runs (0: none)
-        self._worker_args, self._max_jobs = (method, self._running, initializer, initargs, max_jobs), max_jobs
+        self._max_jobs = max_jobs
         self._start_failures = 0  # workers that died before they were ready, in a row
         self._job_seconds: dict[str, float] = {}  # function name -> how long its last job took
         self._told: weakref.WeakSet = weakref.WeakSet()  # listeners told about our workers
@@ -66,14 +66,7 @@ class PoolLoop(threading.Thread):
         # could run before the pools are stopped at exit (lifetime.py).
         for fd in (self._wakeup_read, self._wakeup_write):
             weakref.finalize(self, os.close, fd).atexit = False
-        self._watch = Watch(self._wakeup_read)
-        self.workers: list[Worker | None] = [None] * processes
-        try:
-            for index in range(processes):
-                self.workers[index] = self._start_worker(index)
-        except BaseException:
-            stop_all(self._live_workers())
-            raise
+        self.crew = Crew(processes, method, initializer, initargs, max_jobs, self._wakeup_read)
         self.start()
 
     # -- what the API calls, from the callers' threads ---------------------------------------
@@ -81,7 +74,7 @@ class PoolLoop(threading.Thread):
     def queue(self, jobs: list[PendingJob]) -> None:
         """Queue the jobs of one call for the workers."""
         if jobs and jobs[0].call.listeners:
-            events.introduce(jobs[0].call.listeners, self._told, self._live_workers())
+            events.introduce(jobs[0].call.listeners, self._told, self.crew.live())
             events.jobs_queued(jobs, jobs[0].submitted)
         with self.lock:
             self.check_running()
@@ -119,7 +112,7 @@ class PoolLoop(threading.Thread):
         logs.debug("joining pool")
         if threading.current_thread() is not self:
             self.join()
-        for worker in self._live_workers():
+        for worker in self.crew.live():
             worker.process.join()
 
     def drop(self, then: str) -> None:
@@ -146,10 +139,10 @@ class PoolLoop(threading.Thread):
             self.send_jobs()
             if self.state == CLOSE and not self.task_queue and not self._stop_idle_workers():
                 break  # closed, all done, every worker gone
-            for kind, worker in self._watch.wait(self._live_workers()):
+            for kind, worker in self.crew.wait():
                 if kind == "wakeup":
                     os.read(self._wakeup_read, 4096)
-                elif self.workers[worker.index] is not worker or self.state in (TERMINATE, BROKEN):
+                elif not self.crew.holds(worker) or self.state in (TERMINATE, BROKEN):
                     continue  # gone since this poll() began
                 elif kind == "message" and worker.pipe_open:
                     self.on_message(worker)
@@ -159,9 +152,9 @@ class PoolLoop(threading.Thread):
     def send_jobs(self) -> None:
         """Give every idle worker a job; then each busy one a second, if it is short."""
         for depth in (1, 2):
-            if depth == 2 and not all(worker.ready for worker in self._live_workers()):
+            if depth == 2 and not all(worker.ready for worker in self.crew.live()):
                 return  # a worker still starting will want a job soon: keep it for it
-            for worker in self._live_workers():
+            for worker in self.crew.live():
                 if not worker.ready or worker.stopping or len(worker.jobs) >= depth:
                     continue
                 if self._max_jobs is not None and worker.jobs_sent >= self._max_jobs:
@@ -207,14 +200,16 @@ class PoolLoop(threading.Thread):
         elif isinstance(message, Unpicklable):
             self._break(WorkerStartError(f"worker {worker.index} sent a message this process cannot read: "
                                          f"{message.error}"))
+        if worker.jobs_sent == self._max_jobs and not worker.jobs and self.crew.holds(worker):
+            self.crew.retire(worker, successor=self._wants_a_successor())  # it exits now (worker_loop)
 
     def on_exit(self, worker: Worker) -> None:
         """A worker's sentinel fired: collect it, fail the job it was running, replace it."""
         while worker.pipe_open and worker.result_pipe.poll(0):
             self.on_message(worker)  # what it sent before exiting comes first
-        worker.collect()
-        self._forget(worker)
-        if self.state == BROKEN:
+        retired = not self.crew.holds(worker)  # its last Done was among them: it has a successor
+        self.crew.collect(worker)
+        if self.state == BROKEN or retired:
             return
         how = how_it_died(worker)
         if not worker.ready and self._gives_up_starting(worker):
@@ -224,23 +219,23 @@ class PoolLoop(threading.Thread):
             crashed = worker.jobs.popleft()
             self.task_queue.put_back(list(worker.jobs))  # never started: run them elsewhere
             events.jobs_queued(worker.jobs, time.monotonic())
-            running, self._running[worker.index] = self._running[worker.index], 0
+            running, self.crew.running[worker.index] = self.crew.running[worker.index], 0
             error = WorkerDiedError(f"{how} while running {crashed_task(running, crashed)}")
             if self.crash_breaks:
                 self._break(error, crashed, worker)
                 return
             job_failed(crashed, error, "crashed", worker)
-        if self.state == RUN or self.task_queue:
-            self.workers[worker.index] = self._start_worker(worker.index)
+        if self._wants_a_successor():
+            self.crew.start(worker.index)
 
     # -- the steps, in the order run() takes them ---------------------------------------
 
     def _stop_idle_workers(self) -> bool:
         """Closed and nothing queued: tell idle workers to exit. False once none is left."""
-        for worker in self._live_workers():
+        for worker in self.crew.live():
             if not worker.jobs and not worker.stopping:
                 worker.stop()
-        return bool(self._live_workers())
+        return bool(self.crew.live() or self.crew.retiring)
 
     def _next_job_is_short(self) -> bool:
         """May the next job go to a busy worker, to wait in its task pipe? Only if the last job of
@@ -270,23 +265,10 @@ class PoolLoop(threading.Thread):
         for job in self.task_queue.take_all():
             job_failed(job, error, "cancelled")
 
-    def _start_worker(self, index: int) -> Worker:
-        worker = Worker(index, *self._worker_args)
-        events.worker_started(worker)
-        return worker
-
     def _stop_workers(self, kill: bool = False) -> None:
         """Stop every worker now; their jobs wait in the queue (for _fail_all)."""
-        workers = self._live_workers()
-        stop_all(workers, kill=kill)
-        for worker in workers:
-            self._forget(worker)
+        for worker in self.crew.stop(kill):
             self.task_queue.put_back(list(worker.jobs))
 
-    def _forget(self, worker: Worker) -> None:
-        """A worker is gone and collected: it leaves its place, and the traces hear of it."""
-        self.workers[worker.index] = None
-        events.worker_exited(worker, time.monotonic())
-
-    def _live_workers(self) -> list[Worker]:
-        return [worker for worker in self.workers if worker is not None]
+    def _wants_a_successor(self) -> bool:
+        return self.state == RUN or bool(self.task_queue)

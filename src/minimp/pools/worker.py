@@ -42,7 +42,6 @@ import contextlib
 import functools
 import itertools
 import os
-import select
 import signal
 import time
 from typing import NamedTuple
@@ -58,7 +57,7 @@ if TYPE_CHECKING:
 
     from ..runtime.connection import Connection
 
-__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "Unpicklable", "worker_loop", "run_job", "Worker", "Watch", "stop_all"]
+__all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "Unpicklable", "worker_loop", "run_job", "Worker"]
 
 
 # -- what travels on the pipes --------------------------------------------------------
@@ -263,38 +262,3 @@ class Worker:
         self.process.join()
         self.task_pipe.close()
         self.result_pipe.close()
-
-
-class Watch:
-    """One poll(2) on the wake-up pipe, each worker's result pipe and sentinel; made anew as they change."""
-
-    def __init__(self, wakeup_fd: int):
-        self._wakeup_fd, self._key = wakeup_fd, None
-
-    def wait(self, workers: list[Worker]) -> list[tuple[str, Worker | None]]:
-        """Wait; then, for each thing that happened, ("wakeup", None), ("message", worker) or ("exit", worker)."""
-        key = tuple((id(worker), worker.pipe_open) for worker in workers)  # _watched keeps the ids theirs
-        if key != self._key:
-            self._watched = {self._wakeup_fd: ("wakeup", None)}
-            for worker in workers:
-                if worker.pipe_open:
-                    self._watched[worker.result_pipe.fileno()] = ("message", worker)
-                self._watched[worker.sentinel] = ("exit", worker)
-            self._poll = select.poll()
-            for fd in self._watched:
-                self._poll.register(fd, select.POLLIN)
-            self._key = key
-        return [self._watched[fd] for fd, _ in self._poll.poll()]
-
-
-def stop_all(workers: list[Worker], grace: float = 1.0, kill: bool = False) -> None:
-    """Terminate the workers (or `kill` them), give them `grace` seconds, kill what is left; collect them."""
-    for worker in workers:
-        if worker.process.exitcode is None:
-            worker.signal(signal.SIGKILL if kill else signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for worker in workers:
-        worker.process.join(max(0.0, deadline - time.monotonic()))
-        if worker.process.exitcode is None:
-            worker.signal(signal.SIGKILL)
-        worker.collect()

@@ -33,6 +33,7 @@ Read next: `runtime/serialize.py`, how the Process object is pickled for spawn a
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pickle
 import signal
@@ -197,7 +198,8 @@ class ServedChild:
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:  # once reported, the pid may belong to somebody else
-            os.kill(self.pid, signum)
+            with contextlib.suppress(ProcessLookupError):  # reaped by the server, not yet reported
+                os.kill(self.pid, signum)
 
 
 # -- the server's side -----------------------------------------------------------------

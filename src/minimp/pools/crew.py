@@ -1,0 +1,130 @@
+"""A pool's crew: its workers, one per place, started, watched, replaced and stopped.
+
+A Pool of 4 processes has 4 *places*, 0 to 3, and each holds one worker (worker.py) at a
+time. The pool's thread (loop.py) decides what happens to them; the crew does it:
+
+    wait()     one poll(2) on the wake-up pipe, every worker's result pipe, and every
+               worker's sentinel (readable once its process has exited)
+    collect()  a worker has exited: reap it and free its place
+    start()    a new worker in a free place
+    retire()   a worker has done its `maxtasksperchild` jobs and exits by itself: its
+               successor starts at once, while it is still exiting (an interpreter takes
+               tens of milliseconds to end under spawn), and wait() collects it later
+    stop()     every worker, now: SIGTERM, a second's grace, then SIGKILL
+
+`running` is shared memory: the id of the task each place's worker runs (0: none). A
+worker writes it before each task, and the pool reads it if the worker dies, to name
+the task that crashed it.
+
+Read next: `pools/worker.py`, both ends of the conversation with a worker.
+"""
+
+from __future__ import annotations
+
+import select
+import signal
+import time
+
+from ..runtime.sharedctypes import RawArray
+from . import events
+from .worker import Worker
+
+__all__ = ["Crew", "stop_all"]
+
+
+class Crew:
+    """The workers of one pool, by place; and the poll(2) that watches them."""
+
+    def __init__(self, processes: int, method: str, initializer, initargs: tuple, max_jobs: int | None,
+                 wakeup_fd: int):
+        self.running = RawArray("q", processes)  # the id of the task each place's worker runs
+        self.places: list[Worker | None] = [None] * processes
+        self.retiring: list[Worker] = []  # done with their jobs, exiting by themselves
+        self._worker_args = (method, self.running, initializer, initargs, max_jobs)
+        self._wakeup_fd, self._watched_key = wakeup_fd, None
+        try:
+            for index in range(processes):
+                self.start(index)
+        except BaseException:
+            self.stop()
+            raise
+
+    def live(self) -> list[Worker]:
+        """The workers in their places (not the retiring ones)."""
+        return [worker for worker in self.places if worker is not None]
+
+    def holds(self, worker: Worker) -> bool:
+        """Is `worker` still in its place? (Not if it was collected, stopped or retired.)"""
+        return self.places[worker.index] is worker
+
+    def start(self, index: int) -> Worker:
+        worker = self.places[index] = Worker(index, *self._worker_args)
+        events.worker_started(worker)
+        return worker
+
+    def wait(self) -> list[tuple[str, Worker | None]]:
+        """Wait; then, for each thing that happened, ("wakeup", None), ("message", worker) or
+        ("exit", worker). A retiring worker's exit is handled here: it is collected."""
+        happened = []
+        for kind, worker in self._poll():
+            if worker in self.retiring:
+                self.collect(worker)
+            else:
+                happened.append((kind, worker))
+        return happened
+
+    def collect(self, worker: Worker) -> None:
+        """It has exited: reap it (worker.py), free its place; the traces hear of it."""
+        worker.collect()
+        if self.holds(worker):
+            self.places[worker.index] = None
+        elif worker in self.retiring:
+            self.retiring.remove(worker)
+        events.worker_exited(worker, time.monotonic())
+
+    def retire(self, worker: Worker, successor: bool) -> None:
+        """It has been sent its last job, and that job is done: it is exiting. Give its place to a
+        `successor` now, rather than once its sentinel fires (what replacing used to wait for)."""
+        self.places[worker.index] = None
+        self.retiring.append(worker)
+        if successor:
+            self.start(worker.index)
+
+    def stop(self, kill: bool = False) -> list[Worker]:
+        """Stop every worker now (`kill`: with SIGKILL at once) and collect it. Returns those that
+        were in their places: what they were sent waits for the pool to fail it."""
+        live, everyone = self.live(), self.live() + self.retiring
+        stop_all(everyone, kill=kill)
+        self.places, self.retiring = [None] * len(self.places), []
+        for worker in everyone:
+            events.worker_exited(worker, time.monotonic())
+        return live
+
+    def _poll(self) -> list[tuple[str, Worker | None]]:
+        """One poll(2), its set of descriptors made anew whenever the workers changed."""
+        key = tuple((id(worker), worker.pipe_open) for worker in self.live() + self.retiring)
+        if key != self._watched_key:  # `_watched` keeps the workers, so their ids stay theirs
+            self._watched = {self._wakeup_fd: ("wakeup", None)}
+            for worker in self.live():
+                if worker.pipe_open:
+                    self._watched[worker.result_pipe.fileno()] = ("message", worker)
+            for worker in self.live() + self.retiring:  # a retiring worker has nothing more to say
+                self._watched[worker.sentinel] = ("exit", worker)
+            self._poller = select.poll()
+            for fd in self._watched:
+                self._poller.register(fd, select.POLLIN)
+            self._watched_key = key
+        return [self._watched[fd] for fd, _ in self._poller.poll()]
+
+
+def stop_all(workers: list[Worker], grace: float = 1.0, kill: bool = False) -> None:
+    """Terminate the workers (or `kill` them), give them `grace` seconds, kill what is left; collect them."""
+    for worker in workers:
+        if worker.process.exitcode is None:
+            worker.signal(signal.SIGKILL if kill else signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.process.join(max(0.0, deadline - time.monotonic()))
+        if worker.process.exitcode is None:
+            worker.signal(signal.SIGKILL)
+        worker.collect()
