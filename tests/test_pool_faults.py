@@ -415,6 +415,57 @@ def test_ctrl_c_while_waiting_on_an_executor_future_stops_its_workers(ctx):
 # -- workers ignore Ctrl-C ---------------------------------------------------------------------
 
 
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("waits_with", ["apply", "get own result", "map", "imap"])
+def test_a_callback_that_waits_on_its_own_pool_gets_an_error_not_a_hang(ctx, capfd, waits_with):
+    # A callback runs in the pool's thread, which delivers results: waiting there for one would
+    # wait for ever (the standard library hangs, and its terminate() with it).
+    pool = ctx.Pool(2)
+    waits = {
+        "apply": lambda value: pool.apply(square, (value,)),
+        "get own result": lambda value: result.get(),  # its own result is not ready until the callback returns
+        "map": lambda value: pool.map(square, range(3)),
+        "imap": lambda value: list(pool.imap(square, range(3))),
+    }
+    result = pool.apply_async(square, (3,), callback=waits[waits_with])
+    assert result.get(timeout=10) == 9
+    assert pool.map(square, range(4)) == [0, 1, 4, 9]  # the pool goes on
+    began = time.monotonic()
+    pool.terminate()
+    pool.join()
+    assert time.monotonic() - began < 5
+    assert "RuntimeError: a callback waited for a result of its own pool" in capfd.readouterr().err
+
+
+@pytest.mark.timeout(30)
+def test_a_done_callback_that_waits_on_its_own_executor_gets_an_error_not_a_hang(ctx):
+    raised = []
+
+    def wait_for_another(future):
+        try:
+            executor.submit(square, 5).result()
+        except RuntimeError as error:
+            raised.append(str(error))
+
+    with minimp.ProcessPoolExecutor(2, mp_context=ctx) as executor:
+        first = executor.submit(time.sleep, 0.5)  # not done yet: the callback runs in the pool's thread
+        first.add_done_callback(wait_for_another)
+        assert first.result(timeout=10) is None
+        assert executor.submit(square, 6).result(timeout=10) == 36
+    [message] = raised
+    assert message.startswith("a callback waited for a result of its own pool")
+
+
+def test_a_callback_may_read_results_that_are_ready(ctx):
+    with ctx.Pool(2) as pool:
+        earlier = pool.apply_async(square, (4,))
+        assert earlier.get(timeout=10) == 16
+        seen = []
+        later = pool.apply_async(square, (5,), callback=lambda value: seen.append((value, earlier.get())))
+        assert later.get(timeout=10) == 25
+    assert seen == [(25, 16)]
+
+
 def test_a_worker_ignores_sigint_and_finishes_its_task(ctx):
     queue, go = ctx.Queue(), ctx.Event()
     with minimp.Pool(1, initializer=open_channel, initargs=(queue, go), context=ctx) as pool:

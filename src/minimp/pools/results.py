@@ -30,7 +30,7 @@ from typing import Any, Callable  # (events.py imports typing anyway)
 from ..runtime.errors import TimeoutError
 from .events import JobEnded
 
-__all__ = ["AsyncResult", "MapResult", "TaskFuture", "FutureSink", "job_ended", "job_failed", "stop_pool_on_interrupt",
+__all__ = ["AsyncResult", "MapResult", "TaskFuture", "FutureSink", "job_ended", "job_failed", "waiting",
            "seconds"]
 
 
@@ -61,7 +61,7 @@ class AsyncResult:
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait until it is ready, or `timeout` seconds have passed."""
-        with stop_pool_on_interrupt(self._pool):
+        with waiting(self._pool, self.ready()):
             self._done.wait(timeout)
 
     def get(self, timeout: float | None = None) -> Any:
@@ -151,11 +151,11 @@ class TaskFuture(concurrent.futures.Future):
         self.id = id
 
     def result(self, timeout: float | None = None) -> Any:
-        with stop_pool_on_interrupt(self._pool):
+        with waiting(self._pool, self.done()):
             return super().result(timeout)
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
-        with stop_pool_on_interrupt(self._pool):
+        with waiting(self._pool, self.done()):
             return super().exception(timeout)
 
     def _deliver(self, ok: bool, value: Any) -> None:
@@ -211,19 +211,30 @@ def job_ended(job: Any, results: list, failures: dict, status: str = "error", wo
             call.result._task_ended(job.start + position, failure is None, value if failure is None else failure)
 
 
-class stop_pool_on_interrupt:
-    """While waiting: on KeyboardInterrupt, terminate the pool and let the interrupt go on,
-    or the workers would run tasks nobody waits for, and a respawned worker could idle."""
+class waiting:
+    """What every wait for a pool's result goes through.
 
-    def __init__(self, pool: Any):
-        self._pool = pool
+    It refuses to wait in the pool's own thread. A callback runs there (`callback=`,
+    `error_callback=`, a future's `add_done_callback`), and that thread is the one that
+    delivers results: a callback that waited for one not yet ready would wait for ever (in the
+    standard library too), and the pool with it. And on KeyboardInterrupt it terminates the
+    pool and lets the interrupt go on, or the workers would run tasks nobody waits for."""
+
+    def __init__(self, pool: Any, ready: bool):
+        self._pool, self._ready = pool, ready  # the pool's thread: a PoolLoop (loop.py)
 
     def __enter__(self) -> None:
-        pass
+        if not self._ready and threading.current_thread() is self._pool:
+            raise RuntimeError(WAIT_IN_CALLBACK)
 
     def __exit__(self, kind, error, tb) -> None:
         if kind is not None and issubclass(kind, KeyboardInterrupt):
             self._pool.terminate()
+
+
+WAIT_IN_CALLBACK = ("a callback waited for a result of its own pool: callbacks run in the pool's thread, which "
+                    "is the one that delivers results, so it would wait for ever. Wait in your own code instead "
+                    "(or, in a callback, look only at results that are ready())")
 
 
 def seconds(timeout: float) -> str:

@@ -39,7 +39,7 @@ import threading
 
 from ..runtime.errors import TimeoutError
 from .jobs import Call, PendingJob, new_ids
-from .results import seconds, stop_pool_on_interrupt
+from .results import seconds, waiting
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class IMapIterator:
         with self._changed:
             if self._left == 0:
                 raise StopIteration
-            with stop_pool_on_interrupt(self._pool):
+            with waiting(self._pool, self._has_next()):
                 if not self._changed.wait_for(self._has_next, timeout):
                     which = f"item {self._next_index} of " if self._ordered else ""
                     raise TimeoutError(f"no result for {which}{self._label} within {seconds(timeout)}")
