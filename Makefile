@@ -10,8 +10,9 @@ BINDER_PYTHON ?= $(shell command -v python$(subst python-,,$(shell cat binder/ru
 
 .PHONY: lab test quick bench sync chapter wheel binder-pins chromium bytecode clean
 
+# As root (a container, a workshop VM) JupyterLab refuses to start unless told --allow-root.
 lab: $(VENV)/.installed bytecode
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 # nbval runs the chapters with a kernel from Binder's environment
 # (MINIMP_KERNEL_PYTHON, read by notebooks/conftest.py): a pin in

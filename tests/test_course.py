@@ -108,6 +108,12 @@ def test_it_opens_jupyterlab_in_the_folder_with_what_follows_the_double_dash(tmp
     assert re.fullmatch(r"4\.\d+\.\d+", lines[-1]), f"JupyterLab's version, not {lines[-1]!r}"
 
 
+def test_as_root_it_tells_jupyterlab_that_root_is_allowed():
+    assert course.with_root_allowed(["--port", "8890"], uid=0) == ["--allow-root", "--port", "8890"]
+    assert course.with_root_allowed(["--allow-root"], uid=0) == ["--allow-root"]
+    assert course.with_root_allowed(["--port", "8890"], uid=1000) == ["--port", "8890"]
+
+
 def test_without_jupyterlab_it_copies_and_says_what_to_install(tmp_path):
     # A Python with minimp but no JupyterLab: a new environment, with this
     # checkout's src/ on its path (the course module needs nothing else).

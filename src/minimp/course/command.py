@@ -122,7 +122,14 @@ def open_lab(folder: Path, lab_args: list[str]) -> None:
         )
     sys.stdout.flush()  # execv() replaces the process: what is still buffered would be lost
     os.chdir(folder)
-    os.execv(sys.executable, [sys.executable, "-m", "jupyterlab", *lab_args, "00_welcome.ipynb"])
+    os.execv(sys.executable, [sys.executable, "-m", "jupyterlab", *with_root_allowed(lab_args), "00_welcome.ipynb"])
+
+
+def with_root_allowed(lab_args: list[str], uid: int | None = None) -> list[str]:
+    """JupyterLab refuses to run as root unless told --allow-root: as root (a container, a workshop
+    VM) the course tells it, as `make lab` does."""
+    uid = os.getuid() if uid is None else uid
+    return ["--allow-root", *lab_args] if uid == 0 and "--allow-root" not in lab_args else lab_args
 
 
 def main(argv: list[str] | None = None) -> int:
