@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -134,27 +135,42 @@ def test_a_dropped_executor_finishes_its_work_then_its_workers_exit(fork):
 # -- 4. grandchildren ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stop", ["terminate", "leave with", "interrupt"])
+@pytest.mark.parametrize("stop", ["terminate", "leave with"])
 def test_stopping_a_pool_ends_the_processes_its_tasks_started(ctx, stop):
     pool = ctx.Pool(2)
     sleepers = pool.map(start_a_sleeper, range(2), chunksize=1)
     assert all(running(pid) for pid in sleepers)
     if stop == "terminate":
         pool.terminate()
-    elif stop == "leave with":
+    else:
         with pool:
             pass
-    else:  # an interrupt while waiting terminates the pool (results.py)
-        waiting = pool.apply_async(nap, (30,))
-        signal.setitimer(signal.ITIMER_REAL, 0.3)
+    pool.join()
+    assert eventually(lambda: not any(running(pid) for pid in sleepers)), sleepers
+
+
+def start_a_sleeper_and_nap(path):
+    Path(path).write_text(str(subprocess.Popen(["sleep", "60"]).pid))
+    time.sleep(30)
+
+
+def test_an_interrupted_call_ends_the_processes_its_tasks_started(ctx, tmp_path):
+    # An interrupt while waiting cancels the call: the worker running its task is stopped, with
+    # its group (results.py's waiting, crew.py's stop_call); the pool goes on.
+    with ctx.Pool(2) as pool:
+        path = tmp_path / "sleeper"
+        waiting = pool.apply_async(start_a_sleeper_and_nap, (str(path),))
+        assert eventually(lambda: path.exists() and path.read_text())
+        sleeper = int(path.read_text())
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
         previous = signal.signal(signal.SIGALRM, lambda *_: signal.raise_signal(signal.SIGINT))
         try:
-            with pytest.raises(KeyboardInterrupt):
+            with pytest.raises(KeyboardInterrupt, match="1 worker running its tasks stopped and replaced"):
                 waiting.get()
         finally:
             signal.signal(signal.SIGALRM, previous)
-    pool.join()
-    assert eventually(lambda: not any(running(pid) for pid in sleepers)), sleepers
+        assert eventually(lambda: not running(sleeper)), sleeper
+        assert pool.apply(square, (3,)) == 9
 
 
 def test_a_crashed_worker_takes_the_processes_its_tasks_started_with_it(ctx):

@@ -370,46 +370,62 @@ WAITS = {
 }
 
 
+def nap_then(seconds, value):
+    time.sleep(seconds)
+    return value
+
+
 @pytest.mark.usefixtures("ctrl_c_raises")
 @pytest.mark.parametrize("wait_in", WAITS)
-def test_ctrl_c_while_waiting_terminates_the_pool(ctx, wait_in):
+def test_ctrl_c_while_waiting_cancels_that_call_and_the_pool_goes_on(ctx, wait_in):
     pool = minimp.Pool(2, context=ctx)
     try:
-        others = [pool.apply_async(time.sleep, (30,)) for _ in range(3)]  # two run, one waits
         timer = interrupt_main_thread_in(0.3)
         started = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt, match=r"\(sleep\) cancelled: .*The pool is ready for more work\.$"):
             WAITS[wait_in](pool)
         assert time.monotonic() - started < 0.3 + 1.0
         timer.join()
-
-        assert eventually(lambda: minimp.active_children() == [], timeout=2)
-        for result in others:
-            with pytest.raises(minimp.PoolTerminatedError):
-                result.get(timeout=1)
-        with pytest.raises(ValueError, match="Pool not running: it was terminated"):
-            pool.apply_async(square, (1,))
+        began = time.monotonic()
+        assert pool.map(square, range(4), chunksize=1) == [0, 1, 4, 9]  # the workers it stopped were replaced
+        assert time.monotonic() - began < 5  # not after the interrupted call's 30 s naps
+        assert eventually(lambda: len(minimp.active_children()) == 2, timeout=2)
     finally:
         pool.terminate()
 
 
 @pytest.mark.usefixtures("ctrl_c_raises")
-def test_ctrl_c_while_waiting_on_an_executor_future_stops_its_workers(ctx):
-    executor = minimp.ProcessPoolExecutor(2, mp_context=ctx)
-    try:
-        futures = [executor.submit(time.sleep, 30) for _ in range(3)]
+def test_ctrl_c_cancels_only_the_call_it_interrupts(ctx):
+    with minimp.Pool(2, context=ctx) as pool:
+        other = pool.apply_async(nap_then, (1.0, "other"))  # another call, on one worker
+        time.sleep(0.1)
+        timer = interrupt_main_thread_in(0.3)
+        mapped = pool.map_async(time.sleep, [30] * 4, chunksize=1)  # one task runs, three wait
+        with pytest.raises(KeyboardInterrupt) as interrupted:
+            mapped.get()
+        timer.join()
+        assert str(interrupted.value) == ("map(sleep) cancelled: 3 tasks not yet started dropped, 1 worker "
+                                          "running its tasks stopped and replaced. The pool is ready for more work.")
+        with pytest.raises(minimp.CallCancelledError, match=r"^map\(sleep\) was cancelled: its caller was interrupted$"):
+            mapped.get(timeout=5)
+        assert other.get(timeout=5) == "other"
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
+def test_ctrl_c_while_waiting_on_an_executor_future_cancels_its_task_only(ctx):
+    with minimp.ProcessPoolExecutor(2, mp_context=ctx) as executor:
+        other = executor.submit(nap_then, 1.0, "other")
+        time.sleep(0.1)
+        interrupted = executor.submit(time.sleep, 30)
         timer = interrupt_main_thread_in(0.3)
         started = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
-            futures[0].result()
+        with pytest.raises(KeyboardInterrupt, match=r"^submit\(sleep\) cancelled: 1 worker running its tasks"):
+            interrupted.result()
         assert time.monotonic() - started < 0.3 + 1.0
         timer.join()
-
-        assert eventually(lambda: minimp.active_children() == [], timeout=2)
-        for future in futures:
-            assert isinstance(future.exception(timeout=1), minimp.PoolTerminatedError)
-    finally:
-        executor.shutdown()
+        assert isinstance(interrupted.exception(timeout=5), minimp.CallCancelledError)
+        assert other.result(timeout=5) == "other"
+        assert executor.submit(square, 3).result(timeout=10) == 9  # not broken: a cancel is not a crash
 
 
 # -- workers ignore Ctrl-C ---------------------------------------------------------------------

@@ -36,6 +36,7 @@ _where = {
     "AuthenticationError": "runtime.errors", "RemoteTraceback": "runtime.errors", "TaskExitError": "runtime.errors",
     "ManagerGoneError": "runtime.errors", "LockOwnerDiedError": "runtime.errors",
     "WorkerDiedError": "runtime.errors", "WorkerStartError": "runtime.errors", "PoolTerminatedError": "runtime.errors",
+    "CallCancelledError": "runtime.errors",
 }  # fmt: skip
 
 __all__ = [*_where, "freeze_support"]

@@ -6,10 +6,11 @@ time. The pool's thread (loop.py) decides what happens to them; the crew does it
     wait()     one poll(2) on the wake-up pipe, every worker's result pipe, and every
                worker's sentinel (readable once its process has exited)
     collect()  a worker has exited: reap it and free its place
-    start()    a new worker in a free place
+    start()    a new worker in a free place (gives_up_starting(): after how many that died starting)
     retire()   a worker has done its `maxtasksperchild` jobs and exits by itself: its
                successor starts at once, while it is still exiting (an interpreter takes
                tens of milliseconds to end under spawn), and wait() collects it later
+    stop_call()  kill the workers running a task of a cancelled call (its caller was interrupted)
     stop()     every worker, now: SIGTERM, a second's grace, then SIGKILL
 
 `running` is shared memory: the id of the task each place's worker runs (0: none). A
@@ -24,12 +25,15 @@ from __future__ import annotations
 import select
 import signal
 import time
+from typing import Any
 
 from ..runtime.sharedctypes import RawArray
 from . import events
 from .worker import Worker
 
 __all__ = ["Crew", "stop_all"]
+
+MAX_START_FAILURES = 3  # workers killed while starting, in a row, before the pool gives up
 
 
 class Crew:
@@ -40,6 +44,7 @@ class Crew:
         self.running = RawArray("q", processes)  # the id of the task each place's worker runs
         self.places: list[Worker | None] = [None] * processes
         self.retiring: list[Worker] = []  # done with their jobs, exiting by themselves
+        self.start_failures = 0  # workers that died before they were ready, in a row
         self._worker_args = (method, self.running, initializer, initargs, max_jobs)
         self._wakeup_fd, self._watched_key = wakeup_fd, None
         try:
@@ -89,6 +94,23 @@ class Crew:
         self.retiring.append(worker)
         if successor:
             self.start(worker.index)
+
+    def stop_call(self, cancelled: Any) -> int:
+        """Kill the workers running a task of a call that was `cancelled` (a jobs.Cancelled): once
+        collected, they are replaced (loop.py), and the call's jobs fail. Returns how many."""
+        call_id = cancelled.call_id
+        stopping = [w for w in self.live() if w.jobs and w.jobs[0].call.id == call_id and not w.cancelled]
+        for worker in stopping:
+            worker.cancelled = cancelled
+            worker.signal(signal.SIGKILL)  # and what its task started (its group)
+        return len(stopping)
+
+    def gives_up_starting(self, worker: Worker) -> bool:
+        """A worker died before it was ready. Killed from outside (the OOM killer,
+        say): try again, a few times. Failed by itself: another would fail alike."""
+        self.start_failures += 1
+        exitcode = worker.process.exitcode
+        return not (exitcode is not None and exitcode < 0) or self.start_failures >= MAX_START_FAILURES
 
     def stop(self, kill: bool = False) -> list[Worker]:
         """Stop every worker now (`kill`: with SIGKILL at once) and collect it. Returns those that

@@ -143,7 +143,7 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
         if self._shutdown:
             raise RuntimeError("cannot schedule new futures after shutdown")
         if self._loop.state == TERMINATE:
-            raise RuntimeError("cannot schedule new futures: the executor was stopped by an interrupt")
+            raise RuntimeError("cannot schedule new futures: the executor was terminated")
 
 
 def _broken(error: BaseException) -> BrokenProcessPool:

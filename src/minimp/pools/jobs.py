@@ -34,7 +34,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-__all__ = ["Call", "PendingJob", "TaskQueue", "cut", "check_chunksize", "new_ids", "pack", "default_chunksize", "CHUNKS_PER_WORKER"]
+__all__ = ["Cancelled", "Call", "PendingJob", "TaskQueue", "cut", "check_chunksize", "new_ids", "pack", "default_chunksize", "CHUNKS_PER_WORKER"]
 
 CHUNKS_PER_WORKER = 4  # map's default chunksize cuts the work into this many chunks per worker
 
@@ -115,6 +115,16 @@ def cut(call: Call, arguments: list, chunksize: int, futures: list | None = None
     ]  # fmt: skip
 
 
+class Cancelled:
+    """A call being cancelled, its caller interrupted (loop.py's cancel()): what became of it, once `done` is set."""
+
+    def __init__(self, call_id: int, error: BaseException):
+        self.call_id, self.error = call_id, error
+        self.dropped = 0  # its tasks that were waiting for a worker
+        self.stopped = 0  # workers stopped in the middle of one of its tasks
+        self.done = threading.Event()
+
+
 class TaskQueue:
     """The jobs no worker has yet, in order: the callers' threads put, the pool's
     thread takes. `lock` guards it, and the pool's state too (loop.py)."""
@@ -149,6 +159,14 @@ class TaskQueue:
                 return job
             if job.call.listeners:  # no task left to send (cancelled, or failed above): it is over
                 job_ended(job, [None] * job.size, {}, "cancelled", skip=set(range(job.size)))
+
+    def take_call(self, call_id: int) -> list[PendingJob]:
+        """Take out the jobs of one call (it was cancelled), leaving the others in order."""
+        with self.lock:
+            taken = [job for job in self.jobs if job.call.id == call_id]
+            if taken:
+                self.jobs = collections.deque(job for job in self.jobs if job.call.id != call_id)
+        return taken
 
     def take_all(self) -> list[PendingJob]:
         with self.lock:

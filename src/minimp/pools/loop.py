@@ -5,6 +5,7 @@ puts jobs in its `task_queue` (jobs.py) and wakes it; all the rest happens in
 this one thread, so the workers need no lock. `run()` is the table of contents:
 
     until the pool is terminated, broken, or closed with all its work done:
+        _cancel()     the calls whose callers were interrupted (cancel())
         send_jobs()   a job to each idle worker (and a short one to a busy worker)
         wait, with one poll(2), on every result pipe, every worker's sentinel
         (readable once its process has exited) and the wake-up pipe
@@ -27,9 +28,9 @@ import time
 import weakref
 
 from ..runtime import logs
-from ..runtime.errors import PoolTerminatedError, WorkerDiedError, WorkerStartError
+from ..runtime.errors import CallCancelledError, PoolTerminatedError, WorkerDiedError, WorkerStartError
 from . import events
-from .jobs import PendingJob, TaskQueue
+from .jobs import Cancelled, PendingJob, TaskQueue
 from .results import job_ended, job_failed
 from .failures import crashed_task, how_it_died, received, remote_error, with_message
 from .crew import Crew
@@ -40,7 +41,6 @@ __all__ = ["PoolLoop", "RUN", "CLOSE", "TERMINATE", "BROKEN"]
 RUN, CLOSE, TERMINATE, BROKEN = "running", "closed", "terminated", "broken"
 SEND_AHEAD_LIMIT = 64 << 10  # a job is sent to a busy worker only if it is this small,
 SEND_AHEAD_BELOW = 0.01  # and only if the last job of its function took less than this (seconds)
-MAX_START_FAILURES = 3  # workers killed while starting, in a row, before the pool gives up
 DROPPED = "the Pool was garbage-collected, unclosed and running, before this task finished"
 
 
@@ -56,8 +56,8 @@ class PoolLoop(threading.Thread):
         self.crash_breaks, self.broken = crash_breaks, broken  # broken(error): the error a break raises
         self.wait_at_exit = False  # True: the program's end waits for the work (an executor)
         self.dropped: str | None = None  # "close" or "terminate": our Pool or executor is garbage (drop())
+        self._cancelling: list[Cancelled] = []  # calls to cancel, in run() (cancel())
         self._max_jobs = max_jobs
-        self._start_failures = 0  # workers that died before they were ready, in a row
         self._job_seconds: dict[str, float] = {}  # function name -> how long its last job took
         self._told: weakref.WeakSet = weakref.WeakSet()  # listeners told about our workers
         self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes run()
@@ -121,6 +121,16 @@ class PoolLoop(threading.Thread):
         self.dropped = then
         self.wake()
 
+    def cancel(self, call_id: int, label: str) -> Cancelled | None:
+        """The caller of a call was interrupted while it waited: drop the call's queued tasks, and
+        stop (and replace) the workers running its tasks. Done in run(); `done` is set then."""
+        if self.state not in (RUN, CLOSE) or not self.is_alive():
+            return None  # stopped: nothing left to cancel
+        cancelled = Cancelled(call_id, CallCancelledError(f"{label} was cancelled: its caller was interrupted"))
+        self._cancelling.append(cancelled)
+        self.wake()
+        return cancelled
+
     def wake(self) -> None:
         """Tell run() something changed (it may be waiting in poll())."""
         try:
@@ -136,6 +146,8 @@ class PoolLoop(threading.Thread):
                 dropped, self.dropped = self.dropped, None
                 self.close() if dropped == "close" else self.terminate(PoolTerminatedError(DROPPED))
                 continue
+            while self._cancelling:
+                self._cancel(self._cancelling.pop())
             self.send_jobs()
             if self.state == CLOSE and not self.task_queue and not self._stop_idle_workers():
                 break  # closed, all done, every worker gone
@@ -184,7 +196,7 @@ class PoolLoop(threading.Thread):
             job_ended(job, message.results, received(job, message.failures), "error", worker, message.times, size)
         elif isinstance(message, Ready):
             worker.ready, worker.ready_at = True, message.time
-            self._start_failures = 0
+            self.crew.start_failures = 0
             events.tell(events.listeners, events.WorkerReady(worker.index, worker.pid, message.time))
         elif isinstance(message, Unreadable) and worker.jobs:  # it could not unpickle a job
             job_failed(worker.jobs.popleft(), remote_error(message.error, message.traceback), "error", worker)
@@ -212,23 +224,34 @@ class PoolLoop(threading.Thread):
         if self.state == BROKEN or retired:
             return
         how = how_it_died(worker)
-        if not worker.ready and self._gives_up_starting(worker):
+        if not worker.ready and self.crew.gives_up_starting(worker):
             self._break(WorkerStartError(f"{how} while starting, before it could run any task"))
             return
+        cancelled = worker.cancelled  # a Cancelled: we stopped it, for its call (_cancel)
         if worker.jobs:
             crashed = worker.jobs.popleft()
+            for job in [job for job in worker.jobs if cancelled and job.call.id == cancelled.call_id]:
+                worker.jobs.remove(job)  # sent ahead, of the same call: it fails too
+                job_failed(job, cancelled.error, "cancelled")
             self.task_queue.put_back(list(worker.jobs))  # never started: run them elsewhere
             events.jobs_queued(worker.jobs, time.monotonic())
             running, self.crew.running[worker.index] = self.crew.running[worker.index], 0
             error = WorkerDiedError(f"{how} while running {crashed_task(running, crashed)}")
-            if self.crash_breaks:
+            if self.crash_breaks and not cancelled:
                 self._break(error, crashed, worker)
                 return
-            job_failed(crashed, error, "crashed", worker)
+            job_failed(crashed, cancelled.error if cancelled else error, "cancelled" if cancelled else "crashed", worker)
         if self._wants_a_successor():
             self.crew.start(worker.index)
 
     # -- the steps, in the order run() takes them ---------------------------------------
+
+    def _cancel(self, cancelled: Cancelled) -> None:
+        for job in self.task_queue.take_call(cancelled.call_id):
+            cancelled.dropped += job.size
+            job_failed(job, cancelled.error, "cancelled")
+        cancelled.stopped = self.crew.stop_call(cancelled)  # on_exit() replaces them
+        cancelled.done.set()
 
     def _stop_idle_workers(self) -> bool:
         """Closed and nothing queued: tell idle workers to exit. False once none is left."""
@@ -243,13 +266,6 @@ class PoolLoop(threading.Thread):
         (Asked before the job is packed: packing marks its futures as running.)"""
         recent = self._job_seconds.get(self.task_queue.first_function())
         return recent is not None and recent < SEND_AHEAD_BELOW
-
-    def _gives_up_starting(self, worker: Worker) -> bool:
-        """A worker died before it was ready. Killed from outside (the OOM killer,
-        say): try again, a few times. Failed by itself: another would fail alike."""
-        self._start_failures += 1
-        exitcode = worker.process.exitcode
-        return not (exitcode is not None and exitcode < 0) or self._start_failures >= MAX_START_FAILURES
 
     def _break(self, error: BaseException, crashed: PendingJob | None = None, worker: Worker | None = None) -> None:
         """Stop the pool for good: every task not yet finished fails with `error`."""
@@ -272,3 +288,4 @@ class PoolLoop(threading.Thread):
 
     def _wants_a_successor(self) -> bool:
         return self.state == RUN or bool(self.task_queue)
+

@@ -209,7 +209,7 @@ def start_method(context: Any) -> str:
 
 def submit_calls(loop: PoolLoop, call: Call, arguments: list, chunksize: int) -> list[TaskFuture]:
     """Queue the call's tasks with a Future for each (submit, and the executor's map)."""
-    futures = [TaskFuture(loop, call.first_task + index) for index in range(len(arguments))]
+    futures = [TaskFuture(loop, call.first_task + index, call.id, call.label) for index in range(len(arguments))]
     call.result = FutureSink(futures)
     loop.queue(cut(call, arguments, chunksize, futures))
     return futures

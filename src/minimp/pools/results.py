@@ -13,8 +13,8 @@ caller waits with `get()`, `wait()`, `next()` or `result()`::
 Each has the `id` a trace uses: the task's (`apply_async`, `submit`) or the
 call's, which a map's tasks share. Unlike the standard library, every wait
 is interruptible: an interrupt (Ctrl-C, the kernel's stop button) while you
-wait terminates the pool, so no worker goes on with work nobody waits for,
-and re-raises KeyboardInterrupt.
+wait cancels that call, so no worker goes on with work nobody waits for,
+and re-raises KeyboardInterrupt, saying what it cancelled (`waiting`).
 
 Read next: `pools/streaming.py`, imap's iterator, and its iterable read as you go.
 """
@@ -61,7 +61,7 @@ class AsyncResult:
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait until it is ready, or `timeout` seconds have passed."""
-        with waiting(self._pool, self.ready()):
+        with waiting(self._pool, self.id, self._label, self.ready()):
             self._done.wait(timeout)
 
     def get(self, timeout: float | None = None) -> Any:
@@ -141,21 +141,22 @@ class MapResult(AsyncResult):
 
 class TaskFuture(concurrent.futures.Future):
     """A `concurrent.futures.Future` (so `as_completed` and `wait` accept it)
-    with the task's `id`, whose waits stop the pool on an interrupt."""
+    with the task's `id`, whose waits cancel its call on an interrupt."""
 
     _owner: Any = None  # the Pool of submit(), kept alive until the outcome is here (pool.py)
 
-    def __init__(self, pool: Any, id: int):
+    def __init__(self, pool: Any, id: int, call_id: int, label: str):
         super().__init__()
         self._pool = pool
         self.id = id
+        self._call_id, self._label = call_id, label  # the call it is a task of: what an interrupt cancels
 
     def result(self, timeout: float | None = None) -> Any:
-        with waiting(self._pool, self.done()):
+        with waiting(self._pool, self._call_id, self._label, self.done()):
             return super().result(timeout)
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
-        with waiting(self._pool, self.done()):
+        with waiting(self._pool, self._call_id, self._label, self.done()):
             return super().exception(timeout)
 
     def _deliver(self, ok: bool, value: Any) -> None:
@@ -212,29 +213,60 @@ def job_ended(job: Any, results: list, failures: dict, status: str = "error", wo
 
 
 class waiting:
-    """What every wait for a pool's result goes through.
+    """What every wait for a call's result goes through.
 
     It refuses to wait in the pool's own thread. A callback runs there (`callback=`,
     `error_callback=`, a future's `add_done_callback`), and that thread is the one that
     delivers results: a callback that waited for one not yet ready would wait for ever (in the
-    standard library too), and the pool with it. And on KeyboardInterrupt it terminates the
-    pool and lets the interrupt go on, or the workers would run tasks nobody waits for."""
+    standard library too), and the pool with it.
 
-    def __init__(self, pool: Any, ready: bool):
+    And an interrupt (Ctrl-C, Jupyter's ■) while waiting cancels the call, not the pool: the
+    pool's thread drops the call's queued tasks and stops the workers running its tasks, which
+    it replaces (loop.py's cancel()); the KeyboardInterrupt goes on, saying what was cancelled.
+    The pool is ready for the next call. (In the standard library, the interrupted call's
+    queued tasks still run, and the next call waits behind them.)"""
+
+    def __init__(self, pool: Any, call_id: int, label: str, ready: bool, stop_reading: Callable | None = None):
         self._pool, self._ready = pool, ready  # the pool's thread: a PoolLoop (loop.py)
+        self._call_id, self._label, self._stop_reading = call_id, label, stop_reading
 
     def __enter__(self) -> None:
         if not self._ready and threading.current_thread() is self._pool:
             raise RuntimeError(WAIT_IN_CALLBACK)
 
     def __exit__(self, kind, error, tb) -> None:
-        if kind is not None and issubclass(kind, KeyboardInterrupt):
-            self._pool.terminate()
+        if kind is None or not issubclass(kind, KeyboardInterrupt):
+            return
+        cancelled = self._pool.cancel(self._call_id, self._label)
+        if cancelled is None:  # the pool has stopped: nothing to cancel
+            return
+        if self._stop_reading is not None:
+            self._stop_reading()  # an imap reads no more of its iterable
+        error.args = (cancelled_message(self._label, cancelled, cancelled.done.wait(CANCEL_WAIT)),)
 
 
+CANCEL_WAIT = 2.0  # seconds an interrupted caller waits for the pool's thread to cancel its call
 WAIT_IN_CALLBACK = ("a callback waited for a result of its own pool: callbacks run in the pool's thread, which "
                     "is the one that delivers results, so it would wait for ever. Wait in your own code instead "
                     "(or, in a callback, look only at results that are ready())")
+
+
+def cancelled_message(label: str, cancelled: Any, done: bool) -> str:
+    """What the KeyboardInterrupt of a cancelled call says: 'map(f) cancelled: 3 tasks ...'."""
+    if not done:
+        return (f"{label} cancelled; the pool's thread is busy (in a long callback?): "
+                "it drops the call's tasks once it is free")
+    parts = []
+    if cancelled.dropped:
+        parts.append(f"{_count(cancelled.dropped, 'task')} not yet started dropped")
+    if cancelled.stopped:
+        parts.append(f"{_count(cancelled.stopped, 'worker')} running its tasks stopped and replaced")
+    what = ", ".join(parts) or "none of its tasks was left to run"
+    return f"{label} cancelled: {what}. The pool is ready for more work."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def seconds(timeout: float) -> str:

@@ -73,26 +73,29 @@ class IMapIterator:
         self._changed = threading.Condition()
         self._taking: collections.deque = collections.deque()  # the rest of a chunk taken out
 
+    _stop_reading = None  # a stream's: when its call is cancelled (results.waiting)
+
     def __iter__(self) -> IMapIterator:
         return self
 
     def next(self, timeout: float | None = None) -> Any:
         if self._taking:  # a chunk's values: no lock, no wait (see _chunk_ok)
             return self._taking.popleft()
-        with self._changed:
-            if self._left == 0:
-                raise StopIteration
-            with waiting(self._pool, self._has_next()):
+        # waiting() outside the lock: cancelling an interrupted call delivers its outcomes here
+        with waiting(self._pool, self.id, self._label, self._left == 0 or self._has_next(), self._stop_reading):
+            with self._changed:
+                if self._left == 0:
+                    raise StopIteration
                 if not self._changed.wait_for(self._has_next, timeout):
                     which = f"item {self._next_index} of " if self._ordered else ""
                     raise TimeoutError(f"no result for {which}{self._label} within {seconds(timeout)}")
-            ok, value = self._arrived.pop(self._next_index if self._ordered else self._order.popleft())
-            taken = len(value) if ok is CHUNK else 1
-            self._next_index += taken if self._ordered else 0
-            self._left -= taken
-            if ok is CHUNK:
-                self._taking.extend(value)
-                return self._taking.popleft()
+                ok, value = self._arrived.pop(self._next_index if self._ordered else self._order.popleft())
+                taken = len(value) if ok is CHUNK else 1
+                self._next_index += taken if self._ordered else 0
+                self._left -= taken
+                if ok is CHUNK:
+                    self._taking.extend(value)
+                    return self._taking.popleft()
         if ok:
             return value
         raise value
@@ -184,6 +187,11 @@ class Stream(IMapIterator):
         except Exception as error:  # the items read before it run; the error comes after them
             return chunk, True, error
         return chunk, len(chunk) < self._chunksize, None
+
+    def _stop_reading(self) -> None:
+        """Its call was cancelled (its caller was interrupted): read no more of the iterable."""
+        with self._reading:
+            self._finish(None)
 
     def _finish(self, error: BaseException | None) -> None:
         """No more reading: the iterable ended (or raised `error`), or the pool refused more."""

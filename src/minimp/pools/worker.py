@@ -210,6 +210,7 @@ class Worker:
         self.jobs_sent = 0
         self.ready, self.ready_at = False, None  # it said Ready (at that time): its initializer has run
         self.stopping = False  # told to exit (None sent)
+        self.cancelled: Any = None  # the jobs.Cancelled of the call we stopped it for
         self.pipe_open = True  # the result pipe: False once it reported EOF
         self.head_since = 0.0  # when its first job reached it (it runs that one now)
         self.started = time.monotonic()  # before start(): a forked worker can be ready before it returns

@@ -7,7 +7,8 @@ Read next: `runtime/cpus.py`, how many workers a pool should start.
 """
 
 __all__ = ["ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "RemoteError", "ManagerGoneError", "LockOwnerDiedError",
-           "RemoteTraceback", "TaskExitError", "WorkerDiedError", "WorkerStartError", "PoolTerminatedError"]
+           "RemoteTraceback", "TaskExitError", "WorkerDiedError", "WorkerStartError", "PoolTerminatedError",
+           "CallCancelledError"]
 
 
 class ProcessError(Exception):
@@ -80,4 +81,8 @@ class WorkerStartError(ProcessError):
 
 
 class PoolTerminatedError(ProcessError):
-    """The pool was terminated (terminate(), a `with` block's end, an interrupt) before the task finished."""
+    """The pool was terminated (terminate(), a `with` block's end) before the task finished."""
+
+
+class CallCancelledError(ProcessError):
+    """The call was cancelled before the task finished: its caller was interrupted (Ctrl-C) while waiting."""
