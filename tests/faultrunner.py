@@ -103,6 +103,8 @@ def run_case(name: str, library: str, method: str, timeout: float = TIMEOUT) -> 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     env.pop("PYTEST_CURRENT_TEST", None)
     with tempfile.TemporaryDirectory(prefix="faultcase-") as scratch:
+        # Its temporary files too (a killed stdlib run leaves its pymp-* folder): gone with the scratch.
+        env["TMPDIR"] = scratch
         outcome_file, log_file = Path(scratch, "outcome.json"), Path(scratch, "output.txt")
         # Output goes to a file, not a pipe: a process left behind would hold a pipe open,
         # and reading it to the end would wait for that process.
