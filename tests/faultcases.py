@@ -742,7 +742,7 @@ def pool_interrupted_without_with(mp, method):
     try:
         pool.map(nap, [30, 30], chunksize=1)
     except KeyboardInterrupt as error:
-        return type(error).__name__, still_running(workers, 1)
+        return type(error).__name__, still_running(workers, 2)
 
 
 @case(minimp=r"raised PoolTerminatedError: .*terminated before this task finished",
