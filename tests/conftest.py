@@ -161,3 +161,61 @@ def wheel_python(tmp_path_factory):
         subprocess.run([python, "-m", "pip", "install", "--quiet", f"{wheel}[course]"], check=True, capture_output=True)
         (scratch / "built").touch()
     return python
+
+
+# -- the fault suite's summary (tests/test_fault_suite.py) ------------------------------------
+# Each test of the fault suite records its case's two outcomes as a user property. Under
+# pytest-xdist, pytest_terminal_summary runs in the controller, not in the workers that ran
+# the tests: the properties reach it with each test's reports, read here as they arrive.
+# Without xdist the same hooks run in the one process.
+
+import json  # noqa: E402 - this section's own
+import re  # noqa: E402
+
+_fault_rows: dict[str, dict] = {}  # nodeid: the case's row, and whether minimp passed it
+_COLUMN = 48  # characters of an outcome shown in the table
+
+
+def pytest_runtest_logreport(report):
+    for key, value in report.user_properties:
+        if key == "fault_case":
+            row = _fault_rows.setdefault(report.nodeid, json.loads(value))
+            if report.when == "call":
+                row["passed"] = report.passed  # an expected failure (a minimp bug) is not a pass
+            elif report.failed:  # a teardown's check for leaks failed
+                row["passed"] = False
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _fault_rows:
+        return
+    rows = sorted(_fault_rows.values(), key=lambda row: row["index"])
+    write = terminalreporter.write_line
+    terminalreporter.section("fault suite: minimp beside the standard library")
+    width = max(len(row["case"]) for row in rows)
+    write(f"{'case':{width}}  {'minimp':{_COLUMN}}  {'stdlib':{_COLUMN}}  verdict")
+    for row in rows:
+        mark = "" if row.get("passed") else "  [xfail: minimp bug]" if row["bug"] else "  [FAILED]"
+        minimp, stdlib = _shown(row["minimp"]), _shown(row["stdlib"])
+        write(f"{row['case']:{width}}  {minimp:{_COLUMN}}  {stdlib:{_COLUMN}}  {row['verdict']}{mark}")
+
+    ran = [row for row in rows if row["stdlib"]]
+    passes, bugs = sum(bool(row.get("passed")) for row in rows), sum(bool(row["bug"]) for row in rows)
+    hangs = sum(row["stdlib"]["kind"] == "hang" for row in ran)
+    leaves = sum(bool(row["stdlib"]["left_behind"]) for row in ran)
+    errors = sum(row["minimp"]["kind"] == "returned" and row["stdlib"]["kind"] in ("raised", "died") for row in ran)
+    verdicts = {}
+    for row in rows:
+        verdicts[row["verdict"]] = verdicts.get(row["verdict"], 0) + 1
+    write(f"{len(rows)} cases; minimp passes {passes} ({bugs} known minimp bugs, expected to fail)")
+    write(f"stdlib: {hangs} hangs, {leaves} leave processes behind, {errors} errors where minimp returns")
+    write(", ".join(f"{verdict} {count}" for verdict, count in sorted(verdicts.items())))
+
+
+def _shown(outcome: dict | None, width: int = _COLUMN - 8) -> str:
+    """An outcome in a column: its start, and how many processes it left behind."""
+    if outcome is None:
+        return "n/a"
+    text = re.sub(r" \(pid \d+\)", "", f"{outcome['kind']} {outcome['detail']}".rstrip())  # room for the words
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return text + (f" +{len(outcome['left_behind'])} left" if outcome["left_behind"] else "")
