@@ -478,10 +478,7 @@ def pool_initializer_raises_spawn(mp, method):
 
 @case(minimp=r"raised WorkerStartError: worker \d \(pid \d+\) failed to start: its initializer "
              r"(raised SystemExit\(1\)|called sys.exit\(1\)|exited with exit code 1)",
-      stdlib=hangs("each worker exits at start and is replaced, for ever"),
-      bug="an initializer's sys.exit(1) is reported as 'its initializer raised TaskExitError: the task "
-          "raised SystemExit(1), which would have ended its worker; a task cannot exit a pool's worker': "
-          "no task ran, and the error names one (pools/failures.py sendable() speaks of a task)")
+      stdlib=hangs("each worker exits at start and is replaced, for ever"))
 def pool_initializer_exits(mp, method):
     """Pool(initializer=...) whose initializer calls sys.exit(1)."""
     with mp.get_context(method).Pool(2, initializer=exit_at_start) as pool:
@@ -525,11 +522,7 @@ def pool_result_fails_to_unpickle(mp, method):
 
 
 @case(minimp=r"raised RuntimeError: .*apply_async\(identity\).*: BreaksOnLoad cannot be rebuilt here$",
-      stdlib=hangs("the worker dies reading the task, and the task never ends"),
-      bug="an argument that fails to unpickle in the worker raises the bare unpickling error ('RuntimeError: "
-          "BreaksOnLoad cannot be rebuilt here'), naming neither the call nor its argument, where a result that "
-          "fails to unpickle in the parent says 'the results of f could not be unpickled in the parent: ...' "
-          "(pools/loop.py, on_message, Unreadable)")
+      stdlib=hangs("the worker dies reading the task, and the task never ends"))
 def pool_argument_fails_to_unpickle(mp, method):
     """An argument that pickles in the parent but whose unpickling raises in the worker."""
     with mp.get_context(method).Pool(2) as pool:
@@ -699,18 +692,24 @@ def pool_imap_next_timeout_expires(mp, method):
         return pool.imap(nap, [10]).next(timeout=0.3)
 
 
-@case(minimp=r"returned 'terminated'$",
-      stdlib=hangs("the callback waits for a result that only the thread running it can deliver"),
-      bug="a callback that waits on its own pool's result makes pool.terminate() hang: the callback runs "
-          "in the pool's one thread, which terminate() waits for")
+@case(minimp=r"returned \(.RuntimeError: a callback waited for a result of its own pool", stdlib=hangs(
+    "the callback waits for a result that only the thread running it can deliver; terminate() waits for the callback"))
 def pool_callback_waits_on_its_pool(mp, method):
     """A callback that itself waits on its pool (pool.apply inside it); then terminate()."""
     pool = mp.get_context(method).Pool(2)
-    pool.apply_async(square, (2,), callback=lambda _: pool.apply(square, (3,)))
+    raised = []
+
+    def callback(value):
+        try:
+            pool.apply(square, (3,))
+        except Exception as error:
+            raised.append(f"{type(error).__name__}: {error}")
+
+    pool.apply_async(square, (2,), callback=callback)
     time.sleep(0.5)
     pool.terminate()
     pool.join()
-    return "terminated"
+    return (*raised, "terminated")
 
 
 @case(minimp=r"raised ValueError:", stdlib=EQUAL)
@@ -730,6 +729,24 @@ def pool_interrupted_in_map(mp, method):
     with mp.get_context(method).Pool(2) as pool:
         interrupt_in(0.5)
         return pool.map(nap, [30, 30])
+
+
+@case(minimp=r"returned \('map\(nap\) cancelled: 2 tasks not yet started dropped, 2 workers running its tasks "
+             r"stopped and replaced\. The pool is ready for more work\.', 9\)$",
+      stdlib=safer("the interrupted map's queued tasks still run: the next call waits behind them"))
+def pool_interrupted_then_used_again(mp, method):
+    """Ctrl-C while map() waits; then the same pool gets a new call."""
+    pool = mp.get_context(method).Pool(2)
+    try:
+        pool.map(abs, [0, 0])  # both workers are up
+        interrupt_in(0.5)
+        try:
+            pool.map(nap, [30] * 4, chunksize=1)
+        except KeyboardInterrupt as error:
+            message = str(error)
+        return message, pool.apply_async(square, (3,)).get(timeout=3)
+    finally:
+        pool.terminate()
 
 
 @case(minimp=r"returned \('KeyboardInterrupt', 0\)$",

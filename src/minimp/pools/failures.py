@@ -23,21 +23,22 @@ import signal
 import traceback
 
 from ..runtime import serialize
-from ..runtime.errors import RemoteTraceback, TaskExitError
+from ..runtime.errors import RemoteTraceback, TaskExitError, WorkerStartError
 
 __all__ = ["sendable", "send_outcomes", "received", "remote_error", "with_message", "how_it_died", "crashed_task",
-           "task_name"]
+           "task_name", "unreadable_job", "unreadable_results", "failed_to_start"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 
-def sendable(error: BaseException) -> tuple[BaseException, str]:
+def sendable(error: BaseException, by_a_task: bool = True) -> tuple[BaseException, str]:
     """`error`, ready to travel to the parent, and its traceback as text; an
-    error that cannot make the trip is replaced by one that describes it."""
+    error that cannot make the trip is replaced by one that describes it.
+    (`by_a_task` False: an initializer's, whose SystemExit the pool reports as such.)"""
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    if not isinstance(error, Exception):
+    if by_a_task and not isinstance(error, Exception):
         error = TaskExitError(f"the task raised {error!r}, which would have ended its worker; "
                               "a task cannot exit a pool's worker (raise an Exception instead)")
     try:
@@ -90,6 +91,27 @@ def remote_error(error: BaseException, text: str) -> BaseException:
     """`error` as the worker sent it, with its traceback (`text`) as its cause."""
     error.__cause__ = RemoteTraceback(f'\n"""\n{text}"""')
     return error
+
+
+def unreadable_job(job: Any, error: BaseException, text: str) -> BaseException:
+    """The worker could not unpickle a job: a module it cannot import, an argument that breaks on loading."""
+    tasks = "task" if job.size == 1 else "tasks"
+    why = f"the worker could not unpickle the {tasks} of {job.call.label} (function or arguments): {error}"
+    return remote_error(with_message(error, why), text)
+
+
+def unreadable_results(job: Any, error: Exception) -> Exception:
+    """We could not unpickle the results a worker sent for `job`."""
+    return with_message(error, f"the results of {job.call.name} could not be unpickled in the parent: {error}")
+
+
+def failed_to_start(worker: Any, error: BaseException, text: str) -> WorkerStartError:
+    """A worker's initializer raised `error` (its traceback: `text`), or called sys.exit()."""
+    what = (f"called sys.exit({error.code!r})" if isinstance(error, SystemExit)
+            else f"raised {type(error).__name__}: {error}")
+    start_error = WorkerStartError(f"worker {worker.index} (pid {worker.pid}) failed to start: its initializer {what}")
+    start_error.__cause__ = remote_error(error, text)
+    return start_error
 
 
 _short = reprlib.Repr()  # an argument as an error shows it: a big array does not fill the screen

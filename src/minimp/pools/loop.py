@@ -32,7 +32,7 @@ from ..runtime.errors import CallCancelledError, PoolTerminatedError, WorkerDied
 from . import events
 from .jobs import Cancelled, PendingJob, TaskQueue
 from .results import job_ended, job_failed
-from .failures import crashed_task, how_it_died, received, remote_error, with_message
+from .failures import crashed_task, failed_to_start, how_it_died, received, unreadable_job, unreadable_results
 from .crew import Crew
 from .worker import Done, Ready, StartFailed, Unpicklable, Unreadable, Worker
 
@@ -199,16 +199,13 @@ class PoolLoop(threading.Thread):
             self.crew.start_failures = 0
             events.tell(events.listeners, events.WorkerReady(worker.index, worker.pid, message.time))
         elif isinstance(message, Unreadable) and worker.jobs:  # it could not unpickle a job
-            job_failed(worker.jobs.popleft(), remote_error(message.error, message.traceback), "error", worker)
+            job = worker.jobs.popleft()
+            job_failed(job, unreadable_job(job, message.error, message.traceback), "error", worker)
         elif isinstance(message, Unpicklable) and worker.jobs:  # we cannot unpickle its results
             job = worker.jobs.popleft()
-            reason = f"the results of {job.call.name} could not be unpickled in the parent: {message.error}"
-            job_failed(job, with_message(message.error, reason), "error", worker)
+            job_failed(job, unreadable_results(job, message.error), "error", worker)
         elif isinstance(message, StartFailed):
-            error = WorkerStartError(f"worker {worker.index} (pid {worker.pid}) failed to start: its initializer "
-                                     f"raised {type(message.error).__name__}: {message.error}")
-            error.__cause__ = remote_error(message.error, message.traceback)
-            self._break(error)
+            self._break(failed_to_start(worker, message.error, message.traceback))
         elif isinstance(message, Unpicklable):
             self._break(WorkerStartError(f"worker {worker.index} sent a message this process cannot read: "
                                          f"{message.error}"))

@@ -119,7 +119,7 @@ def worker_loop(tasks: Connection, results: Connection, index: int, running: Any
         try:
             initializer(*initargs)
         except BaseException as error:
-            results.send(StartFailed(*sendable(error)))
+            results.send(StartFailed(*sendable(error, by_a_task=False)))
             return
     results.send(Ready(os.getpid(), time.monotonic()))
 
