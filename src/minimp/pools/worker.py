@@ -64,7 +64,7 @@ __all__ = ["Job", "Ready", "StartFailed", "Unreadable", "Done", "Unpicklable", "
 
 
 class Job(NamedTuple):
-    """Pool → worker: run `function` (pickled once per call) on each task's arguments."""
+    """Pool → worker: run `function` (pickled once per map() or apply_async(), not per task) on each task's arguments."""
 
     job_id: int
     function: bytes
@@ -180,7 +180,7 @@ def _run_chunk(function: Callable, job: Job) -> Done:
             results.append(None)
 
 
-@functools.lru_cache(maxsize=16)  # a function is unpickled once per call, not once per job
+@functools.lru_cache(maxsize=16)  # a function is unpickled once per map(), not once per job
 def _load_function(pickled: bytes) -> Callable:
     return serialize.loads(pickled)
 
