@@ -157,12 +157,14 @@ ACROSS_MACHINES = {
 
 ACROSS_MACHINES_HINTS = {
     "queue": (
-        "a Queue is a pipe and a few semaphores in one machine's kernel (chapter 3); its file "
+        "a Queue lives in one machine's kernel (chapter 3: in the standard library a pipe and semaphores, "
+        "in minimp a shared file and its bells); its file "
         "descriptors mean nothing on another host. minimp and the standard library refuse to "
         "pickle it for a task at all."
     ),
     "lock": (
-        "a Lock is a semaphore in one machine's kernel (chapter 4); it cannot be sent to "
+        "a Lock lives in one machine's kernel (chapter 4: a semaphore in the standard library, a pipe "
+        "holding a token in minimp); it cannot be sent to "
         "another host, and pickling it for a task fails even on this one. Across "
         "machines, coordinate through the scheduler (Dask has its own distributed.Lock)."
     ),
