@@ -436,6 +436,7 @@ class Killer:
 
     def __init__(self, ledger: Ledger, delay: float, pick: float):
         self.killed: list[int] = []
+        self._victim: tuple[int, str] | None = None
         self._timer = threading.Timer(delay, self._kill, (ledger, pick))
         self._timer.name = "soak-killer"
 
@@ -444,8 +445,9 @@ class Killer:
         if not workers:
             return
         pid = workers[int(pick * len(workers))]
-        if process := identity(pid):
-            ledger.watched.add(process)
+        self._victim = identity(pid)
+        if self._victim:
+            ledger.watched.add(self._victim)
         try:
             os.kill(pid, signal.SIGKILL)
             self.killed.append(pid)
@@ -457,7 +459,12 @@ class Killer:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._timer.join()  # a kill after the call's end hits an idle worker: nothing may fail then
+        # The call ends once its victim is dead: a SIGKILL takes effect when the victim next runs,
+        # and until then it may take a task of the next call (which would fail, rightly, with it).
+        # Dead, it takes no more: a task written into its pipe comes back (EPIPE), to another worker.
+        self._timer.join()
+        if self.killed and self._victim:
+            eventually(lambda: not running(self._victim))
 
 
 WAITING = threading.Condition.wait.__code__  # where a main thread waiting for a result is
@@ -679,7 +686,7 @@ def interrupt_round(ledger: Ledger, plan) -> None:
                            f"(interrupt sent: {interrupter.sent_at is not None})")
             return
         took = time.monotonic() - (interrupter.sent_at or started)
-        if took > 3:
+        if took > SETTLE:
             ledger.problem(f"KeyboardInterrupt came out of {call} {took:.1f} s after the SIGINT")
         ledger.tasks["KeyboardInterrupt out of the wait (its call)"] += 1
 
@@ -782,9 +789,10 @@ def grandchild_round(ledger: Ledger, plan) -> None:
         ledger.faults[f"sleeps, then {plan.end}"] += 1
         if plan.end == "kill a worker":
             victim = next(iter(sleepers.values()))
-            if victim in pool_workers():  # not if it exited meanwhile, its max tasks done
+            if victim in pool_workers() and (process := identity(victim)):  # not if it exited, its max tasks done
                 os.kill(victim, signal.SIGKILL)
                 plan.killed.append(victim)
+                eventually(lambda: not running(process))  # dead: it takes no more tasks (see Killer)
                 its_sleeps = [process for process, parent in sleepers.items() if parent == victim]
                 if not eventually(lambda: not any(running(process) for process in its_sleeps)):
                     ledger.problem(f"the sleeps {its_sleeps} of killed worker {victim} outlived it")
@@ -870,14 +878,14 @@ def child_round(ledger: Ledger, plan) -> None:
         ledger.problem(f"the child did not exit within {WAIT:g} s")
         child.kill()
         child.join()
-    exitcode = child.exitcode
+    exitcode, pid = child.exitcode, child.pid
     child.close()
     got, broken = drain(replies)
     left, broken_too = drain(requests) if requests is not None else ([], None)
     for reason in (broken, broken_too):
         if reason is None:
             continue
-        if plan.kill_at is None or exitcode != -signal.SIGKILL or f"process {child.pid} died inside" not in reason:
+        if plan.kill_at is None or exitcode != -signal.SIGKILL or f"process {pid} died inside" not in reason:
             ledger.problem(f"a queue refused with LockOwnerDiedError, though its child was not killed in it: {reason}")
         ledger.messages["queue refused: the child died inside it (LockOwnerDiedError)"] += 1
     if broken or broken_too:
