@@ -130,13 +130,23 @@ def identity(pid: int) -> tuple[int, str] | None:
 
 
 def running(process: tuple[int, str]) -> bool:
-    """Does this very process still run? (A zombie does not: it has ended.)"""
+    """Does this very process still run? A zombie does not, but only once each of its threads is
+    one: a killed process's first thread can be a zombie while another still exits, holding the
+    process's descriptors (a worker's watchdog thread: its task pipe still takes a task then)."""
+    if identity(process[0]) != process:
+        return False
     try:
-        with open(f"/proc/{process[0]}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        threads = os.listdir(f"/proc/{process[0]}/task")
     except (FileNotFoundError, ProcessLookupError):
         return False
-    return fields[19] == process[1] and fields[0] != "Z"
+    for thread in threads:
+        try:
+            with open(f"/proc/{process[0]}/task/{thread}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] not in "ZX":
+                    return True
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return False
 
 
 def parent_of(pid: int) -> int | None:
@@ -284,7 +294,8 @@ def explain(ledger: Ledger, plan, call: Call, outcome: Failure, position: int | 
         ledger.problem(f"{call}: no outcome within {WAIT:g} s, lost or hung: {message}")
         return None
     ledger.problem(f"{call}: {'the call' if position is None else f'task {items[0]}'} failed with "
-                   f"{kind.__name__}: {message!r}, which no fault of the call explains")
+                   f"{kind.__name__}: {message!r}, which no fault of the call explains "
+                   f"(killed in this call: {call.killed}, in this round: {plan.killed})")
     return None
 
 
@@ -461,7 +472,8 @@ class Killer:
     def __exit__(self, *exc_info) -> None:
         # The call ends once its victim is dead: a SIGKILL takes effect when the victim next runs,
         # and until then it may take a task of the next call (which would fail, rightly, with it).
-        # Dead, it takes no more: a task written into its pipe comes back (EPIPE), to another worker.
+        # Dead (every thread, see running()), it takes no more: a task written into its pipe comes
+        # back (EPIPE), to another worker.
         self._timer.join()
         if self.killed and self._victim:
             eventually(lambda: not running(self._victim))
