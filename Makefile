@@ -31,11 +31,12 @@ test: $(VENV)/.installed $(BINDER_VENV)/.installed chromium bytecode
 
 # While you work: the unit and fault tests alone, in less than two minutes;
 # not the chapters (nbval), nor what needs the wheel's environment (the
-# browser test). They wait more than they compute: three workers keep two
-# CPUs busier than two do (110 s against 126 s, measured one after the other).
+# browser test), nor the soak's minute of random faults (tests/test_soak.py).
+# They wait more than they compute: three workers keep two CPUs busier than
+# two do (110 s against 126 s, measured one after the other).
 QUICK_WORKERS ?= 3
 quick: $(VENV)/.installed bytecode
-	$(BIN)/python -m pytest -n $(QUICK_WORKERS) --dist loadfile -m "not wheel" tests
+	$(BIN)/python -m pytest -n $(QUICK_WORKERS) --dist loadfile -m "not wheel and not soak" tests
 
 # After editing a chapter: its Markdown text for review (notebooks/text/).
 sync: $(VENV)/.installed
