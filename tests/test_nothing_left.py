@@ -132,6 +132,22 @@ def test_a_dropped_executor_finishes_its_work_then_its_workers_exit(fork):
     assert minimp.active_children() == []
 
 
+def test_an_unfinished_streamed_map_does_not_keep_its_dropped_executor(ctx):
+    executor = minimp.ProcessPoolExecutor(2, mp_context=ctx)
+    results = executor.map(square, range(100), buffersize=4)
+    assert next(results) == 0
+    loop = executor._loop
+    gc.disable()  # reference counting alone must free it: no cycle through the map
+    try:
+        del executor
+        assert eventually(lambda: not loop.is_alive(), timeout=10)
+    finally:
+        gc.enable()
+    loop.wait_closed()
+    del results
+    assert minimp.active_children() == []
+
+
 # -- 4. grandchildren ------------------------------------------------------------------
 
 

@@ -604,13 +604,7 @@ class Planner:
             plan.wait = Call(api, items, LABELS[api], 1 if api in ("imap", "imap_unordered", "executor.map") else None)
             plan.delay = round(rng.uniform(0.02, 0.4), 3)
         elif plan.scenario == "drop":
-            # TODO(bug): no executor.map(buffersize) before an executor is dropped. A streamed map left
-            # unfinished keeps its executor alive (Stream._submit is the bound method
-            # ProcessPoolExecutor._queue_more, in a Stream <-> Call reference cycle) until a full
-            # garbage collection happens to run: the dropped executor is not closed, its workers stay.
-            # Use EXECUTOR_CALLS again once fixed.
-            calls = {"submit": 3, "executor.map": 2} if plan.kind == "ProcessPoolExecutor" else None
-            plan.calls = [a_call(calls=calls) for _ in range(rng.randint(0, 2))]
+            plan.calls = [a_call() for _ in range(rng.randint(0, 2))]
             plan.pending = self.items(rng.randint(0, 8))  # still running when the pool is dropped
         elif plan.scenario == "grandchild":
             plan.sleepers = self.items(rng.randint(1, 4), sleepy=0)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
+import weakref
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator  # (events.py imports typing anyway)
 
@@ -92,7 +93,7 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
             check_buffersize("ProcessPoolExecutor.map", buffersize)
             call = Call(fn, None, progress=progress)
             call.result = stream = Stream(self._loop, call, zip(*iterables), chunksize, buffersize, True,
-                                          submit=self._queue_more)
+                                          submit=_weakly(self._queue_more))
             stream.read_ahead()
             results: Iterator = _results_streamed(stream, deadline)
         else:
@@ -144,6 +145,20 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
             raise RuntimeError("cannot schedule new futures after shutdown")
         if self._loop.state == TERMINATE:
             raise RuntimeError("cannot schedule new futures: the executor was terminated")
+
+
+def _weakly(method: Callable) -> Callable:
+    """`method` of the executor, without keeping the executor alive: a streamed map left unfinished
+    must not keep a dropped executor running (lifetime.py closes it once nothing refers to it)."""
+    reference = weakref.WeakMethod(method)
+
+    def call(jobs: list) -> None:
+        bound = reference()
+        if bound is None:
+            raise RuntimeError("cannot schedule new futures: the executor was garbage-collected")
+        bound(jobs)
+
+    return call
 
 
 def _broken(error: BaseException) -> BrokenProcessPool:
