@@ -19,6 +19,7 @@ import minimp
 import minimp.runtime.arena
 import minimp.runtime.forkserver
 import minimp.runtime.start
+from leaks import _wait_for, open_fds, os_children, the_forkserver  # noqa: F401 - tests import them from here too
 
 
 @pytest.fixture(params=["fork", "spawn", "forkserver"])
@@ -33,18 +34,6 @@ def mp(request):
     return minimp if request.param == "minimp" else multiprocessing.get_context("fork")
 
 
-def os_children() -> set[int]:
-    """The pids of this process's children, zombies included (Linux /proc)."""
-    pids = set()
-    for task in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{task}/children") as f:
-                pids.update(int(pid) for pid in f.read().split())
-        except FileNotFoundError:  # the thread ended meanwhile
-            pass
-    return pids
-
-
 # This process's "alive pipe" (start.py) is made when the first child starts
 # and lives as long as the process; make it now so no test is blamed for it.
 minimp.runtime.start.alive_read_end()
@@ -55,17 +44,6 @@ minimp.runtime.arena.current_arena()
 minimp.runtime.forkserver.ensure_running()
 
 
-def open_fds() -> set[int]:
-    return {int(fd) for fd in os.listdir("/proc/self/fd")}
-
-
-def _wait_for(condition, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return condition()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def fonts_loaded():
     """matplotlib opens its font file the first time it draws text, and keeps
@@ -73,13 +51,6 @@ def fonts_loaded():
     from matplotlib.figure import Figure
 
     Figure().text(0, 0, "minimp").figure.savefig(io.BytesIO(), format="png")
-
-
-def the_forkserver() -> tuple[set[int], set[int]]:
-    """The forkserver's pid and our socket to it: the run's one server (started above, or again
-    by a test that stopped it) is not a test's leak."""
-    server, socket = minimp.runtime.forkserver._server, minimp.runtime.forkserver._socket
-    return ({server.pid} if server else set()), ({socket.fileno()} if socket else set())
 
 
 @pytest.fixture(autouse=True)

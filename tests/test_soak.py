@@ -55,8 +55,8 @@ import pytest
 import minimp
 from minimp.pools import lifetime
 
-# What no_leaks (tests/conftest.py) counts with, imported from it (pytest puts tests/ on the path).
-from conftest import _wait_for, open_fds, os_children, the_forkserver
+# What no_leaks (tests/conftest.py) counts with (pytest puts tests/ on the path).
+from leaks import _wait_for, open_fds, os_children, the_forkserver
 
 pytestmark = pytest.mark.soak
 
