@@ -504,7 +504,7 @@ def pool_apply_unpicklable_argument(mp, method):
         return pool.apply(identity, (threading.Lock(),))
 
 
-@case(minimp=r"raised TypeError: .*item 0 of map\(give_a_lock\), argument 0: its result could not be pickled",
+@case(minimp=r"raised TypeError: .*item (\d) of map\(give_a_lock\), argument \1: its result could not be pickled",
       stdlib=clearer("MaybeEncodingError, which shows the result but not which item or argument it came from"))
 def pool_unpicklable_result(mp, method):
     """A task returns a threading.Lock."""
