@@ -48,9 +48,10 @@ chapter: $(VENV)/.installed
 	$(BIN)/python tools/finish_notebook.py $(NB)
 	$(BIN)/python tools/sync_text.py
 
-bench: $(VENV)/.installed bytecode
+bench: $(VENV)/.installed $(VENV)/.bench-installed bytecode
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_pool.py
+	$(BIN)/python bench/bench_peers.py
 	$(BIN)/python bench/bench_replace.py
 	$(BIN)/python bench/bench_widgets.py
 	$(BIN)/python bench/bench_streaming.py
@@ -70,6 +71,11 @@ binder-pins:
 # would compile minimp again, some 35 ms each. Only what changed is compiled again.
 bytecode: $(VENV)/.installed
 	$(BIN)/python -m compileall -q src
+
+# The peers bench_peers.py measures (loky, mpire): installed for the benchmarks only.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $@
 
 # Re-install only when the project's metadata changes.
 $(VENV)/.installed: pyproject.toml
