@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 BINDER_VENV   := .venv-binder
 BINDER_PYTHON ?= $(shell command -v python$(subst python-,,$(shell cat binder/runtime.txt)) || echo $(PYTHON))
 
-.PHONY: lab test quick bench sync chapter wheel binder-pins chromium bytecode clean
+.PHONY: lab test quick bench bench-readme sync chapter wheel binder-pins chromium bytecode clean
 
 # As root (a container, a workshop VM) JupyterLab refuses to start unless told --allow-root.
 lab: $(VENV)/.installed bytecode
@@ -48,14 +48,13 @@ chapter: $(VENV)/.installed
 	$(BIN)/python tools/finish_notebook.py $(NB)
 	$(BIN)/python tools/sync_text.py
 
+# Every benchmark, each against the standard library (or its peers) in the same run;
+# the output is kept in build/bench/, and `make bench-readme` writes it into README.md.
 bench: $(VENV)/.installed $(VENV)/.bench-installed bytecode
-	$(BIN)/python bench/bench_core.py
-	$(BIN)/python bench/bench_pool.py
-	$(BIN)/python bench/bench_peers.py
-	$(BIN)/python bench/bench_replace.py
-	$(BIN)/python bench/bench_widgets.py
-	$(BIN)/python bench/bench_streaming.py
-	$(BIN)/python bench/bench_fds.py
+	$(BIN)/python bench/all.py
+
+bench-readme:
+	$(BIN)/python tools/bench_readme.py
 
 # The wheel a workshop can hand out: it carries the chapters (python -m minimp.course).
 wheel: $(VENV)/.installed
