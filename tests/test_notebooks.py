@@ -106,3 +106,23 @@ def test_the_chapters_text_for_review_is_up_to_date(notebook):
     assert text.exists() and text.read_text() == sync_text.text_of(notebook), (
         f"notebooks/text/{text.name} is out of date: run `make sync`"
     )
+
+
+def test_a_progress_bar_is_stored_from_its_widgets_last_state():
+    import importlib.util
+
+    path = pathlib.Path(__file__).parent.parent / "tools" / "finish_notebook.py"
+    spec = importlib.util.spec_from_file_location("finish_notebook", path)
+    finish_notebook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(finish_notebook)
+    widgets = {
+        "box": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_left", "IPY_MODEL_bar", "IPY_MODEL_right"]}},
+        "left": {"model_name": "HTMLModel", "state": {"value": "square:\u2007100%"}},
+        "bar": {"model_name": "FloatProgressModel", "state": {"value": 200.0, "max": 200.0}},
+        "right": {"model_name": "HTMLModel", "state": {"value": "\u2007200/200\u2007[00:00&lt;00:00,\u20075.1ktask/s]"}},
+    }
+    output = {"data": {"application/vnd.jupyter.widget-view+json": {"model_id": "box"}, "text/plain": ["0%|"]}}
+    assert finish_notebook.final_progress(output, widgets) == "square: 100%|██████████| 200/200 [00:00<00:00, 5.1ktask/s]"
+    assert finish_notebook.final_progress({"data": {"text/plain": ["4"]}}, widgets) is None
+    timeline = {"data": {"application/vnd.jupyter.widget-view+json": {"model_id": "left"}}}
+    assert finish_notebook.final_progress(timeline, widgets) is None
