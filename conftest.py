@@ -17,7 +17,8 @@ minutes), and the soak (tests/test_soak.py, marked `soak`), which runs for a
 minute. Without xdist (plain `pytest`), nothing here applies.
 
 Every test that uses the wheel's environment is also marked `wheel`, so
-that `make quick` can leave them out, with the soak (`-m "not wheel and not soak"`).
+that `make quick` can leave them out, with the soak and the fault tests
+(`-m "not wheel and not soak and not fault"`).
 """
 
 import pytest
