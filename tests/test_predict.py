@@ -88,18 +88,19 @@ def test_a_malformed_prediction_is_named(capsys, check, prediction, says):
 
 @pytest.mark.timeout(60)
 def test_pool_prediction_right(capsys):
-    figure = check_pool_prediction({"workers": [["B", "C", "D", "E"], ["A"]], "total": 0.9})
+    figure = check_pool_prediction({"workers": [["B", "C", "D", "E"], ["A"]], "total": 0.9}).figure
     assert verdict(capsys).startswith("✅ Correct — they ran A | B, C, D, E")
     assert isinstance(figure, Figure) and len(predicted_artists(figure)) >= 5 + 1  # a box per task, the total
 
 
 @pytest.mark.timeout(60)
 def test_pool_prediction_dealt_in_turns(capsys):
-    figure = check_pool_prediction({"workers": [["A", "C", "E"], ["B", "D"]], "total": 0.5})
+    picture = check_pool_prediction({"workers": [["A", "C", "E"], ["B", "D"]], "total": 0.5})
     printed = verdict(capsys)
     assert "you put A, C, E | B, D; they ran A | B, C, D, E. Tasks are not dealt in turns" in printed
     assert "you expected 0.50 s; it took" in printed and "the total is the longer lane, A" in printed
-    assert isinstance(figure, Figure)
+    assert isinstance(picture.figure, Figure)
+    assert picture._repr_png_().startswith(b"\x89PNG")  # what a notebook stores, and GitHub shows
 
 
 # -- ch05: where the chunks end ------------------------------------------------------------------
@@ -107,7 +108,7 @@ def test_pool_prediction_dealt_in_turns(capsys):
 
 @pytest.mark.timeout(60)
 def test_chunk_prediction_right(capsys):
-    figure = check_chunk_prediction({"chunks": [[0, 1, 2], [3, 4, 5]], "total": 0.9, "idle": (0.6, 0.9)})
+    figure = check_chunk_prediction({"chunks": [[0, 1, 2], [3, 4, 5]], "total": 0.9, "idle": (0.6, 0.9)}).figure
     assert verdict(capsys).startswith("✅ Correct — chunks [[0, 1, 2], [3, 4, 5]], one per worker")
     assert len(predicted_artists(figure)) >= 6 + 1
 
@@ -127,7 +128,7 @@ def test_chunk_prediction_without_chunks(capsys):
 @pytest.mark.timeout(60)
 def test_crash_prediction_right(capsys):
     right = {"A": "A", "B": "B", "C": "WorkerDiedError", "D": "WorkerDiedError", "E": ValueError, "F": "F"}
-    figure = check_crash_prediction(right)
+    figure = check_crash_prediction(right).figure
     assert verdict(capsys).startswith("✅ Correct — A: A, B: B, C: WorkerDiedError")
     assert len(predicted_artists(figure)) == 6  # a box per task
 
@@ -146,7 +147,7 @@ def test_crash_prediction_only_the_killed_task(capsys):
 
 @pytest.mark.timeout(60)
 def test_serial_prediction_right(capsys):
-    figure = check_serial_prediction({"1 worker": 1.2, "2 workers": 0.8})
+    figure = check_serial_prediction({"1 worker": 1.2, "2 workers": 0.8}).figure
     assert verdict(capsys).startswith("✅ Correct")
     assert len(figure.axes) == 2 and len(predicted_artists(figure)) == 2  # your total, in each panel
 

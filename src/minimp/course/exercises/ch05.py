@@ -347,7 +347,7 @@ def nap(task: tuple[str, float]) -> str:
 def check_pool_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
     """Chapter 5, predict then run: `prediction` says which tasks each worker of
     `pool.map(nap, PREDICT_NAPS, chunksize=1)` on 2 workers runs, and the total time.
-    Runs it, prints the verdict, and returns the picture of both (a Figure)."""
+    Runs it, prints the verdict, and returns the picture of both (predict.Picture)."""
     names = [name for name, _ in PREDICT_NAPS]
     problem = predict.check_keys(prediction, POOL_PREDICTION) or \
         predict.groups(prediction["workers"], "workers", names) or predict.seconds(prediction["total"], "total")  # fmt: skip
@@ -449,7 +449,7 @@ CHUNK_PREDICTION = {
 def check_chunk_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
     """Chapter 5, predict then run: for `pool.map(time.sleep, PREDICT_CHUNK_NAPS, chunksize=3)`
     on 2 workers, `prediction` gives the chunks, the total time and the idle gap. Runs it,
-    prints the verdict, and returns the picture of both (a Figure)."""
+    prints the verdict, and returns the picture of both (predict.Picture)."""
     indexes = list(range(len(PREDICT_CHUNK_NAPS)))
     problem = predict.check_keys(prediction, CHUNK_PREDICTION) or \
         predict.groups(prediction["chunks"], "chunks", indexes) or predict.seconds(prediction["total"], "total") \

@@ -330,7 +330,7 @@ def check_crash_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
     """Chapter 7, predict then run: for each task of CRASH_TASKS, run by
     `pool.imap(nap_or_die, tasks, chunksize=2)` on 2 workers, `prediction` says what
     next() gives: the task's name, or the name of the exception it raises. Runs it,
-    prints the verdict, and returns the picture of both (a Figure)."""
+    prints the verdict, and returns the picture of both (predict.Picture)."""
     names = [name for name, _ in CRASH_TASKS]
     problem = predict.check_keys(prediction, {name: "the task's result, or the exception's name" for name in names})
     if problem is None:

@@ -175,7 +175,7 @@ def serial_then_parallel(pool: Any) -> None:
 
 def check_serial_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
     """Chapter 8, predict then run: how long `serial_then_parallel` takes on a pool of 1
-    worker and on one of 2. Runs both, prints the verdict, and returns the picture (a Figure)."""
+    worker and on one of 2. Runs both, prints the verdict, and returns the picture (predict.Picture)."""
     problem = predict.check_keys(prediction, SERIAL_PREDICTION) or predict.seconds(prediction["1 worker"], "1 worker") \
         or predict.seconds(prediction["2 workers"], "2 workers")  # fmt: skip
     if problem is not None:

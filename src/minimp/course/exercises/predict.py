@@ -18,12 +18,13 @@ pool of its own under `minimp.trace()`, and
 
     prediction ──▶ check_keys / seconds / groups ──▶ a Verdict if malformed
     the checker's own code ──▶ trace() ──▶ lanes_of / chunks_of ──▶ compare
-    trace + prediction ──▶ draw() ──▶ a matplotlib Figure, shown below the cell
+    trace + prediction ──▶ draw() ──▶ a Picture (a matplotlib Figure), shown below the cell
 
 Which worker is "worker 0" depends on which one was free first, so
 assignments are compared as groups (the tasks that shared a worker), never
-by worker number. The checkers return the Figure, so that a cell ending
-with the check shows it (GitHub and nbviewer show it too, as a picture).
+by worker number. The checkers return the picture (a `Picture`, holding the
+Figure), so that a cell ending with the check shows it below the verdict;
+it is stored as a PNG, which GitHub and nbviewer show.
 
 Limits: the times are sleeps, not computation, so that another program on
 the machine cannot change the answer; the comparisons hold on any run of a
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["Planned", "check_keys", "seconds", "groups", "near", "lanes_of", "chunks_of",
-           "schedule", "differences", "warm_pool", "run_scenario", "draw", "measured_end"]  # fmt: skip
+           "schedule", "differences", "warm_pool", "run_scenario", "Picture", "draw", "measured_end"]  # fmt: skip
 
 PREDICTED = "#E69F00"  # orange (Okabe and Ito): the learner's boxes and lines, apart from every run colour
 
@@ -202,7 +203,24 @@ class Planned(NamedTuple):
     label: str
 
 
-def draw(panels: list[tuple[str, tracing.Trace, list[Planned], float | None]]) -> Figure:
+class Picture:
+    """What a check returns: its Figure, which a notebook shows as a PNG below the cell
+    (a bare Figure shows only once pyplot is imported; this needs no pyplot)."""
+
+    def __init__(self, figure: Figure) -> None:
+        self.figure = figure
+
+    def _repr_png_(self) -> bytes:
+        from ...views.plot import png
+
+        return png(self.figure)
+
+    def __repr__(self) -> str:
+        panels = len(self.figure.axes)
+        return f"<your prediction over the measured run: {panels} panel{'s' if panels > 1 else ''}>"
+
+
+def draw(panels: list[tuple[str, tracing.Trace, list[Planned], float | None]]) -> Picture:
     """One panel per (title, measured trace, predicted boxes, predicted total), on one time axis:
     the run as `trace.plot()` draws it, the prediction over it in orange, dashed."""
     from matplotlib.figure import Figure
@@ -254,7 +272,7 @@ def draw(panels: list[tuple[str, tracing.Trace, list[Planned], float | None]]) -
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     for ax in axes[:-1]:
         ax.set_xlabel("")
-    return figure
+    return Picture(figure)
 
 
 def _rows(view: Any) -> dict:
