@@ -170,7 +170,7 @@ def warm_pool(processes: int, function: Callable = time.sleep, item: Any = 0.15)
     from ...pools.context import get_context  # here: a spawned child need not import pools for this module
 
     pool = get_context("spawn").Pool(processes)
-    for _ in range(5):  # each worker runs one, if all are up; rarely needs a second round
+    for _ in range(30):  # each worker runs one, if all are up; a busy machine's spawn may need a few rounds
         with tracing.trace() as warm_up:
             pool.map(function, [item] * processes, chunksize=1)
         if len({record.pid for record in warm_up.tasks}) == processes:
@@ -246,7 +246,9 @@ def draw(panels: list[tuple[str, tracing.Trace, list[Planned], float | None]]) -
             row = rows.get(box.worker, spare)
             ax.add_patch(Rectangle((box.start, row - 0.42), max(box.end - box.start, end / 400), 0.84, fill=False,
                                    edgecolor=PREDICTED, linestyle="--", linewidth=1.6, hatch="..", zorder=3))  # fmt: skip
-            ax.text(box.start + 0.006 * end, row + 0.2, box.label, fontsize=8, va="center", ha="left", zorder=4,
+            narrow = box.end - box.start < 0.06 * end  # its label would cover the next box's: put it above
+            ax.text(box.start + 0.006 * end, row - 0.47 if narrow else row + 0.2, box.label, fontsize=8,
+                    va="bottom" if narrow else "center", ha="left", zorder=4,
                     bbox=dict(facecolor="#FFFFFF", edgecolor=PREDICTED, pad=1.0))  # fmt: skip
         if more:
             ticks = [lane.label for lane in view.lanes] + ["no such worker"]
