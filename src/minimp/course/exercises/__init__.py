@@ -30,7 +30,9 @@ cannot be stopped from outside; the checker reports it and leaves the
 thread running in the background.
 
 Each chapter's checkers live in a module of their own (ch01.py: chapter 1),
-in the order the chapter asks for them; what they share is in _base.py.
+in the order the chapter asks for them; what they share is in _base.py,
+and what the "predict, then run" checkers share (check a prediction's
+shape, compare it with a trace, draw it over the timeline) in predict.py.
 
 Read next: the notebooks; this package is where they come to check.
 """

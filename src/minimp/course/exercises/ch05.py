@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 import os
 from typing import Any, Callable
 
 from ...runtime import errors
 from ... import tracing
+from . import predict
 from ._base import LearnerRun, TIMEOUT, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
 
 __all__ = ["check_pool_squares", "check_default_chunksize", "check_first_square_over", "check_squares_or_none"]
@@ -320,3 +322,208 @@ def _judge_squares_or_none(run: LearnerRun) -> Verdict:
             f"they finish; imap() gives them in the order of the numbers." + note,
         )
     return Verdict(False, f"expected {expected!r}, got {value!r}." + note)
+
+
+# -- Predict, then run (predict.py): which worker runs what; where the chunks end -------------
+
+__all__ += ["check_pool_prediction", "check_chunk_prediction"]  # here, not above: the other checkers stay as they were
+
+# Five naps on 2 workers, one task per message: A is long, so that a free worker, not a turn,
+# decides who runs what; each choice is a tenth of a second or more from a tie.
+PREDICT_NAPS = [("A", 0.9), ("B", 0.2), ("C", 0.2), ("D", 0.2), ("E", 0.2)]
+POOL_PREDICTION = {
+    "workers": "the tasks each of the 2 workers runs, in order, as lists of names: [['A', ...], [...]]",
+    "total": "the seconds until map() returns, like 0.5",
+}
+
+
+def nap(task: tuple[str, float]) -> str:
+    """The chapter's nap: sleep for the task's seconds, then return its name."""
+    name, seconds = task
+    time.sleep(seconds)
+    return name
+
+
+def check_pool_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
+    """Chapter 5, predict then run: `prediction` says which tasks each worker of
+    `pool.map(nap, PREDICT_NAPS, chunksize=1)` on 2 workers runs, and the total time.
+    Runs it, prints the verdict, and returns the picture of both (predict.Picture)."""
+    names = [name for name, _ in PREDICT_NAPS]
+    problem = predict.check_keys(prediction, POOL_PREDICTION) or \
+        predict.groups(prediction["workers"], "workers", names) or predict.seconds(prediction["total"], "total")  # fmt: skip
+    if problem is None and len([group for group in prediction["workers"] if group]) > 2:
+        problem = f"'workers' has {len(prediction['workers'])} lists, but the pool has 2 workers"
+    if problem is not None:
+        report(Verdict(False, problem))
+        return None
+    trace, trouble = predict.run_scenario(lambda: _traced_map(nap, PREDICT_NAPS, 1, ("warm-up", 0.15)), timeout)
+    if trouble is not None:
+        report(trouble)
+        return None
+    measured = predict.lanes_of(trace, lambda record: PREDICT_NAPS[record.index][0])
+    report(_judge_pool_prediction(prediction, measured, trace))
+    return predict.draw([("pool.map(nap, tasks, chunksize=1) on 2 workers", trace,
+                          _planned_lanes(prediction["workers"], measured, trace, dict(PREDICT_NAPS)), prediction["total"])])  # fmt: skip
+
+
+def _traced_map(function: Callable, items: list, chunksize: int, warm_up: Any) -> tracing.Trace:
+    """map(function, items, chunksize) on a pool of 2 workers warmed up with function(warm_up),
+    traced; the pool then stopped."""
+    pool = predict.warm_pool(2, function, warm_up)
+    try:
+        with tracing.trace() as trace:
+            pool.map(function, items, chunksize=chunksize)
+        return trace
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _planned_lanes(predicted: list, measured: list[list], trace: tracing.Trace, seconds: dict) -> list:
+    """The prediction's boxes: each predicted worker's tasks end to end, on the lane of the
+    measured worker that ran its first task (or the next lane free; each lane used once)."""
+    pid_of = {PREDICT_NAPS[record.index][0]: record.pid for record in trace.tasks}
+    lane_pids = [pid_of[lane[0]] for lane in measured]
+    free = list(range(len(measured)))
+    boxes = []
+    for group in (group for group in predicted if group):
+        first = [lane for lane in free if group[0] in measured[lane]]
+        lane = (first or free or [None])[0]
+        if lane is not None:
+            free.remove(lane)
+        start = 0.0
+        for name in group:
+            boxes.append(predict.Planned(lane_pids[lane] if lane is not None else None, start, start + seconds[name], name))
+            start += seconds[name]
+    return boxes
+
+
+def _judge_pool_prediction(prediction: dict, measured: list[list], trace: tracing.Trace) -> Verdict:
+    from ...views.layout import layout
+
+    predicted = [list(group) for group in prediction["workers"] if group]
+    total, took = prediction["total"], predict.measured_end(layout(trace))
+    seconds = dict(PREDICT_NAPS)
+    ends = [sum(seconds[name] for name in lane) for lane in measured]
+    shown = " | ".join(", ".join(lane) for lane in measured)
+    wrong = []
+    if sorted(map(tuple, predicted)) != sorted(map(tuple, measured)):
+        if sorted(tuple(sorted(g)) for g in predicted) == sorted(tuple(sorted(g)) for g in measured):
+            wrong.append(f"you have the right groups, but a worker runs its tasks in the order of the "
+                         f"list: they ran {shown}")  # fmt: skip
+        else:
+            alone = max(measured, key=lambda lane: sum(seconds[name] for name in lane) / len(lane))
+            others = [name for lane in measured if lane is not alone for name in lane]
+            wrong.append(
+                f"you put {' | '.join(', '.join(group) for group in predicted)}; they ran {shown}. Tasks "
+                f"are not dealt in turns: a worker takes the next task when it is free. While "
+                f"{', '.join(alone)} kept one worker busy for {sum(seconds[n] for n in alone):.1f} s, "
+                f"the other ran {', '.join(others)}, one after another"
+            )  # fmt: skip
+    if not predict.near(total, took):
+        wrong.append(
+            f"you expected {total:.2f} s; it took {took:.2f} s. map() returns when its last task ends, so "
+            f"the total is the longer lane, {', '.join(measured[ends.index(max(ends))])} ({max(ends):.1f} s "
+            f"of naps); the other lane needed {min(ends):.1f} s, and all the naps together {sum(seconds.values()):.1f} s"
+        )  # fmt: skip
+    if wrong:
+        return Verdict(False, predict.differences(wrong))
+    return Verdict(
+        True,
+        f"they ran {shown}, and map() returned after {took:.2f} s: a free worker takes the next "
+        f"task, so the long nap kept one worker and the short ones went to the other; the total is "
+        f"the longer lane. In the picture, your boxes (orange, dashed) sit on the bars.",
+    )
+
+
+# The chunks exercise: one slow task among quick ones, chunks of 3 on 2 workers.
+PREDICT_CHUNK_NAPS = [0.5, 0.2, 0.2, 0.2, 0.2, 0.2]
+PREDICT_CHUNKSIZE = 3
+CHUNK_PREDICTION = {
+    "chunks": "the tasks of each chunk, by their index in durations: [[0, 1], [2, 3], ...]",
+    "total": "the seconds until map() returns, like 0.5",
+    "idle": "(from, to): the seconds when one worker has nothing left to do while the other works, or None",
+}
+
+
+def check_chunk_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
+    """Chapter 5, predict then run: for `pool.map(time.sleep, PREDICT_CHUNK_NAPS, chunksize=3)`
+    on 2 workers, `prediction` gives the chunks, the total time and the idle gap. Runs it,
+    prints the verdict, and returns the picture of both (predict.Picture)."""
+    indexes = list(range(len(PREDICT_CHUNK_NAPS)))
+    problem = predict.check_keys(prediction, CHUNK_PREDICTION) or \
+        predict.groups(prediction["chunks"], "chunks", indexes) or predict.seconds(prediction["total"], "total") \
+        or _idle_problem(prediction["idle"])  # fmt: skip
+    if problem is not None:
+        report(Verdict(False, problem))
+        return None
+    trace, trouble = predict.run_scenario(
+        lambda: _traced_map(time.sleep, PREDICT_CHUNK_NAPS, PREDICT_CHUNKSIZE, 0.15), timeout)
+    if trouble is not None:
+        report(trouble)
+        return None
+    verdict, boxes = _judge_chunk_prediction(prediction, trace)
+    report(verdict)
+    return predict.draw([(f"pool.map(time.sleep, durations, chunksize={PREDICT_CHUNKSIZE}) on 2 workers", trace,
+                          boxes, prediction["total"])])  # fmt: skip
+
+
+def _idle_problem(idle: Any) -> str | None:
+    if idle is None:
+        return None
+    if idle is ... or not isinstance(idle, (tuple, list)) or len(idle) != 2:
+        return f"'idle' is (from, to), two numbers of seconds like (0.2, 0.5), or None for no idle gap; you gave {idle!r}"
+    problem = predict.seconds(idle[0], "idle") or predict.seconds(idle[1], "idle")
+    if problem is None and idle[0] > idle[1]:
+        problem = f"'idle' is (from, to), with from before to; you gave {tuple(idle)!r}"
+    return problem
+
+
+def _judge_chunk_prediction(prediction: dict, trace: tracing.Trace) -> tuple[Verdict, list]:
+    from ...views.layout import layout
+
+    chunks, took = predict.chunks_of(trace), predict.measured_end(layout(trace))
+    pid_of = {record.index: record.pid for record in trace.tasks}
+    ends = {}  # pid -> when its last task ended, in seconds since the trace began
+    for record in trace.tasks:
+        ends[record.pid] = max(ends.get(record.pid, 0.0), record.finished - trace.started)
+    idle = (min(ends.values()), max(ends.values())) if len(ends) == 2 and \
+        max(ends.values()) - min(ends.values()) > 0.1 else None  # fmt: skip
+    seconds = [sum(PREDICT_CHUNK_NAPS[i] for i in chunk) for chunk in chunks]
+    slow = max(range(len(chunks)), key=lambda c: seconds[c])
+    wrong = []
+    predicted = [list(chunk) for chunk in prediction["chunks"]]
+    if predicted != chunks:
+        if all(len(chunk) == 1 for chunk in predicted):
+            wrong.append(f"you gave each task a message of its own; with chunksize={PREDICT_CHUNKSIZE}, map "
+                         f"sends {PREDICT_CHUNKSIZE} tasks per message: {chunks}, and a worker runs a "
+                         f"chunk's tasks one after the other")  # fmt: skip
+        else:
+            wrong.append(f"you cut the tasks into {predicted}; map cut them into {chunks}: "
+                         f"{PREDICT_CHUNKSIZE} neighbours to a chunk, in the order of the list")  # fmt: skip
+    if not predict.near(prediction["total"], took):
+        wrong.append(
+            f"you expected {prediction['total']:.2f} s; it took {took:.2f} s. Chunk {chunks[slow]} holds the "
+            f"slow task: {' + '.join(f'{PREDICT_CHUNK_NAPS[i]:g}' for i in chunks[slow])} = "
+            f"{seconds[slow]:.1f} s on one worker, while the other ran the rest"
+        )  # fmt: skip
+    said = prediction["idle"]
+    if idle is None and said is not None:
+        wrong.append(f"you expected a worker to sit idle from {said[0]:.2f} s to {said[1]:.2f} s; "
+                     f"in this run both worked until the end")  # fmt: skip
+    elif idle is not None and (said is None or not (predict.near(said[0], idle[0]) and predict.near(said[1], idle[1]))):
+        what = "no idle gap" if said is None else f"a gap from {said[0]:.2f} s to {said[1]:.2f} s"
+        wrong.append(f"you expected {what}; one worker was done at {idle[0]:.2f} s and had nothing left "
+                     f"to take until the map ended at {idle[1]:.2f} s: a chunk is never split between workers")  # fmt: skip
+    first_pid = pid_of[0]  # the prediction's first worker is drawn on the lane that ran task 0
+    pids = [first_pid] + [pid for pid in ends if pid != first_pid]
+    boxes = [predict.Planned(pids[worker] if worker < len(pids) else None, start, end, str(task))
+             for worker, start, end, task in predict.schedule(predicted, lambda i: PREDICT_CHUNK_NAPS[i])]  # fmt: skip
+    if wrong:
+        return Verdict(False, predict.differences(wrong)), boxes
+    return Verdict(
+        True,
+        f"chunks {chunks}, one per worker: the chunk with the slow task took {took:.2f} s, and the "
+        f"other worker sat idle from {idle[0]:.2f} s to the end. Smaller chunks would have let it take "
+        f"some of that work: the reason for map's 4 chunks per worker.",
+    ), boxes

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import concurrent.futures as concurrent_futures
 import multiprocessing
+import os
+import signal
 import time
 from typing import Any, Callable
 
 from ...runtime import errors
-from ._base import LearnerRun, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
+from ... import tracing
+from . import predict
+from ._base import TIMEOUT, LearnerRun, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
 
 __all__ = ["check_safe_results", "check_failure_predictions"]
 
@@ -300,4 +304,119 @@ def _judge_failure_predictions(predictions: Any) -> Verdict:
         f"sends it back (ValueError in get()); minimp fails the task of a dead worker "
         f"(WorkerDiedError) where the standard library loses it (only a timeout gets you out); "
         f"terminate() fails what was unfinished (PoolTerminatedError).",
+    )
+
+
+# -- Predict, then run (predict.py): which task fails, and how --------------------------------
+
+__all__ += ["check_crash_prediction"]
+
+# Six tasks in chunks of 2 on 2 workers: D's worker is killed, E sleeps a negative time.
+CRASH_TASKS = [("A", 0.2), ("B", 0.2), ("C", 0.2), ("D", 0.2), ("E", -1), ("F", 0.2)]
+CRASH_CHUNKSIZE = 2
+
+
+def nap_or_die(task: tuple[str, float]) -> str:
+    """The chapter's nap_or_die: sleep for the task's seconds and return its name; task D
+    is killed, as by the out-of-memory killer. (time.sleep(-1) raises ValueError.)"""
+    name, seconds = task
+    time.sleep(seconds)
+    if name == "D":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return name
+
+
+def check_crash_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
+    """Chapter 7, predict then run: for each task of CRASH_TASKS, run by
+    `pool.imap(nap_or_die, tasks, chunksize=2)` on 2 workers, `prediction` says what
+    next() gives: the task's name, or the name of the exception it raises. Runs it,
+    prints the verdict, and returns the picture of both (predict.Picture)."""
+    names = [name for name, _ in CRASH_TASKS]
+    problem = predict.check_keys(prediction, {name: "the task's result, or the exception's name" for name in names})
+    if problem is None:
+        problem = next((f"replace the ... of {name!r} with {name!r} (its result) or the name of the exception "
+                        f"next() raises for it" for name in names if prediction[name] is ...), None)  # fmt: skip
+    if problem is not None:
+        report(Verdict(False, problem))
+        return None
+    run, trouble = predict.run_scenario(_run_crash_tasks, timeout)
+    if trouble is not None:
+        report(trouble)
+        return None
+    trace, outcomes = run
+    said = {name: _outcome_name(prediction[name]) for name in names}
+    report(_judge_crash_prediction(said, outcomes))
+    from ...views.layout import layout
+
+    spans = {}  # task id -> (pid, start, end) of its bar; a crashed chunk's tasks share one bar: split it
+    bars = {bar.task: bar for bar in layout(trace).bars if bar.task is not None and bar.kind != "wait"}
+    for record in trace.tasks:
+        bar = bars[record.id]
+        mates = [r for r in trace.tasks if bars[r.id][:3] == bar[:3]]  # same lane, start and end
+        share = (bar.end - bar.start) / len(mates)
+        place = sorted(r.index for r in mates).index(record.index)
+        spans[record.index] = (record.pid, bar.start + place * share, bar.start + (place + 1) * share)
+    boxes = [predict.Planned(pid, start, end, f"{names[index]}: {said[names[index]]}")
+             for index, (pid, start, end) in sorted(spans.items())]  # fmt: skip
+    return predict.draw([(f"pool.imap(nap_or_die, tasks, chunksize={CRASH_CHUNKSIZE}) on 2 workers", trace, boxes, None)])
+
+
+def _run_crash_tasks() -> tuple:
+    """The scenario, traced: each task's outcome as next() gives it (a name, or an exception's name)."""
+    pool = predict.warm_pool(2, nap_or_die, ("warm-up", 0.15))
+    try:
+        outcomes = {}
+        with tracing.trace() as trace:
+            results = pool.imap(nap_or_die, CRASH_TASKS, chunksize=CRASH_CHUNKSIZE)
+            for name, _ in CRASH_TASKS:
+                try:
+                    outcomes[name] = next(results)
+                except Exception as error:
+                    outcomes[name] = type(error).__name__
+        return trace, outcomes
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _outcome_name(said: Any) -> Any:
+    """An answer as a name: an exception class, or text such as ' valueerror', becomes 'ValueError'."""
+    if isinstance(said, type) and issubclass(said, BaseException):
+        return said.__name__
+    if isinstance(said, BaseException):
+        return type(said).__name__
+    if isinstance(said, str):
+        known = {name.lower(): name for name in ("ValueError", "WorkerDiedError", "TimeoutError", "PoolTerminatedError")}
+        return known.get(said.strip().lower(), said.strip())
+    return said
+
+
+def _judge_crash_prediction(said: dict, outcomes: dict) -> Verdict:
+    names = [name for name, _ in CRASH_TASKS]
+    chunk_of = {name: names[i - i % CRASH_CHUNKSIZE: i - i % CRASH_CHUNKSIZE + CRASH_CHUNKSIZE] for i, name in enumerate(names)}
+    why = {
+        "WorkerDiedError": lambda name: (
+            "its worker was killed while it ran D" if name == "D" else
+            f"it travelled in one chunk with {', '.join(n for n in chunk_of[name] if n != name)} (chunksize="
+            f"{CRASH_CHUNKSIZE}); a worker sends a chunk's results when the whole chunk is done, so when D "
+            f"killed the worker, {name}'s result died with it"),
+        "ValueError": lambda name: "time.sleep(-1) raises ValueError in the worker; the worker sends it "
+                                   "back, and next() raises it here, in that task's place",
+    }  # fmt: skip
+    wrong = []
+    for name in names:
+        if said[name] == outcomes[name]:
+            continue
+        if outcomes[name] in why:
+            wrong.append(f"{name}: you said {said[name]!r}; next() raised {outcomes[name]}: {why[outcomes[name]](name)}")
+        else:
+            wrong.append(f"{name}: you said {said[name]!r}; it returned {outcomes[name]!r}: an error fails only its "
+                         f"own task, and a dead worker only its own chunk")  # fmt: skip
+    if wrong:
+        right = len(names) - len(wrong)
+        return Verdict(False, f"{right} of {len(names)} right; " + predict.differences(wrong))
+    return Verdict(
+        True,
+        f"{', '.join(f'{n}: {outcomes[n]}' for n in names)}. The dead worker took its whole chunk "
+        f"with it, C as well as D; E's exception came back in E's place, and F, in E's chunk, ran.",
     )

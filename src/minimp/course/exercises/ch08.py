@@ -8,8 +8,11 @@ numbers they give.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, Callable
 
+from ... import tracing
+from . import predict
 from ._base import LearnerRun, TIMEOUT, Verdict, report, run_learner_code, find_trouble
 
 __all__ = ["check_amdahl", "check_parallel_fraction"]
@@ -151,3 +154,78 @@ def _judge_parallel_fraction(answers: list) -> Verdict:
     shown = ", ".join(f"({s}, {n}) -> {a!r:.12}" for (s, n), a in list(zip(cases, answers))[:3])
     right = ", ".join(f"{parallel_fraction(s, n):.4g}" for s, n in cases[:3])
     return Verdict(False, f"{shown}; expected {right}. Solve S = 1 / ((1 - p) + p / n) for p.")
+
+
+# -- Predict, then run (predict.py): the serial part, timed ----------------------------------
+
+__all__ += ["check_serial_prediction"]
+
+# The parent's serial part, then the tasks, on 1 and on 2 workers: sleeps, so that
+# another program on the machine does not change the answer.
+SERIAL_SECONDS = 0.4
+PARALLEL_TASKS = [0.1] * 8
+SERIAL_PREDICTION = {"1 worker": "the seconds on a pool of 1 worker", "2 workers": "the seconds on a pool of 2 workers"}
+
+
+def serial_then_parallel(pool: Any) -> None:
+    """The program of the exercise: a serial part in the parent, then the tasks in the pool."""
+    time.sleep(SERIAL_SECONDS)  # reading the input, say: the parent alone
+    pool.map(time.sleep, PARALLEL_TASKS, chunksize=1)
+
+
+def check_serial_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
+    """Chapter 8, predict then run: how long `serial_then_parallel` takes on a pool of 1
+    worker and on one of 2. Runs both, prints the verdict, and returns the picture (predict.Picture)."""
+    problem = predict.check_keys(prediction, SERIAL_PREDICTION) or predict.seconds(prediction["1 worker"], "1 worker") \
+        or predict.seconds(prediction["2 workers"], "2 workers")  # fmt: skip
+    if problem is not None:
+        report(Verdict(False, problem))
+        return None
+    traces, trouble = predict.run_scenario(_run_serial_then_parallel, timeout)
+    if trouble is not None:
+        report(trouble)
+        return None
+    from ...views.layout import layout
+
+    took = {key: predict.measured_end(layout(traces[key])) for key in SERIAL_PREDICTION}
+    report(_judge_serial_prediction(prediction, took))
+    return predict.draw([(f"{SERIAL_SECONDS} s serial, then map(time.sleep, [0.1] * 8) on {key}", traces[key], [],
+                          prediction[key]) for key in SERIAL_PREDICTION])  # fmt: skip
+
+
+def _run_serial_then_parallel() -> dict:
+    traces = {}
+    for key, processes in (("1 worker", 1), ("2 workers", 2)):
+        pool = predict.warm_pool(processes)
+        try:
+            with tracing.trace() as traces[key]:
+                serial_then_parallel(pool)
+        finally:
+            pool.terminate()
+            pool.join()
+    return traces
+
+
+def _judge_serial_prediction(prediction: dict, took: dict) -> Verdict:
+    parallel = sum(PARALLEL_TASKS)
+    p = parallel / (SERIAL_SECONDS + parallel)
+    wrong = []
+    one, two = prediction["1 worker"], prediction["2 workers"]
+    if not predict.near(one, took["1 worker"]):
+        wrong.append(f"on 1 worker you expected {one:.2f} s; it took {took['1 worker']:.2f} s: the serial "
+                     f"{SERIAL_SECONDS:.1f} s, then the {len(PARALLEL_TASKS)} tasks one after another, {parallel:.1f} s")  # fmt: skip
+    if not predict.near(two, took["2 workers"]):
+        halved = predict.near(two, one / 2) if one else False
+        wrong.append(
+            f"on 2 workers you expected {two:.2f} s{' (half of your 1 worker)' if halved else ''}; it took "
+            f"{took['2 workers']:.2f} s: only the tasks are shared, {parallel:.1f} s becoming {parallel / 2:.1f} s; "
+            f"the parent's serial {SERIAL_SECONDS:.1f} s stays as it is"
+        )  # fmt: skip
+    if wrong:
+        return Verdict(False, predict.differences(wrong))
+    return Verdict(
+        True,
+        f"{took['1 worker']:.2f} s on 1 worker, {took['2 workers']:.2f} s on 2: the serial part is a share "
+        f"1 - p = {1 - p:.2f} of the time, and Amdahl's law gives 1 / ({1 - p:.2f} + {p:.2f} / 2) = "
+        f"{amdahl_speedup(p, 2):.1f} as the speedup, not 2. In the picture, the lanes are empty while the parent works.",
+    )
