@@ -97,6 +97,15 @@ def test_across_machines_each_wrong_answer_gets_its_hint(capsys, key):
     assert printed.startswith("❌") and repr(key) in printed
 
 
+def test_across_machines_lists_every_mistake_at_once(capsys):
+    answers = {**ACROSS_MACHINES, "queue": "works", "lock": "slow", "global_variable": "maybe"}
+    check_across_machines(answers)
+    printed = verdict(capsys)
+    assert f"3 of {len(ACROSS_MACHINES)} right" in printed
+    assert "'queue': not 'works'" in printed and "'lock': not 'slow'" in printed
+    assert "'global_variable': answer with one of ['fails', 'slow', 'works'], not 'maybe'" in printed
+
+
 def test_across_machines_none_left_in_the_stub(capsys):
     answers = dict.fromkeys(ACROSS_MACHINES)
     check_across_machines(answers)
