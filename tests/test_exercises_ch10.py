@@ -7,7 +7,8 @@ check_total_with starts a minimp ProcessPoolExecutor (spawn), hence the timeouts
 
 import pytest
 
-from minimp.course.exercises.ch10 import ACROSS_MACHINES, check_across_machines, check_total_with
+from minimp.course.exercises import check_across_machines, check_total_with
+from minimp.course.exercises.ch10 import ACROSS_MACHINES
 
 from verdicts import verdict
 
