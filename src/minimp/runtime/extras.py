@@ -60,7 +60,8 @@ EXTRAS = {
         "from concurrent.futures import ProcessPoolExecutor"),
     "Pool.submit()": (
         "multiprocessing.Pool has no submit() (AttributeError)",
-        "pool.apply_async(f, args) and .get(), or concurrent.futures.ProcessPoolExecutor().submit(f, *args)"),
+        "pool.apply_async(f, args), whose get() waits for the result; or submit() "
+        "on a concurrent.futures.ProcessPoolExecutor"),
     "AsyncResult.id": (
         "the standard library's AsyncResult has no id (AttributeError)",
         "keep your own label beside each result, e.g. {result: item}"),
