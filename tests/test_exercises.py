@@ -175,6 +175,13 @@ def test_predictions_forgetting_the_minus_sign_is_named(capsys):
     assert "'kill()': you said 9; right number, wrong sign" in printed
 
 
+def test_predictions_a_string_is_not_a_number(capsys):
+    exercises.check_exit_code_predictions({**RIGHT_PREDICTIONS, "terminate()": "-15"})
+    assert "'terminate()': you said '-15'; '-15' is a string, not a number: write it without quotes" in verdict(
+        capsys
+    )
+
+
 def test_predictions_an_exception_is_not_a_success(capsys):
     exercises.check_exit_code_predictions({**RIGHT_PREDICTIONS, "raises ValueError": 0})
     assert "'raises ValueError': you said 0; any uncaught exception ends a child with exit code 1" in verdict(
@@ -416,6 +423,18 @@ def test_terminate_join_first_waits_for_the_sleep_and_is_stopped(fork, capsys):
 def test_terminate_with_the_signal_number_instead_of_the_exit_code(capsys):
     exercises.check_terminated_exit_code(lambda: signal.SIGTERM)
     assert "right signal, wrong sign" in verdict(capsys)
+
+
+def test_terminate_returning_the_exit_code_as_a_string(fork, capsys):
+    def terminated_exit_code():
+        p = fork.Process(target=time.sleep, args=(60,))
+        p.start()
+        p.terminate()
+        p.join()
+        return str(p.exitcode)
+
+    exercises.check_terminated_exit_code(terminated_exit_code)
+    assert "you returned the string '-15', not a number: exitcode is an int" in verdict(capsys)
 
 
 def test_terminate_after_the_child_has_finished(fork, capsys):
@@ -730,6 +749,26 @@ def test_squares_or_none_stopping_at_the_crash(fork, capsys):
 
     exercises.check_squares_or_none(squares_or_none)
     assert "your list stops where the crash happened" in verdict(capsys)
+
+
+def test_squares_or_none_with_one_try_around_the_whole_loop(fork, capsys):
+    """The natural wrong answer: the first error ends the loop, and every square after it is lost."""
+
+    def squares_or_none(numbers):
+        squares = []
+        with fork.Pool(2) as pool:
+            try:
+                for square in pool.imap(fragile_square, numbers):
+                    squares.append(square)
+            except minimp.WorkerDiedError:
+                squares.append(None)
+        return squares
+
+    exercises.check_squares_or_none(squares_or_none)
+    printed = verdict(capsys)
+    assert "[100, 121, 144, None], and the squares of 14, 15 are lost" in printed
+    assert "one `try` around the whole loop" in printed
+    assert "Put the try/except inside the loop" in printed
 
 
 def test_squares_or_none_with_chunks_of_two(fork, capsys):

@@ -6,7 +6,7 @@ started, so the tests need no timeout.
 
 import pytest
 
-from minimp.course.exercises.ch08 import check_amdahl, check_parallel_fraction
+from minimp.course.exercises import check_amdahl, check_parallel_fraction
 
 from verdicts import verdict
 

@@ -50,6 +50,24 @@ def ctx():
 
 
 @pytest.mark.timeout(60)
+def test_both_messages_in_a_tuple_is_not_the_list_asked_for(capsys):
+    def both_messages():
+        q = minimp.Queue()
+        workers = [minimp.Process(target=worker, args=(q,)) for _ in range(2)]
+        for p in workers:
+            p.start()
+        messages = (q.get(), q.get())
+        for p in workers:
+            p.join()
+        return messages
+
+    exercises.check_both_messages(both_messages)
+    printed = verdict(capsys)
+    assert printed.startswith("❌") and "both messages, but in a tuple" in printed
+    assert "the exercise asks for a list" in printed
+
+
+@pytest.mark.timeout(60)
 def test_both_messages_right(capsys, ctx):
     def both_messages():
         q = ctx.Queue()

@@ -7,7 +7,8 @@ check_total_with starts a minimp ProcessPoolExecutor (spawn), hence the timeouts
 
 import pytest
 
-from minimp.course.exercises.ch10 import ACROSS_MACHINES, check_across_machines, check_total_with
+from minimp.course.exercises import check_across_machines, check_total_with
+from minimp.course.exercises.ch10 import ACROSS_MACHINES
 
 from verdicts import verdict
 
@@ -95,6 +96,15 @@ def test_across_machines_each_wrong_answer_gets_its_hint(capsys, key):
     check_across_machines(answers)
     printed = verdict(capsys)
     assert printed.startswith("❌") and repr(key) in printed
+
+
+def test_across_machines_lists_every_mistake_at_once(capsys):
+    answers = {**ACROSS_MACHINES, "queue": "works", "lock": "slow", "global_variable": "maybe"}
+    check_across_machines(answers)
+    printed = verdict(capsys)
+    assert f"3 of {len(ACROSS_MACHINES)} right" in printed
+    assert "'queue': not 'works'" in printed and "'lock': not 'slow'" in printed
+    assert "'global_variable': answer with one of ['fails', 'slow', 'works'], not 'maybe'" in printed
 
 
 def test_across_machines_none_left_in_the_stub(capsys):

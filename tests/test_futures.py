@@ -275,8 +275,9 @@ def test_max_workers_must_be_positive(lib):
 
 
 PROGRAM_THAT_DOES_NOT_WAIT = """
-import concurrent.futures, multiprocessing, pathlib, time
+import concurrent.futures, multiprocessing, pathlib, time, warnings
 import minimp
+warnings.simplefilter("ignore", minimp.MinimpExtraWarning)  # minimp.ProcessPoolExecutor, on purpose
 
 def write_later(path):
     time.sleep(0.2)  # the program reaches its end meanwhile

@@ -36,7 +36,7 @@ _where = {
     "AuthenticationError": "runtime.errors", "RemoteTraceback": "runtime.errors", "TaskExitError": "runtime.errors",
     "ManagerGoneError": "runtime.errors", "LockOwnerDiedError": "runtime.errors",
     "WorkerDiedError": "runtime.errors", "WorkerStartError": "runtime.errors", "PoolTerminatedError": "runtime.errors",
-    "CallCancelledError": "runtime.errors",
+    "CallCancelledError": "runtime.errors", "MinimpExtraWarning": "runtime.extras",
 }  # fmt: skip
 
 __all__ = [*_where, "freeze_support"]
@@ -47,6 +47,8 @@ def __getattr__(name: str):
     if name not in _where:
         raise AttributeError(f"module 'minimp' has no attribute {name!r}")
     module = importlib.import_module(f"{__name__}.{_where[name]}")
+    if name == "ProcessPoolExecutor":  # not in multiprocessing: warn once (runtime/extras.py)
+        importlib.import_module(f"{__name__}.runtime.extras").warn_extra("minimp.ProcessPoolExecutor")
     value = module if _where[name].endswith("." + name) else getattr(module, name)
     globals()[name] = value  # found: later lookups no longer come here
     return value

@@ -36,6 +36,7 @@ import weakref
 
 from ..runtime import start
 from ..runtime.cpus import cpu_count
+from ..runtime.extras import warn_extra
 from .jobs import Call, check_chunksize, cut, default_chunksize
 from .lifetime import kept, running, stopped, terminate_when_dropped
 from .loop import CLOSE, RUN, TERMINATE, PoolLoop
@@ -85,6 +86,7 @@ class Pool:
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> TaskFuture:
         """Run `fn(*args, **kwargs)` in a worker; return a `concurrent.futures.Future`
         with the task's `id`. Not in `multiprocessing.Pool` (the primer imagines it)."""
+        warn_extra("Pool.submit()")  # once: the standard library would refuse it (runtime/extras.py)
         [future] = submit_calls(self._loop, Call(fn, 1, single=True, keywords=kwargs, api="submit"), [args], 1)
         return kept(future, self)
 
@@ -133,6 +135,8 @@ class Pool:
         check_chunksize(chunksize)
         if buffersize is None:
             buffersize = CHUNKS_AHEAD * chunksize * self._processes
+        else:
+            warn_extra("Pool.imap(buffersize=)")
         check_buffersize("Pool.imap", buffersize)
         self._loop.check_running()
         call = Call(func, None, star=False, progress=progress, api="imap" if ordered else "imap_unordered")

@@ -36,6 +36,8 @@ from __future__ import annotations
 import threading
 from typing import Any  # (jobs.py, which imports this module, has loaded typing already)
 
+from ..runtime.extras import warn_extra
+
 __all__ = ["ProgressBar", "progress_bar"]
 
 
@@ -46,6 +48,7 @@ def progress_bar(progress: Any, total: int, name: str) -> ProgressBar | None:
         return None
     if progress is not True and not isinstance(progress, str):
         raise TypeError(f"progress must be True, False or a description string, not {progress!r}")
+    warn_extra("progress=")  # once: the standard library's maps would refuse it (runtime/extras.py)
     from tqdm.auto import tqdm  # here, not at the top: see "Limits" above
     return ProgressBar(tqdm, total, name if progress is True else progress)
 

@@ -28,6 +28,7 @@ import traceback
 from typing import Any, Callable  # (events.py imports typing anyway)
 
 from ..runtime.errors import TimeoutError
+from ..runtime.extras import ExtraAttribute
 from .events import JobEnded
 
 __all__ = ["AsyncResult", "MapResult", "TaskFuture", "FutureSink", "job_ended", "job_failed", "waiting",
@@ -38,6 +39,7 @@ class AsyncResult:
     """The result of `apply_async`; mirrors `multiprocessing.pool.AsyncResult`."""
 
     _owner: Any = None  # the Pool, kept alive until the outcome is here (pool.py)
+    id = ExtraAttribute("AsyncResult.id")  # minimp's: read by your code, it warns once (runtime/extras.py)
 
     def __init__(self, pool: Any, id: int, callback: Callable | None = None, error_callback: Callable | None = None,
                  label: str = "a task"):
@@ -144,6 +146,7 @@ class TaskFuture(concurrent.futures.Future):
     with the task's `id`, whose waits cancel its call on an interrupt."""
 
     _owner: Any = None  # the Pool of submit(), kept alive until the outcome is here (pool.py)
+    id = ExtraAttribute("Future.id")
 
     def __init__(self, pool: Any, id: int, call_id: int, label: str):
         super().__init__()

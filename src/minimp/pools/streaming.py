@@ -38,6 +38,7 @@ import itertools
 import threading
 
 from ..runtime.errors import TimeoutError
+from ..runtime.extras import ExtraAttribute
 from .jobs import Call, PendingJob, new_ids
 from .results import seconds, waiting
 
@@ -203,6 +204,8 @@ class Stream(IMapIterator):
 class StreamIterator:
     """What `imap` and `imap_unordered` return: `next()` the results of its Stream.
     The pool keeps only a weak reference to it: drop it, and the reading stops."""
+
+    id = ExtraAttribute("imap iterator .id")  # minimp's (runtime/extras.py)
 
     def __init__(self, stream: Stream):
         self._stream, self._taking, self.id = stream, stream._taking, stream.id

@@ -3,7 +3,7 @@
 Code that catches `multiprocessing.TimeoutError` or `multiprocessing.BufferTooShort`
 catches minimp's, too, once it has done `import minimp as multiprocessing`.
 
-Read next: `runtime/cpus.py`, how many workers a pool should start.
+Read next: `runtime/extras.py`, what minimp runs that the standard library would refuse.
 """
 
 __all__ = ["ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError", "RemoteError", "ManagerGoneError", "LockOwnerDiedError",

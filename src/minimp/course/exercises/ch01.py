@@ -76,7 +76,9 @@ def _judge_exit_code_predictions(predictions: Any) -> Verdict:
         if predicted is ...:
             wrong.append(f"  • {case!r}: not answered yet")
         elif predicted != expected or isinstance(predicted, bool):
-            if expected is not None and predicted == -expected:
+            if isinstance(predicted, str):
+                hint = f"{predicted!r} is a string, not a number: write it without quotes. {hint}"
+            elif expected is not None and predicted == -expected:
                 hint = f"right number, wrong sign: {hint}"
             wrong.append(f"  • {case!r}: you said {predicted!r}; {hint}")
     if wrong:
@@ -213,6 +215,9 @@ def _judge_terminated_exit_code(run: LearnerRun) -> Verdict:
             "1 means the child raised an exception (look for its traceback above). Give it "
             "a target that sleeps, such as target=time.sleep, args=(60,)." + note,
         )
+    if isinstance(code, str):
+        return Verdict(False, f"you returned the string {code!r}, not a number: exitcode is an int. "
+                              "Return p.exitcode itself, not a text made of it." + note)
     if not isinstance(code, int):
         return Verdict(False, f"return the process's exitcode (an int), got {type(code).__name__}: {code!r}" + note)
     return Verdict(False, f"expected the exit code of a terminated process, got {code!r}." + note)

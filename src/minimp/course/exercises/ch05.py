@@ -295,12 +295,16 @@ def _judge_squares_or_none(run: LearnerRun) -> Verdict:
             f"{value!r}: only the task of {FRAGILE_NUMBER} failed (its worker died, and the pool "
             f"started a new one); imap() gave every other result in its place." + note,
         )
-    if value == expected[:crashed]:
+    if value in (expected[:crashed], expected[:crashed + 1]):
+        lost = ", ".join(str(x) for x in FRAGILE_INPUT[crashed + 1 :])
         return Verdict(
             False,
-            f"your list stops where the crash happened: {value!r}. An exception that next() "
-            f"raises inside a `for` loop ends the loop. Call next() yourself, once per number, "
-            f"with the try/except inside the loop, and append None when it fails." + note,
+            f"your list stops where the crash happened: {value!r}, and the squares of {lost} are "
+            f"lost. That is what one `try` around the whole loop does: the WorkerDiedError that "
+            f"the iterator raises for {FRAGILE_NUMBER} jumps out of the loop into the `except`, "
+            f"and nothing brings the loop back for the numbers after it, although their results "
+            f"are ready. Put the try/except inside the loop, around each next(results), once per "
+            f"number, and append None when it fails: imap's iterator goes on after a failed task." + note,
         )
     if len(value) == len(expected) and isinstance(value[crashed], BaseException):
         return Verdict(

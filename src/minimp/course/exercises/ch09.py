@@ -96,6 +96,10 @@ def _judge_both_messages(value: Any, calls: list[str], note: str) -> Verdict:
                        + note)  # fmt: skip
     if list(value) != [MESSAGE, MESSAGE]:
         return Verdict(False, f"expected [{MESSAGE!r}, {MESSAGE!r}], got {value!r:.120}" + note)
+    if isinstance(value, tuple):
+        return Verdict(False, f"both messages, but in a tuple, {value!r}: the exercise asks for a list. "
+                              f"Return [first, second] (a tuple is not equal to a list: "
+                              f"{tuple(value)!r} == {list(value)!r} is False)." + note)  # fmt: skip
     if called_before_last("join", "get", calls):
         return Verdict(False, "both messages, but you joined a worker before reading them all, as the primer does. "
                               "With the standard library, a child whose message is big cannot exit until the "

@@ -203,15 +203,19 @@ def _judge_across_machines(answers: Any) -> Verdict:
     if unknown:
         return Verdict(False, f"unknown key(s) {unknown!r}: keep the keys of the stub, {list(ACROSS_MACHINES)!r}.")
     if missing:
-        return Verdict(False, f"the answer for {missing[0]!r} is missing.")
+        return Verdict(False, f"the answer for {', '.join(map(repr, missing))} is missing.")
+    wrong = []  # every mistake at once, as the other quizzes list them
     for key, right in ACROSS_MACHINES.items():
         given = answers[key]
         if isinstance(given, str):
             given = given.strip().lower()
         if given not in choices:
-            return Verdict(False, f"answer {key!r} with one of {choices!r}, not {answers[key]!r:.40}.")
-        if given != right:
-            return Verdict(False, f"{key!r}: not {given!r}. Think again: {ACROSS_MACHINES_HINTS[key]}")
+            wrong.append(f"  • {key!r}: answer with one of {choices!r}, not {answers[key]!r:.40}")
+        elif given != right:
+            wrong.append(f"  • {key!r}: not {given!r}. Think again: {ACROSS_MACHINES_HINTS[key]}")
+    if wrong:
+        right = len(ACROSS_MACHINES) - len(wrong)
+        return Verdict(False, f"{right} of {len(ACROSS_MACHINES)} right.\n" + "\n".join(wrong))
     return Verdict(
         True,
         "what travels is what pickles: functions (by value, with cloudpickle) and data; what "
