@@ -157,7 +157,7 @@ class PoolLoop(threading.Thread):
                 elif not self.crew.holds(worker) or self.state in (TERMINATE, BROKEN):
                     continue  # gone since this poll() began
                 elif kind == "message" and worker.pipe_open:
-                    self.on_message(worker)
+                    self.on_messages(worker)
                 elif kind == "exit":
                     self.on_exit(worker)
 
@@ -210,6 +210,13 @@ class PoolLoop(threading.Thread):
                                          f"{message.error}"))
         if worker.jobs_sent == self._max_jobs and not worker.jobs and self.crew.holds(worker):
             self.crew.retire(worker, successor=self._wants_a_successor())  # it exits now (worker_loop)
+
+    def on_messages(self, worker: Worker) -> None:
+        """Every message waiting in the worker's pipe (jobs sent ahead end in a row): one poll(2) each,
+        not a turn of run() each."""
+        self.on_message(worker)
+        while worker.pipe_open and self.crew.holds(worker) and self.state == RUN and worker.result_pipe.poll(0):
+            self.on_message(worker)
 
     def on_exit(self, worker: Worker) -> None:
         """A worker's sentinel fired: collect it, fail the job it was running, replace it."""
