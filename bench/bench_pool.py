@@ -15,6 +15,10 @@ clock runs; each measurement is the median of several interleaved rounds.
   the executor sends one call per message unless told otherwise).
 - **map, 20k tiny, chunksize=1**: the same, one call per message.
 - **submit round trip**: submit one call, wait for its result, repeat.
+- **floors**: beside the round trip, a raw ping-pong of a small pickled
+  message with a forked child over two pipes; beside the CPU-bound row,
+  two raw `os.fork()`ed children running 4 of the 8 calls each. No pool
+  can beat these; the line under each row says how close minimp comes.
 - **CPU-bound, 8 tasks**: eight calls of about 40 ms of pure Python each;
   the figure is the *speedup* over running them one after another in this
   process (2.0 would be perfect on 2 workers).
@@ -90,6 +94,60 @@ def serial_cpu_bound(n):
     return time.perf_counter() - start
 
 
+# -- the machine's floors: what no pool can beat, measured in the same run ------------------
+
+
+def raw_ping_pong(n):
+    """One round trip of a small pickled message between this process and a forked child that
+    echoes it, over two os pipes (multiprocessing's Connection): the floor of a task's round trip."""
+    import os
+    import pickle
+
+    to_child, from_parent = multiprocessing.Pipe(duplex=False)
+    to_parent, from_child = multiprocessing.Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the child: echo until None
+        try:
+            while (message := pickle.loads(to_child.recv_bytes())) is not None:
+                from_child.send_bytes(pickle.dumps(message))
+        finally:
+            os._exit(0)
+    try:
+        for i in range(10):  # warm-up
+            from_parent.send_bytes(pickle.dumps((_targets.tiny, (i,))))
+            pickle.loads(to_parent.recv_bytes())
+        start = time.perf_counter()
+        for i in range(n):
+            from_parent.send_bytes(pickle.dumps((_targets.tiny, (i,))))
+            pickle.loads(to_parent.recv_bytes())
+        return (time.perf_counter() - start) / n
+    finally:
+        from_parent.send_bytes(pickle.dumps(None))
+        os.waitpid(pid, 0)
+        for end in (to_child, from_parent, to_parent, from_child):
+            end.close()
+
+
+def raw_two_forks(n):
+    """The 8 spins of cpu_bound, 4 in each of two os.fork()ed children: the floor of a 2-worker speedup."""
+    import os
+
+    start = time.perf_counter()
+    children = []
+    for _ in range(WORKERS):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                for _ in range(8 // WORKERS):
+                    _targets.spin(n)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return time.perf_counter() - start
+
+
 def make_pools():
     import minimp
 
@@ -147,11 +205,19 @@ def main(argv=None) -> int:
         print_row(f"map, {n_map} tiny, default chunks (ms)", 1e3, medians)
         medians = measure(pools, map_chunksize_1, n_map, rounds)
         print_row(f"map, {n_map} tiny, chunksize=1 (ms)", 1e3, medians)
-        medians = measure(pools, round_trip, n_trip, rounds)
+        with_floor = dict(pools, floor=None)  # the floor is measured in the same interleaved rounds
+        medians = measure(with_floor, lambda pool, n: raw_ping_pong(n) if pool is None else round_trip(pool, n),
+                          n_trip, rounds)
         print_row("submit round trip (µs)", 1e6, medians)
+        print(f"  floor: a raw pipe ping-pong with a forked child, {medians['floor'] * 1e6:.3g} µs; "
+              f"minimp's round trip is {medians['minimp'] / medians['floor']:.2f}x it", flush=True)
         serial = statistics.median(serial_cpu_bound(spin_n) for _ in range(3))
-        medians = measure(pools, cpu_bound, spin_n, max(3, rounds // 2))
-        print_row("CPU-bound, 8 x 40 ms (speedup)", 1, {k: serial / v for k, v in medians.items()}, "{:.2f}", True)
+        medians = measure(with_floor, lambda pool, n: raw_two_forks(n) if pool is None else cpu_bound(pool, n),
+                          spin_n, max(3, rounds // 2))
+        speedups = {k: serial / v for k, v in medians.items()}
+        print_row("CPU-bound, 8 x 40 ms (speedup)", 1, speedups, "{:.2f}", True)
+        print(f"  floor: two raw os.fork()ed children, 4 each, speedup {speedups['floor']:.2f}; "
+              f"minimp's is {speedups['minimp'] / speedups['floor']:.2f}x it", flush=True)
 
         # Tracing: tiny tasks show its whole cost per task; tasks of 0.1 ms,
         # still small, show what it costs a real workload.

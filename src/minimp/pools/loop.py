@@ -6,7 +6,7 @@ this one thread, so the workers need no lock. `run()` is the table of contents:
 
     until the pool is terminated, broken, or closed with all its work done:
         _cancel()     the calls whose callers were interrupted (cancel())
-        send_jobs()   a job to each idle worker (and a short one to a busy worker)
+        send_jobs()   a job to each idle worker (and short ones to a busy worker)
         wait, with one poll(2), on every result pipe, every worker's sentinel
         (readable once its process has exited) and the wake-up pipe
         on_message()  a job's outcomes go to their results; or a worker is ready;
@@ -17,7 +17,7 @@ A worker that dies fails only the job it ran; its other jobs go back to the
 queue. An executor asks for `crash_breaks=True`: a crash breaks it, as
 concurrent.futures requires. A worker that fails to start breaks the pool.
 
-Read next: `pools/crew.py`, the workers of one pool, by place.
+Read next: `pools/ahead.py`, the short jobs a busy worker is sent to wait in its pipe.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ import time
 import weakref
 
 from ..runtime import logs
+from ..runtime.connection import HEADER
 from ..runtime.errors import CallCancelledError, PoolTerminatedError, WorkerDiedError, WorkerStartError
 from . import events
+from .ahead import Ahead
 from .jobs import Cancelled, PendingJob, TaskQueue
 from .results import job_ended, job_failed
 from .failures import crashed_task, failed_to_start, how_it_died, received, unreadable_job, unreadable_results
@@ -39,8 +41,6 @@ from .worker import Done, Ready, StartFailed, Unpicklable, Unreadable, Worker
 __all__ = ["PoolLoop", "RUN", "CLOSE", "TERMINATE", "BROKEN"]
 
 RUN, CLOSE, TERMINATE, BROKEN = "running", "closed", "terminated", "broken"
-SEND_AHEAD_LIMIT = 64 << 10  # a job is sent to a busy worker only if it is this small,
-SEND_AHEAD_BELOW = 0.01  # and only if the last job of its function took less than this (seconds)
 DROPPED = "the Pool was garbage-collected, unclosed and running, before this task finished"
 
 
@@ -58,7 +58,7 @@ class PoolLoop(threading.Thread):
         self.dropped: str | None = None  # "close" or "terminate": our Pool or executor is garbage (drop())
         self._cancelling: list[Cancelled] = []  # calls to cancel, in run() (cancel())
         self._max_jobs = max_jobs
-        self._job_seconds: dict[str, float] = {}  # function name -> how long its last job took
+        self.ahead = Ahead()  # how many short jobs a busy worker is sent (ahead.py)
         self._told: weakref.WeakSet = weakref.WeakSet()  # listeners told about our workers
         self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes run()
         os.set_blocking(self._wakeup_write, False)
@@ -157,42 +157,41 @@ class PoolLoop(threading.Thread):
                 elif not self.crew.holds(worker) or self.state in (TERMINATE, BROKEN):
                     continue  # gone since this poll() began
                 elif kind == "message" and worker.pipe_open:
-                    self.on_message(worker)
+                    self.on_messages(worker)
                 elif kind == "exit":
                     self.on_exit(worker)
 
     def send_jobs(self) -> None:
-        """Give every idle worker a job; then each busy one a second, if it is short."""
+        """Give every idle worker a job; then each busy one a few more, if they are short (ahead.py)."""
         for depth in (1, 2):
             if depth == 2 and not all(worker.ready for worker in self.crew.live()):
                 return  # a worker still starting will want a job soon: keep it for it
             for worker in self.crew.live():
-                if not worker.ready or worker.stopping or len(worker.jobs) >= depth:
+                if not worker.ready or worker.stopping or (depth == 1 and worker.jobs):
                     continue
-                if self._max_jobs is not None and worker.jobs_sent >= self._max_jobs:
-                    continue  # it will exit after these; a new worker replaces it
-                if depth == 2 and not self._next_job_is_short():
-                    return
-                job = self.task_queue.take()
-                if job is None:
-                    return
-                if (depth == 2 and len(job.message) > SEND_AHEAD_LIMIT) or not worker.send(job):
-                    # Large: for the next free worker (two processes each blocked writing into a full pipe
-                    # the other does not read would wait for ever). Or the worker is gone: its sentinel says so.
-                    self.task_queue.put_back([job])
-                    if depth == 2:
-                        return
-                    continue
-                events.job_sent(job, worker)
+                name = self._next_function() if depth == 2 else None
+                wanted, room, jobs = 1 if depth == 1 else self.ahead.wanted(worker, name), self.ahead.room(worker), []
+                while len(jobs) < wanted and (depth == 1 or self._next_function() == name):
+                    if self._max_jobs is not None and worker.jobs_sent + len(jobs) >= self._max_jobs:
+                        break  # it will exit after these; a new worker replaces it
+                    job = self.task_queue.take()
+                    if job is None or (depth == 2 and len(job.message) + HEADER.size > room):
+                        self.task_queue.put_back([job] if job else [])  # too large to wait: for a free worker
+                        break
+                    room -= len(job.message) + HEADER.size
+                    jobs.append(job)
+                if jobs and worker.send(jobs):
+                    for job in jobs:
+                        events.job_sent(job, worker)
+                elif jobs:  # it is gone: its sentinel says so
+                    self.task_queue.put_back(jobs)
 
     def on_message(self, worker: Worker) -> None:
         """What a worker said: a job's outcomes, that it is ready, or what went wrong."""
         message, size = worker.receive()
         if isinstance(message, Done):
             job = worker.jobs.popleft()
-            now = time.monotonic()
-            self._job_seconds[job.call.name] = now - worker.head_since  # see _next_job_is_short
-            worker.head_since = now
+            self.ahead.ended(job.call.name, worker, time.monotonic())
             job_ended(job, message.results, received(job, message.failures), "error", worker, message.times, size)
         elif isinstance(message, Ready):
             worker.ready, worker.ready_at = True, message.time
@@ -211,6 +210,13 @@ class PoolLoop(threading.Thread):
                                          f"{message.error}"))
         if worker.jobs_sent == self._max_jobs and not worker.jobs and self.crew.holds(worker):
             self.crew.retire(worker, successor=self._wants_a_successor())  # it exits now (worker_loop)
+
+    def on_messages(self, worker: Worker) -> None:
+        """Every message waiting in the worker's pipe (jobs sent ahead end in a row): one poll(2) each,
+        not a turn of run() each."""
+        self.on_message(worker)
+        while worker.pipe_open and self.crew.holds(worker) and self.state == RUN and worker.result_pipe.poll(0):
+            self.on_message(worker)
 
     def on_exit(self, worker: Worker) -> None:
         """A worker's sentinel fired: collect it, fail the job it was running, replace it."""
@@ -257,12 +263,9 @@ class PoolLoop(threading.Thread):
                 worker.stop()
         return bool(self.crew.live() or self.crew.retiring)
 
-    def _next_job_is_short(self) -> bool:
-        """May the next job go to a busy worker, to wait in its task pipe? Only if the last job of
-        its function was short: it will not wait long, nor the worker for us between jobs.
-        (Asked before the job is packed: packing marks its futures as running.)"""
-        recent = self._job_seconds.get(self.task_queue.first_function())
-        return recent is not None and recent < SEND_AHEAD_BELOW
+    def _next_function(self) -> str | None:
+        """The function of the next job, asked before the job is packed (packing marks its futures as running)."""
+        return self.task_queue.first_function()
 
     def _break(self, error: BaseException, crashed: PendingJob | None = None, worker: Worker | None = None) -> None:
         """Stop the pool for good: every task not yet finished fails with `error`."""

@@ -41,6 +41,7 @@ import collections
 import contextlib
 import functools
 import itertools
+import operator
 import os
 import signal
 import time
@@ -143,8 +144,8 @@ def worker_loop(tasks: Connection, results: Connection, index: int, running: Any
 
 def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
     """Run each task of the job; whatever happens, say how each one ended."""
-    if len(job.arguments) > 1 and not (job.timed or job.skip or job.keywords):
-        return _run_chunk(function, job)
+    if len(job.arguments) > 1 and not (job.skip or job.keywords):
+        return _run_timed_chunk(function, job, running, index) if job.timed else _run_chunk(function, job)
     results, failures = [], {}
     clock = time.monotonic
     stamps = [clock()] if job.timed else None  # task i ran from stamps[i] to stamps[i + 1]
@@ -178,6 +179,29 @@ def _run_chunk(function: Callable, job: Job) -> Done:
         except BaseException as error:  # the task at len(results) failed; go on after it
             failures[len(results)] = sendable(error)
             results.append(None)
+
+
+def _run_timed_chunk(function: Callable, job: Job, running: Any, index: int) -> Done:
+    """The same, traced: for each task, in C, `zip` writes its id into `running`, calls it, reads the
+    clock. Tracing a map of tiny tasks cost 2.2 times the untraced time with the loop in Python."""
+    failures, clock = {}, time.monotonic
+    stamps = [clock()]  # task i ran from stamps[i] to stamps[i + 1]
+    remaining = iter(job.arguments)
+    calls = itertools.starmap(function, remaining) if job.star else map(function, remaining)
+    slots = memoryview(running).cast("B").cast("q")  # the same memory; its item assignment is cheaper than ctypes'
+    notes = itertools.starmap(slots.__setitem__, zip(itertools.repeat(index), itertools.count(job.first_task)))
+    outcomes: list = []  # (None, result, when it ended) per task
+    while True:
+        try:
+            outcomes.extend(zip(notes, calls, itertools.starmap(clock, itertools.repeat(()))))
+            break
+        except BaseException as error:  # the task at len(outcomes) failed; go on after it
+            outcomes.append((None, None, clock()))
+            failures[len(outcomes) - 1] = sendable(error)
+    slots[index] = 0
+    results = list(map(operator.itemgetter(1), outcomes))
+    stamps.extend(map(operator.itemgetter(2), outcomes))
+    return Done(job.job_id, results, failures, stamps)
 
 
 @functools.lru_cache(maxsize=16)  # a function is unpickled once per map(), not once per job
@@ -222,16 +246,16 @@ class Worker:
         self.pid, self.sentinel = self.process.pid, self.process.sentinel
         logs.debug("added worker")
 
-    def send(self, job: Any) -> bool:
-        """Write the (packed) job into the task pipe. False: the worker is gone."""
+    def send(self, jobs: list) -> bool:
+        """Write the (packed) jobs into the task pipe, in one write(2). False: the worker is gone."""
         if not self.jobs:
             self.head_since = time.monotonic()
         try:
-            self.task_pipe.send_bytes(job.message)
+            self.task_pipe.send_bytes_many([job.message for job in jobs])
         except OSError:  # it died; its sentinel will say so
             return False
-        self.jobs.append(job)
-        self.jobs_sent += 1
+        self.jobs.extend(jobs)
+        self.jobs_sent += len(jobs)
         return True
 
     def stop(self) -> None:

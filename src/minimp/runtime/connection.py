@@ -87,6 +87,15 @@ class Connection:
             raise ValueError("buffer length < offset + size")
         self._send_frame(view[offset : offset + size])
 
+    def send_bytes_many(self, buffers: list) -> None:
+        """Send each of `buffers` as one message, all in one write(2) if they are small:
+        one system call, and one wake-up of the reader, for several messages."""
+        self._check("send")
+        if len(buffers) == 1:  # no copy of a large one
+            self._send_frame(buffers[0])
+        else:
+            _write_all(self._fd, b"".join(part for buf in buffers for part in (HEADER.pack(len(buf)), buf)))
+
     def recv(self) -> Any:
         """Receive one message and unpickle it. EOFError if the other end closed."""
         self._check("recv")
