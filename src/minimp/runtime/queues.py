@@ -8,8 +8,9 @@ then each message framed by its length, as on a Pipe::
     get() takes the message at read_pos          put() appends at write_pos
 
 Every process maps the file, so a small message is copied in and out with no system
-call. One lock guards the header: a record lock on the file's first byte, which the kernel
-releases if its process dies; two *bells*, let a get() sleep while the queue is empty, and
+call. One lock guards the header: a robust mutex kept in the header (mutex.py), which
+the kernel hands on if its holder dies (elsewhere a record lock on the file's first byte,
+queuelock.py); two *bells*, let a get() sleep while the queue is empty, and
 a put() while it is full (queuelock.py). A Queue costs two descriptors, its file and the
 get()s' bell, and one more with a `maxsize`, for the put()s' bell.
 
@@ -28,7 +29,7 @@ MiB; a file mostly read is compacted). A process killed inside put() or get() le
 queue broken: every later put() or get() raises LockOwnerDiedError naming that process
 (in the standard library the lock stays held for ever, and the data may be corrupted).
 
-Read next: `runtime/queuelock.py`, the Queue's lock and bells.
+Read next: `runtime/mutex.py`, the Queue's lock.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ import struct
 
 from . import descriptors, serialize
 from .memory import SharedBuffer, map_shared, move_within, read_at, write_at
+from .mutex import MUTEX_SIZE, RobustMutex
+from .mutex import available as robust_mutexes
 from .queuelock import Bell, RecordLock
 from .synchronize import deadline_for, time_left
 
@@ -57,6 +60,7 @@ PICKLED, RAW_BYTES = 0, 1  # a pickle; or a big bytes object itself (see _packed
 COPY_THROUGH_MAP = 64 << 10  # messages up to this size go through the map
 GROW_STEP = 1 << 20  # for them, the file grows by whole MiBs
 TIDY_ABOVE = 16 << 20  # cut back or compact the file once it holds this much
+LOOKS_BEFORE_SLEEP = 300  # see _look_while_empty
 NOT_EMPTY, NOT_FULL = 0, 1  # the two bells: the first wakes get()s, the second put()s
 
 
@@ -71,6 +75,17 @@ def _packed(obj: Any) -> tuple[bytes, int]:
     return serialize.dumps(obj), PICKLED
 
 
+def _look_while_empty(c: _Counters) -> None:
+    """A fast path for a get() that finds the queue empty: look at the count a while (about
+    20 µs of memory reads) before sleeping on the bell. A producer on another core is often
+    that close to its next put(), and sleeping costs a clear, a poll and a ring (three system
+    calls) and two context switches: bench_core.py's "queue, small" went from 0.65-0.91x the
+    standard library to 1.20-1.26x (1,500 looks: 1.03-1.09x)."""
+    looks = LOOKS_BEFORE_SLEEP
+    while not c.count and looks:
+        looks -= 1
+
+
 class _Counters(ctypes.Structure):
     """The header at the start of the shared file: what every process must agree on."""
 
@@ -83,6 +98,7 @@ class _Counters(ctypes.Structure):
         ("rung", ctypes.c_int64 * 2),  # whether each bell is set (see _ring)
         ("busy", ctypes.c_int64),  # the pid of the process holding the lock (queuelock.py)
         ("broken_by", ctypes.c_int64),  # the pid of a process that died holding it, if one did
+        ("mutex", ctypes.c_char * MUTEX_SIZE),  # the lock itself, where robust mutexes exist (mutex.py)
     ]
 
 
@@ -101,17 +117,21 @@ class Queue:
         # NOT_EMPTY, NOT_FULL: only a put() into a queue with a maxsize ever waits for room.
         self._bells = (Bell(), Bell() if self._maxsize else None)
         self._closed_by: int | None = None  # the pid of a process that called close()
-        self._map_counters()
+        self._map_counters(create=True)
         self._counters.read_pos = self._counters.write_pos = self._counters.file_size = START
         descriptors.hold(self, type(self).__name__, self._descriptors())
 
     def _descriptors(self) -> int:
         return 2 + bool(self._maxsize)  # the file, a bell or two
 
-    def _map_counters(self) -> None:
+    def _map_counters(self, create: bool = False) -> None:
         self._file = memoryview(self._buffer.map).cast("B")  # this process's map, as bytes; see _mapped
         self._counters = _Counters.from_buffer(self._file)
-        self._lock = RecordLock(self._buffer.fd, self._counters, type(self).__name__)
+        kind = type(self).__name__
+        if robust_mutexes:  # no system call when free: 1.3 µs a lock and unlock, the record lock 5.7
+            self._lock = RobustMutex(self._counters, kind, create)
+        else:
+            self._lock = RecordLock(self._buffer.fd, self._counters, kind)
 
     def _mapped(self, end: int) -> memoryview:
         """This process's map of the file, covering at least its first `end` bytes. Another
@@ -174,6 +194,8 @@ class Queue:
         deadline = deadline_for(block, timeout)
         c = self._counters
         while True:
+            if block:
+                _look_while_empty(c)
             with self._lock:
                 if c.count > 0:
                     message, kind = self._take()
