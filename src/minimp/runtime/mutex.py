@@ -29,8 +29,9 @@ import os
 import time
 
 from .errors import LockOwnerDiedError
+from .queuelock import RecordLock
 
-__all__ = ["RobustMutex", "available", "MUTEX_SIZE"]
+__all__ = ["RobustMutex", "available", "MUTEX_SIZE", "queue_lock"]
 
 MUTEX_SIZE = 64  # bytes kept for a pthread_mutex_t (40 on Linux x86-64 and arm64)
 SPIN_READS = 200  # looks at the header (about 10 µs) before sleeping on a held lock
@@ -133,3 +134,10 @@ class RobustMutex:
             f"messages and counts may be half-written, so the {self._kind} refuses to be used again, in every "
             f"process. Make a new {self._kind}; and find out why process {dead} died (killed? os._exit()?).",
             dead, "")
+
+
+def queue_lock(fd: int, header, kind: str, create: bool = False):
+    """The lock of the queue whose file is `fd`: a RobustMutex where there are robust mutexes
+    (uncontended, 1.3 µs to take and release, against 5.7 for the record lock's two fcntl calls
+    and its threading.Lock), else a RecordLock."""
+    return RobustMutex(header, kind, create) if available else RecordLock(fd, header, kind)

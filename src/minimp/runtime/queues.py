@@ -41,9 +41,8 @@ import struct
 
 from . import descriptors, serialize
 from .memory import SharedBuffer, map_shared, move_within, read_at, write_at
-from .mutex import MUTEX_SIZE, RobustMutex
-from .mutex import available as robust_mutexes
-from .queuelock import Bell, RecordLock
+from .mutex import MUTEX_SIZE, queue_lock
+from .queuelock import Bell
 from .synchronize import deadline_for, time_left
 
 TYPE_CHECKING = False  # type names for readers and checkers; importing typing
@@ -65,22 +64,19 @@ NOT_EMPTY, NOT_FULL = 0, 1  # the two bells: the first wakes get()s, the second 
 
 
 def _packed(obj: Any) -> tuple[bytes, int]:
-    """The message that stands for `obj`, and its kind. A fast path: a big `bytes` goes as it is,
-    written into the file from the caller's object and read back by get() as the object it
-    returns: one copy each way, as through a pipe. Pickled, it would cost two more, and the
-    fresh pages of those copies (bench_queue.py, 1 MB items: 570 MB/s pickled, 1,300 so;
-    a raw pipe, 1,340)."""
+    """The message for `obj`, and its kind. A fast path: a big `bytes` goes as it is, written from
+    the caller's object, read back as the object get() returns: one copy each way, as in a pipe;
+    pickled, two more (bench_queue.py, 1 MB items: 570 MB/s pickled, 1,300 so; a pipe 1,340)."""
     if type(obj) is bytes and len(obj) > COPY_THROUGH_MAP:
         return obj, RAW_BYTES
     return serialize.dumps(obj), PICKLED
 
 
 def _look_while_empty(c: _Counters) -> None:
-    """A fast path for a get() that finds the queue empty: look at the count a while (about
-    20 µs of memory reads) before sleeping on the bell. A producer on another core is often
-    that close to its next put(), and sleeping costs a clear, a poll and a ring (three system
-    calls) and two context switches: bench_core.py's "queue, small" went from 0.65-0.91x the
-    standard library to 1.20-1.26x (1,500 looks: 1.03-1.09x)."""
+    """A fast path for a get() that finds the queue empty: look at the count ~20 µs before sleeping.
+    A producer on another core is often that close to its next put(), and sleeping costs three
+    system calls (clear, poll, ring) and two context switches: bench_core.py's "queue, small"
+    went from 0.65-0.91x the standard library to 1.20-1.26x (1,500 looks: 1.03-1.09x)."""
     looks = LOOKS_BEFORE_SLEEP
     while not c.count and looks:
         looks -= 1
@@ -121,17 +117,12 @@ class Queue:
         self._counters.read_pos = self._counters.write_pos = self._counters.file_size = START
         descriptors.hold(self, type(self).__name__, self._descriptors())
 
-    def _descriptors(self) -> int:
-        return 2 + bool(self._maxsize)  # the file, a bell or two
+    def _descriptors(self) -> int: return 2 + bool(self._maxsize)  # the file, a bell or two  # fmt: skip
 
     def _map_counters(self, create: bool = False) -> None:
         self._file = memoryview(self._buffer.map).cast("B")  # this process's map, as bytes; see _mapped
         self._counters = _Counters.from_buffer(self._file)
-        kind = type(self).__name__
-        if robust_mutexes:  # no system call when free: 1.3 µs a lock and unlock, the record lock 5.7
-            self._lock = RobustMutex(self._counters, kind, create)
-        else:
-            self._lock = RecordLock(self._buffer.fd, self._counters, kind)
+        self._lock = queue_lock(self._buffer.fd, self._counters, type(self).__name__, create)
 
     def _mapped(self, end: int) -> memoryview:
         """This process's map of the file, covering at least its first `end` bytes. Another
@@ -156,8 +147,7 @@ class Queue:
             if not bell.wait(time_left(deadline)):
                 raise Full
 
-    def put_nowait(self, obj: Any) -> None:
-        self.put(obj, block=False)
+    def put_nowait(self, obj: Any) -> None: self.put(obj, block=False)  # fmt: skip
 
     def _append(self, message: bytes, kind: int) -> None:
         """With the lock held: store a message at the end, update the counters."""
@@ -205,8 +195,7 @@ class Queue:
                 raise Empty
         return message if kind == RAW_BYTES else serialize.loads(message)  # after the lock: it may be slow
 
-    def get_nowait(self) -> Any:
-        return self.get(block=False)
+    def get_nowait(self) -> Any: return self.get(block=False)  # fmt: skip
 
     def _take(self) -> tuple[bytes, int]:
         """With the lock held: read the first message and its kind, update the counters."""
@@ -228,10 +217,9 @@ class Queue:
         return message, kind
 
     # -- the bells: a waiter clears its bell and sleeps; the other side rings it ----
-    # Both with the lock held, so that no put() rings between a get()'s look at the
-    # count and its clear() (nor a get() for a put()). `rung` mirrors each bell, so
-    # only a change costs a system call: bench_core.py's small messages went 10% slower
-    # with put() setting the bell each time (a write(2)), 45% asking it first (a poll(2)).
+    # Both with the lock held, so that no put() rings between a get()'s look at the count
+    # and its clear() (nor a get() for a put()). `rung` mirrors each bell, so only a change
+    # costs a system call (bench_core.py's small messages: 10% slower setting it each time).
 
     def _clear(self, bell: int) -> Bell:
         """Before sleeping on `bell`: clear it, so that the other side rings it."""
@@ -259,9 +247,8 @@ class Queue:
     def _compact(self) -> None:
         """Most of the file has been read: move the unread messages to the start. They are
         fewer bytes than were read, so the ranges do not overlap, and each byte moves at most
-        once per byte read before it. (Within the kernel, memory.move_within: moving them
-        through the map, page faults and all, made bench_core.py's 1 MiB messages four times
-        slower.)"""
+        once per byte read before it. (In the kernel, memory.move_within: through the map,
+        page faults and all, bench_core.py's 1 MiB messages were four times slower.)"""
         c = self._counters
         unread = c.write_pos - c.read_pos
         move_within(self._buffer.fd, unread, c.read_pos, START)
