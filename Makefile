@@ -50,6 +50,7 @@ chapter: $(VENV)/.installed
 
 bench: $(VENV)/.installed bytecode
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_queue.py
 	$(BIN)/python bench/bench_pool.py
 	$(BIN)/python bench/bench_replace.py
 	$(BIN)/python bench/bench_widgets.py
