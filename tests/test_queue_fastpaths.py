@@ -1,0 +1,57 @@
+"""The Queue's fast paths (queues.py, mutex.py), told as stories a user could notice.
+
+A big `bytes` item travels as it is, not pickled: it must still come out equal, in order
+with pickled items around it, and a bytes *subclass* must keep its type. The lock is a
+robust mutex: an interrupt right after it is taken must not leave it held.
+"""
+
+import pytest
+
+import minimp
+from minimp.runtime import mutex
+from minimp.runtime.queues import COPY_THROUGH_MAP
+
+BIG = COPY_THROUGH_MAP + 1
+
+
+class Tagged(bytes):
+    """A bytes subclass: it must come back as itself, so it is pickled."""
+
+
+def _put_mixed(queue):
+    queue.put(bytes(range(256)) * (BIG // 256 + 1))
+    queue.put({"small": 1})
+    queue.put(Tagged(b"t" * BIG))
+    queue.put(b"x" * 10)
+
+
+@pytest.mark.timeout(60)
+def test_big_bytes_and_pickled_items_arrive_equal_and_in_order(ctx):
+    queue = ctx.Queue()
+    child = ctx.Process(target=_put_mixed, args=(queue,))
+    child.start()
+    got = [queue.get(timeout=30) for _ in range(4)]
+    child.join(30)
+    assert got[0] == bytes(range(256)) * (BIG // 256 + 1) and type(got[0]) is bytes
+    assert got[1] == {"small": 1}
+    assert type(got[2]) is Tagged and got[2] == b"t" * BIG
+    assert got[3] == b"x" * 10
+    assert child.exitcode == 0
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not mutex.available, reason="no robust mutexes here: the Queue uses a record lock")
+def test_an_interrupt_right_after_the_lock_is_taken_leaves_the_queue_usable(monkeypatch):
+    queue = minimp.Queue()
+    queue.put("before")
+
+    def interrupted():  # what Ctrl-C would do between taking the lock and marking it busy
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mutex.os, "getpid", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        queue.get()
+    monkeypatch.undo()
+    assert queue.get(timeout=5) == "before"  # the lock was released, the message kept
+    queue.put("after")
+    assert queue.get(timeout=5) == "after"
