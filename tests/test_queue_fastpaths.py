@@ -55,3 +55,28 @@ def test_an_interrupt_right_after_the_lock_is_taken_leaves_the_queue_usable(monk
     assert queue.get(timeout=5) == "before"  # the lock was released, the message kept
     queue.put("after")
     assert queue.get(timeout=5) == "after"
+
+
+def test_an_item_holding_many_big_bytes_arrives_whole():
+    # Each big bytes object is a piece of its own (serialize.dumps_parts): more pieces than
+    # one pwritev takes (IOV_MAX, 1024 on Linux) must still all arrive, in order.
+    queue = minimp.Queue()
+    item = [(i, bytes([i % 256]) * (64 << 10)) for i in range(1100)]
+    queue.put(item)
+    queue.put("next")
+    assert queue.get(timeout=5) == item
+    assert queue.get(timeout=5) == "next"
+
+
+def test_a_failed_pickle_leaves_nothing_behind_for_the_next_item():
+    queue = minimp.Queue()
+    with pytest.raises(TypeError):
+        queue.put((b"y" * BIG, lambda_free_unpicklable()))
+    queue.put((1, b"z" * BIG))
+    assert queue.get(timeout=5) == (1, b"z" * BIG)
+
+
+def lambda_free_unpicklable():
+    import threading
+
+    return threading.Lock()  # cannot be pickled, by value or by reference

@@ -38,7 +38,7 @@ class JoinableQueue(Queue):
     def _descriptors(self) -> int:
         return super()._descriptors() + 1  # the all-done bell
 
-    def _append(self, message: bytes, kind: int) -> None:
+    def _append(self, message: list, kind: int) -> None:
         super()._append(message, kind)
         if self._counters.unfinished == 1:
             self._all_done.clear()

@@ -40,7 +40,7 @@ import queue
 import struct
 
 from . import descriptors, serialize
-from .memory import SharedBuffer, map_shared, move_within, read_at, write_at
+from .memory import SharedBuffer, grow, map_shared, move_within, read_at, read_reused, write_at
 from .mutex import MUTEX_SIZE, queue_lock
 from .queuelock import Bell
 from .synchronize import deadline_for, time_left
@@ -63,13 +63,13 @@ LOOKS_BEFORE_SLEEP = 300  # see _look_while_empty
 NOT_EMPTY, NOT_FULL = 0, 1  # the two bells: the first wakes get()s, the second put()s
 
 
-def _packed(obj: Any) -> tuple[bytes, int]:
+def _packed(obj: Any) -> tuple[list, int]:
     """The message for `obj`, and its kind. A fast path: a big `bytes` goes as it is, written from
     the caller's object, read back as the object get() returns: one copy each way, as in a pipe;
     pickled, two more (bench_queue.py, 1 MB items: 570 MB/s pickled, 1,300 so; a pipe 1,340)."""
     if type(obj) is bytes and len(obj) > COPY_THROUGH_MAP:
-        return obj, RAW_BYTES
-    return serialize.dumps(obj), PICKLED
+        return [obj], RAW_BYTES
+    return serialize.dumps_parts(obj), PICKLED  # the big bytes inside it are not copied
 
 
 def _look_while_empty(c: _Counters) -> None:
@@ -149,34 +149,24 @@ class Queue:
 
     def put_nowait(self, obj: Any) -> None: self.put(obj, block=False)  # fmt: skip
 
-    def _append(self, message: bytes, kind: int) -> None:
-        """With the lock held: store a message at the end, update the counters."""
+    def _append(self, message: list, kind: int) -> None:
+        """With the lock held: store a message (its pieces, in order) at the end, update the counters."""
         c = self._counters
-        start, end = c.write_pos, c.write_pos + HEADER.size + len(message)
-        if len(message) <= COPY_THROUGH_MAP:
+        size = sum(map(len, message))
+        start, end = c.write_pos, c.write_pos + HEADER.size + size
+        if size <= COPY_THROUGH_MAP:  # one piece: only data of 64 KiB or more is a piece of its own
             if end > c.file_size:
-                self._grow(end)
+                c.file_size = grow(self._buffer.fd, c.file_size, -(-end // GROW_STEP) * GROW_STEP)
             file = self._mapped(end)
-            HEADER.pack_into(file, start, len(message), kind)
-            file[start + HEADER.size : end] = message
+            HEADER.pack_into(file, start, size, kind)
+            file[start + HEADER.size : end] = b"".join(message)
         else:  # one system call, and no page to fault in
-            write_at(self._buffer.fd, [HEADER.pack(len(message), kind), message], start)
+            write_at(self._buffer.fd, [HEADER.pack(size, kind), *message], start)
             c.file_size = max(c.file_size, end)
         c.write_pos = end
         c.count += 1
         c.unfinished += 1
         self._ring(NOT_EMPTY)
-
-    def _grow(self, end: int) -> None:
-        """With the lock held: make the file at least `end` bytes long."""
-        old, new = self._counters.file_size, -(-end // GROW_STEP) * GROW_STEP
-        if hasattr(os, "posix_fallocate"):
-            # Reserve the memory now: if there is none, this raises OSError
-            # here, instead of a crash (SIGBUS) when the map is written.
-            os.posix_fallocate(self._buffer.fd, old, new - old)
-        else:
-            os.ftruncate(self._buffer.fd, new)
-        self._counters.file_size = new
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Remove and return the first message; wait for one if the queue is empty."""
@@ -204,8 +194,10 @@ class Queue:
         size, kind = HEADER.unpack_from(self._mapped(start), c.read_pos)
         if size <= COPY_THROUGH_MAP:
             message = bytes(self._mapped(start + size)[start : start + size])  # a copy: the lock goes next
+        elif kind == RAW_BYTES:
+            message = read_at(self._buffer.fd, size, start)  # the very bytes get() returns
         else:
-            message = read_at(self._buffer.fd, size, start)
+            message = read_reused(self._buffer.fd, size, start)
         c.read_pos = start + size
         c.count -= 1
         if self._maxsize:
