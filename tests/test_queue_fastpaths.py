@@ -80,3 +80,27 @@ def lambda_free_unpicklable():
     import threading
 
     return threading.Lock()  # cannot be pickled, by value or by reference
+
+
+def _put_arrays(queue):
+    import numpy
+
+    queue.put(numpy.arange(300_000, dtype=numpy.int64).reshape(600, 500))
+    queue.put(numpy.asfortranarray(numpy.arange(300_000, dtype=numpy.float64).reshape(600, 500)))
+    queue.put(bytearray(b"b" * BIG))
+
+
+@pytest.mark.timeout(60)
+def test_numpy_arrays_and_bytearrays_arrive_equal(ctx):
+    # numpy pickles an array's memory as a PickleBuffer, written past the pickler's buffer: a
+    # piece that is neither bytes nor counted in bytes by len().
+    numpy = pytest.importorskip("numpy")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_put_arrays, args=(queue,))
+    child.start()
+    ints, floats, raw = (queue.get(timeout=30) for _ in range(3))
+    child.join(30)
+    assert (ints == numpy.arange(300_000).reshape(600, 500)).all()
+    assert (floats == numpy.arange(300_000, dtype=numpy.float64).reshape(600, 500)).all()
+    assert floats.flags.f_contiguous
+    assert raw == bytearray(b"b" * BIG) and type(raw) is bytearray

@@ -126,6 +126,9 @@ class _Pieces:
         self.pieces: list = []
 
     def write(self, data) -> None:
+        if type(data) is not bytes:  # a bytearray, or a PickleBuffer over a numpy array: as bytes,
+            view = memoryview(data)  # so that len() counts bytes; its memory order is the pickle's
+            data = view.cast("B") if view.c_contiguous else view.tobytes(order="A")
         self.pieces.append(data)
 
     def take(self) -> list:
