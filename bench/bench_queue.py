@@ -106,7 +106,7 @@ def median_and_spread(values: list) -> tuple:
     if len(values) < 2:
         return values[0], 0.0
     low, median, high = statistics.quantiles(values, n=4, method="inclusive")
-    return median, (high - low) / median
+    return median, (high - low) / median if median else 0.0
 
 
 def main(argv: list) -> int:
