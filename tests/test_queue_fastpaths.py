@@ -5,6 +5,8 @@ with pickled items around it, and a bytes *subclass* must keep its type. The loc
 robust mutex: an interrupt right after it is taken must not leave it held.
 """
 
+import os
+
 import pytest
 
 import minimp
@@ -40,7 +42,7 @@ def test_big_bytes_and_pickled_items_arrive_equal_and_in_order(ctx):
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.skipif(not mutex.available, reason="no robust mutexes here: the Queue uses a record lock")
+@pytest.mark.skipif(not mutex.robust_mutexes(), reason="no robust mutexes here: the Queue uses a record lock")
 def test_an_interrupt_right_after_the_lock_is_taken_leaves_the_queue_usable(monkeypatch):
     queue = minimp.Queue()
     queue.put("before")
@@ -104,3 +106,70 @@ def test_numpy_arrays_and_bytearrays_arrive_equal(ctx):
     assert (floats == numpy.arange(300_000, dtype=numpy.float64).reshape(600, 500)).all()
     assert floats.flags.f_contiguous
     assert raw == bytearray(b"b" * BIG) and type(raw) is bytearray
+
+
+# -- where there are no robust mutexes (macOS), a Queue's lock is a record lock (queuelock.py) --
+
+
+@pytest.fixture
+def record_locked(monkeypatch):
+    """Queues made while this fixture is active use the record lock, in every process."""
+    from minimp.runtime import queues
+
+    monkeypatch.setattr(queues, "robust_mutexes", lambda: False)
+
+
+def _put_three(queue):
+    for i in range(3):
+        queue.put((i, b"r" * BIG))
+
+
+def _die_inside_put(queue):
+    type(queue._lock).__exit__ = lambda self, *exc: os._exit(0)  # die holding the lock
+    queue.put("half")
+
+
+@pytest.mark.timeout(60)
+def test_with_the_record_lock_items_still_travel_and_a_death_inside_put_is_named(ctx, record_locked):
+    from minimp.runtime.queuelock import RecordLock
+
+    queue = ctx.Queue()
+    assert isinstance(queue._lock, RecordLock)
+    producer = ctx.Process(target=_put_three, args=(queue,))
+    producer.start()
+    assert [queue.get(timeout=30)[0] for _ in range(3)] == [0, 1, 2]
+    producer.join(30)
+    dying = ctx.Process(target=_die_inside_put, args=(queue,))
+    dying.start()
+    dying.join(30)
+    with pytest.raises(minimp.LockOwnerDiedError, match=f"process {dying.pid} died inside put"):
+        queue.get(timeout=5)
+
+
+@pytest.mark.timeout(60)
+def test_with_the_record_lock_an_interrupt_right_after_taking_it_leaves_the_queue_usable(record_locked, monkeypatch):
+    from minimp.runtime import queuelock
+
+    queue = minimp.Queue()
+    queue.put("before")
+    real_lockf = queuelock.fcntl.lockf
+
+    def interrupted_after_taking(fd, command, *args):
+        real_lockf(fd, command, *args)
+        if command == queuelock.fcntl.LOCK_EX:
+            raise KeyboardInterrupt  # what Ctrl-C would do right after the lock was taken
+
+    monkeypatch.setattr(queuelock.fcntl, "lockf", interrupted_after_taking)
+    with pytest.raises(KeyboardInterrupt):
+        queue.get()
+    monkeypatch.setattr(queuelock.fcntl, "lockf", real_lockf)
+    other = minimp.get_context("fork").Process(target=_get_before, args=(queue,))
+    other.start()  # another process gets the message: this one let go of the record lock
+    other.join(30)
+    assert other.exitcode == 0
+    queue.put("after")  # and this process's threads' lock was let go of too
+    assert queue.get(timeout=5) == "after"
+
+
+def _get_before(queue):
+    os._exit(0 if queue.get(timeout=10) == "before" else 1)

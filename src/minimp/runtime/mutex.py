@@ -14,7 +14,7 @@ keeps the GIL (cheapest, and it never blocks); a held lock is waited for with
 second at a time, so that Ctrl-C is seen. The mutex excludes threads as well as processes:
 it belongs to a thread, not to a process, so no `threading.Lock` goes with it.
 
-Limits: needs robust mutexes (Linux's glibc and musl; not macOS): `available` says so, and
+Limits: needs robust mutexes (Linux's glibc and musl; not macOS): `robust_mutexes()` says so, and
 elsewhere a Queue uses queuelock.RecordLock. Like the record lock, it is not reentrant.
 
 Read next: `runtime/queuelock.py`, the record lock it replaces where it is missing, and the
@@ -31,7 +31,7 @@ import time
 from .errors import LockOwnerDiedError
 from .queuelock import RecordLock
 
-__all__ = ["RobustMutex", "available", "MUTEX_SIZE", "queue_lock"]
+__all__ = ["RobustMutex", "robust_mutexes", "MUTEX_SIZE", "queue_lock"]
 
 MUTEX_SIZE = 64  # bytes kept for a pthread_mutex_t (40 on Linux x86-64 and arm64)
 SPIN_READS = 200  # looks at the header (about 10 µs) before sleeping on a held lock
@@ -59,7 +59,11 @@ def _functions():
 
 
 _found = _functions() if os.uname().sysname == "Linux" else None
-available = _found is not None
+
+
+def robust_mutexes() -> bool:
+    """Are there robust process-shared mutexes here? (A test may say no, to try the record lock.)"""
+    return _found is not None
 
 
 class RobustMutex:
@@ -136,8 +140,8 @@ class RobustMutex:
             dead, "")
 
 
-def queue_lock(fd: int, header, kind: str, create: bool = False):
-    """The lock of the queue whose file is `fd`: a RobustMutex where there are robust mutexes
-    (uncontended, 1.3 µs to take and release, against 5.7 for the record lock's two fcntl calls
-    and its threading.Lock), else a RecordLock."""
-    return RobustMutex(header, kind, create) if available else RecordLock(fd, header, kind)
+def queue_lock(fd: int, header, kind: str, robust: bool, create: bool = False):
+    """The lock of the queue whose file is `fd`: a RobustMutex if `robust` (chosen by the queue's
+    maker, so that all its processes agree; uncontended, 1.3 µs to take and release, against 5.7
+    for the record lock's two fcntl calls and its threading.Lock), else a RecordLock."""
+    return RobustMutex(header, kind, create) if robust else RecordLock(fd, header, kind)

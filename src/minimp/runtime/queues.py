@@ -41,7 +41,7 @@ import struct
 
 from . import descriptors, serialize
 from .memory import SharedBuffer, grow, map_shared, move_within, read_at, read_reused, write_at
-from .mutex import MUTEX_SIZE, queue_lock
+from .mutex import MUTEX_SIZE, queue_lock, robust_mutexes
 from .queuelock import Bell
 from .synchronize import deadline_for, time_left
 
@@ -113,6 +113,7 @@ class Queue:
         # NOT_EMPTY, NOT_FULL: only a put() into a queue with a maxsize ever waits for room.
         self._bells = (Bell(), Bell() if self._maxsize else None)
         self._closed_by: int | None = None  # the pid of a process that called close()
+        self._robust = robust_mutexes()  # the kind of lock, the same in every process (mutex.py)
         self._map_counters(create=True)
         self._counters.read_pos = self._counters.write_pos = self._counters.file_size = START
         descriptors.hold(self, type(self).__name__, self._descriptors())
@@ -122,7 +123,7 @@ class Queue:
     def _map_counters(self, create: bool = False) -> None:
         self._file = memoryview(self._buffer.map).cast("B")  # this process's map, as bytes; see _mapped
         self._counters = _Counters.from_buffer(self._file)
-        self._lock = queue_lock(self._buffer.fd, self._counters, type(self).__name__, create)
+        self._lock = queue_lock(self._buffer.fd, self._counters, type(self).__name__, self._robust, create)
 
     def _mapped(self, end: int) -> memoryview:
         """This process's map of the file, covering at least its first `end` bytes. Another
