@@ -102,3 +102,45 @@ def calibrate_spin(seconds: float) -> int:
     start = time.perf_counter()
     spin(n)
     return int(n * seconds / (time.perf_counter() - start))
+
+
+# -- bench_queue.py ------------------------------------------------------------------
+
+MB = 1_000_000
+
+
+def put_megabytes(ready, go, queue, n: int) -> None:
+    """Put `n` payloads of 1 MB (random bytes, made once) on `queue`, then this process's peak
+    resident memory above its start, in kB, as the last item."""
+    import os
+
+    payload = os.urandom(MB)
+    start = peak_kb()
+    ready.set()
+    go.wait()
+    for _ in range(n):
+        queue.put(payload)
+    queue.put(("peak", peak_kb() - start))
+
+
+def write_megabytes(ready, go, fd: int, n: int) -> None:
+    """The floor: write `n` payloads of 1 MB into the pipe `fd` with os.write, nothing else."""
+    import os
+
+    payload = memoryview(os.urandom(MB))
+    ready.set()
+    go.wait()
+    for _ in range(n):
+        sent = 0
+        while sent < MB:
+            sent += os.write(fd, payload[sent:])
+    os.close(fd)
+
+
+def peak_kb() -> int:
+    """This process's peak resident memory so far (VmHWM, Linux), in kB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise OSError("no VmHWM in /proc/self/status")

@@ -17,6 +17,7 @@ import time
 
 SCRIPTS = [
     "bench_core",  # processes, pipes, queues, locks, a manager's dict
+    "bench_queue",  # a Queue of 1 MB items as a program meets it, beside a raw pipe; peak memory
     "bench_pool",  # the pools, against multiprocessing.Pool and concurrent.futures
     "bench_peers",  # the pools, against loky and mpire
     "bench_replace",  # maxtasksperchild: replacing a worker

@@ -19,7 +19,10 @@ What is measured, each with both libraries:
   duplex Pipe (a socket pair), a child sends it back. This is latency, not
   throughput: each message waits for the other process to be scheduled.
 - **pipe, 1 MiB, one-way**: `send_bytes`/`recv_bytes` of 1 MiB, no pickling.
-- **queue, small / 1 MiB**: one child `put()`s, the parent `get()`s.
+- **queue, small / 1 MiB**: one child `put()`s, the parent `get()`s. The parent runs
+  every round in one process, warmed by the rounds before: "1 MiB" is what a long-running
+  program sees of its later queues. A program's first Queue of big items, in a fresh
+  interpreter, beside a raw pipe and with its memory, is `bench_queue.py`'s figure.
 - **lock, acquire+release**: one process takes and gives back a Lock that
   nobody else wants: the cost of the lock itself.
 - **value +=, 2 processes**: a child and the parent each add 1 to a shared

