@@ -108,6 +108,15 @@ def test_the_chapters_text_for_review_is_up_to_date(notebook):
     )
 
 
+def test_progress_bars_are_stored_as_they_ended(notebook):
+    """GitHub shows a widget's text: a bar stuck at 0 % under a finished map would mislead."""
+    for index, cell in enumerate(cells(notebook)):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                assert not re.search(r"\b0%\|", "".join(data.get("text/plain", ""))), f"cell {index}"
+
+
 def test_a_progress_bar_is_stored_from_its_widgets_last_state():
     import importlib.util
 
