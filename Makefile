@@ -29,14 +29,16 @@ test: $(VENV)/.installed $(BINDER_VENV)/.installed chromium bytecode
 		--nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=60
 
-# While you work: the unit tests alone, in less than two minutes; not the fault tests
-# (marked `fault`: they kill, crash and starve processes on purpose, and take as long
-# again), nor the chapters (nbval), nor what needs the wheel's environment (the browser
-# test), nor the soak's minute of random faults (tests/test_soak.py). They wait more
-# than they compute: three workers keep two CPUs busier than two do.
+# While you work: the unit tests alone, under the default start method (fork), in about
+# two minutes. Not the fault tests (marked `fault`: they kill, crash and starve processes
+# on purpose), nor the spawn and forkserver variants of each test (twice as long again),
+# nor the chapters (nbval), nor what needs the wheel's environment (the browser test),
+# nor the soak's minute of random faults (tests/test_soak.py): make test runs them all.
+# More workers do not help: the tests wait more than they compute (118 s on 3 or on 4).
 QUICK_WORKERS ?= 3
 quick: $(VENV)/.installed bytecode
-	$(BIN)/python -m pytest -n $(QUICK_WORKERS) --dist loadfile -m "not wheel and not soak and not fault" tests
+	$(BIN)/python -m pytest -n $(QUICK_WORKERS) --dist loadfile -m "not wheel and not soak and not fault" \
+		-k "not spawn and not forkserver" tests
 
 # After editing a chapter: its Markdown text for review (notebooks/text/).
 sync: $(VENV)/.installed

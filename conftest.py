@@ -18,7 +18,7 @@ minute. Without xdist (plain `pytest`), nothing here applies.
 
 Every test that uses the wheel's environment is also marked `wheel`, so
 that `make quick` can leave them out, with the soak and the fault tests
-(`-m "not wheel and not soak and not fault"`).
+(`-m "not wheel and not soak and not fault"`, and only the fork variants).
 """
 
 import pytest
