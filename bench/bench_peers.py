@@ -26,6 +26,7 @@ speedup row, minimp's speedup / the peer's).
 import statistics
 import sys
 import time
+import warnings
 
 import _targets
 
@@ -120,6 +121,9 @@ def main(argv=None) -> int:
     except ImportError as error:
         print(f"bench_peers.py needs the bench extra: pip install -e '.[bench]' ({error})")
         return 1
+    import minimp
+
+    warnings.simplefilter("ignore", minimp.MinimpExtraWarning)  # Pool.submit, on purpose: the executors' figure
     rounds = QUICK_ROUNDS if args.quick else ROUNDS
     n_map = 5_000 if args.quick else 20_000
     n_trip = 300 if args.quick else 2_000

@@ -37,6 +37,7 @@ import multiprocessing
 import statistics
 import sys
 import time
+import warnings
 
 import _targets
 
@@ -184,6 +185,8 @@ def main(argv=None) -> int:
     import argparse
 
     import minimp
+
+    warnings.simplefilter("ignore", minimp.MinimpExtraWarning)  # Pool.submit, on purpose: the executors' figure
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
