@@ -357,12 +357,8 @@ def check_pool_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
         predict.groups(prediction["workers"], "workers", names) or predict.seconds(prediction["total"], "total")  # fmt: skip
     if problem is None and len([group for group in prediction["workers"] if group]) > 2:
         problem = f"'workers' has {len(prediction['workers'])} lists, but the pool has 2 workers"
-    if problem is not None:
-        report(Verdict(False, problem))
-        return None
-    trace, trouble = predict.run_scenario(lambda: _traced_map(nap, PREDICT_NAPS, 1, ("warm-up", 0.15)), timeout)
-    if trouble is not None:
-        report(trouble)
+    trace = predict.run_scenario(problem, lambda: _traced_map(nap, PREDICT_NAPS, 1, ("warm-up", 0.15)), timeout)
+    if trace is None:
         return None
     measured = predict.lanes_of(trace, lambda record: PREDICT_NAPS[record.index][0])
     report(_judge_pool_prediction(prediction, measured, trace))
@@ -458,13 +454,9 @@ def check_chunk_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
     problem = predict.check_keys(prediction, CHUNK_PREDICTION) or \
         predict.groups(prediction["chunks"], "chunks", indexes) or predict.seconds(prediction["total"], "total") \
         or _idle_problem(prediction["idle"])  # fmt: skip
-    if problem is not None:
-        report(Verdict(False, problem))
-        return None
-    trace, trouble = predict.run_scenario(
-        lambda: _traced_map(time.sleep, PREDICT_CHUNK_NAPS, PREDICT_CHUNKSIZE, 0.15), timeout)
-    if trouble is not None:
-        report(trouble)
+    trace = predict.run_scenario(
+        problem, lambda: _traced_map(time.sleep, PREDICT_CHUNK_NAPS, PREDICT_CHUNKSIZE, 0.15), timeout)
+    if trace is None:
         return None
     verdict, boxes = _judge_chunk_prediction(prediction, trace)
     report(verdict)

@@ -336,12 +336,8 @@ def check_crash_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
     if problem is None:
         problem = next((f"replace the ... of {name!r} with {name!r} (its result) or the name of the exception "
                         f"next() raises for it" for name in names if prediction[name] is ...), None)  # fmt: skip
-    if problem is not None:
-        report(Verdict(False, problem))
-        return None
-    run, trouble = predict.run_scenario(_run_crash_tasks, timeout)
-    if trouble is not None:
-        report(trouble)
+    run = predict.run_scenario(problem, _run_crash_tasks, timeout)
+    if run is None:
         return None
     trace, outcomes = run
     said = {name: _outcome_name(prediction[name]) for name in names}

@@ -178,12 +178,8 @@ def check_serial_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
     worker and on one of 2. Runs both, prints the verdict, and returns the picture (predict.Picture)."""
     problem = predict.check_keys(prediction, SERIAL_PREDICTION) or predict.seconds(prediction["1 worker"], "1 worker") \
         or predict.seconds(prediction["2 workers"], "2 workers")  # fmt: skip
-    if problem is not None:
-        report(Verdict(False, problem))
-        return None
-    traces, trouble = predict.run_scenario(_run_serial_then_parallel, timeout)
-    if trouble is not None:
-        report(trouble)
+    traces = predict.run_scenario(problem, _run_serial_then_parallel, timeout)
+    if traces is None:
         return None
     from ...views.layout import layout
 

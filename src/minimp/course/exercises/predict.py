@@ -40,7 +40,7 @@ import time
 from typing import Any, Callable, NamedTuple
 
 from ... import tracing
-from ._base import TIMEOUT, Verdict, run_learner_code
+from ._base import TIMEOUT, Verdict, report, run_learner_code
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -178,17 +178,23 @@ def warm_pool(processes: int, function: Callable = time.sleep, item: Any = 0.15)
     return pool
 
 
-def run_scenario(scenario: Callable[[], Any], timeout: float = TIMEOUT) -> tuple[Any, Verdict | None]:
-    """Run the checker's `scenario()` under run_learner_code's timeout: its value, or a Verdict
-    saying why the run did not finish (then the prediction cannot be compared)."""
+def run_scenario(problem: str | None, scenario: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
+    """What every checker does once it has looked at the prediction's shape: report `problem`, if
+    there is one; else run the checker's `scenario()` under run_learner_code's timeout. Its value,
+    or None once a Verdict has said why there is nothing to compare the prediction with."""
+    if problem is not None:
+        report(Verdict(False, problem))
+        return None
     run = run_learner_code(scenario, timeout)
     if run.timed_out:
-        return None, Verdict(False, f"the checker's run did not finish in {timeout:g} s, so there is "
-                                    f"nothing to compare with (is the machine very busy?); run the cell again.")  # fmt: skip
+        report(Verdict(False, f"the checker's run did not finish in {timeout:g} s, so there is "
+                              f"nothing to compare with (is the machine very busy?); run the cell again."))  # fmt: skip
+        return None
     if run.error is not None:
-        return None, Verdict(False, f"the checker's run failed: {type(run.error).__name__}: {run.error}. "
-                                    f"That is not your prediction's fault; run the cell again.")  # fmt: skip
-    return run.value, None
+        report(Verdict(False, f"the checker's run failed: {type(run.error).__name__}: {run.error}. "
+                              f"That is not your prediction's fault; run the cell again."))  # fmt: skip
+        return None
+    return run.value
 
 
 # -- the picture -------------------------------------------------------------------------------
