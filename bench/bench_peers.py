@@ -29,6 +29,7 @@ import time
 import warnings
 
 import _targets
+from bench_pool import measure, serial_cpu_bound  # the same rounds and serial baseline as bench_pool.py
 
 ROUNDS, QUICK_ROUNDS = 7, 3
 WORKERS = 2
@@ -88,17 +89,6 @@ def stop(pools):
     pools["mpire"].terminate()
 
 
-def measure(pools, function, n, rounds):
-    times = {name: [] for name in pools}
-    for pool in pools.values():  # warm-up: workers started, code paths hot
-        function(pool, max(1, n // 10))
-    for round_number in range(rounds):
-        order = list(pools) if round_number % 2 == 0 else list(reversed(pools))
-        for name in order:
-            times[name].append(function(pools[name], n))
-    return {name: statistics.median(samples) for name, samples in times.items()}
-
-
 ROW = "{:<34} {:>10} {:>10} {:>10} {:>10} {:>10}"
 
 
@@ -140,7 +130,7 @@ def main(argv=None) -> int:
         print_row(f"map, {n_map} tiny, default chunks (ms)", 1e3, measure(pools, map_default, n_map, rounds))
         print_row(f"map, {n_map} tiny, chunksize=1 (ms)", 1e3, measure(pools, map_chunksize_1, n_map, rounds))
         print_row("one call's round trip (µs)", 1e6, measure(pools, round_trip, n_trip, rounds))
-        serial = statistics.median(_serial(spin_n) for _ in range(3))
+        serial = statistics.median(serial_cpu_bound(spin_n) for _ in range(3))
         medians = measure(pools, cpu_bound, spin_n, max(3, rounds // 2))
         speedups = {name: serial / seconds for name, seconds in medians.items()}
         print_row("CPU-bound, 8 x 40 ms (speedup)", 1, speedups, "{:.2f}", True)
@@ -149,12 +139,6 @@ def main(argv=None) -> int:
     print(f"\ndone in {time.perf_counter() - began:.0f} s")
     return 0
 
-
-def _serial(n):
-    start = time.perf_counter()
-    for _ in range(8):
-        _targets.spin(n)
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
