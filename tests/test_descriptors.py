@@ -3,6 +3,8 @@ and what a waiter sees when a lock's owner dies (issue 13).
 
 - Each kind of object, made 50 times and kept alive, costs at most its budget, counted in
   /proc/self/fd as a user would count them.
+- A pool or executor that is done (its `with` block ended, or closed and joined, or shut
+  down) holds no descriptor, even while a variable still refers to it.
 - In a child whose limit is lowered to 64, making Queues until they run out gives an OSError
   with errno EMFILE whose message says what holds the descriptors and how to raise the limit.
 - A child takes a Lock (an RLock, a Value's lock) and exits with os._exit(0): the parent's
@@ -48,6 +50,27 @@ def test_an_object_costs_at_most_its_budget_of_descriptors(kind):
     objects = [make() for _ in range(50)]
     assert (open_fds() - before) / len(objects) <= budget
     del objects
+
+
+def _done_pools(ctx) -> list:
+    with ctx.Pool(2) as ended:
+        ended.map(abs, [-1, -2, -3])
+    closed = ctx.Pool(2)
+    closed.apply_async(abs, (-1,)).get(timeout=WAIT)
+    closed.close()
+    closed.join()
+    with minimp.ProcessPoolExecutor(2, mp_context=ctx) as executor:
+        assert list(executor.map(abs, [-1, -2])) == [1, 2]
+    return [ended, closed, executor]
+
+
+@pytest.mark.timeout(60)
+def test_a_pool_that_is_done_holds_no_descriptor_while_it_is_kept(ctx):
+    _done_pools(ctx)  # the first pool of a run makes what the process keeps (a shared memory arena)
+    before = open_fds()
+    kept = _done_pools(ctx) + _done_pools(ctx)
+    assert open_fds() - before == 0
+    del kept
 
 
 def test_a_queue_still_works_across_processes_with_its_fewer_descriptors(ctx):

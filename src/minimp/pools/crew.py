@@ -3,8 +3,9 @@
 A Pool of 4 processes has 4 *places*, 0 to 3, and each holds one worker (worker.py) at a
 time. The pool's thread (loop.py) decides what happens to them; the crew does it:
 
-    wait()     one poll(2) on the wake-up pipe, every worker's result pipe, and every
-               worker's sentinel (readable once its process has exited)
+    wait()     one poll(2) on the wake-up pipe (WakeUp: a caller writes a byte to it), every
+               worker's result pipe, and every worker's sentinel (readable once its process
+               has exited)
     collect()  a worker has exited: reap it and free its place
     start()    a new worker in a free place (gives_up_starting(): after how many that died starting)
     retire()   a worker has done its `maxtasksperchild` jobs and exits by itself: its
@@ -22,8 +23,10 @@ Read next: `pools/worker.py`, both ends of the conversation with a worker.
 
 from __future__ import annotations
 
+import os
 import select
 import signal
+import threading
 import time
 from typing import Any
 
@@ -31,7 +34,7 @@ from ..runtime.sharedctypes import RawArray
 from . import events
 from .worker import Worker
 
-__all__ = ["Crew", "stop_all"]
+__all__ = ["Crew", "WakeUp", "stop_all"]
 
 MAX_START_FAILURES = 3  # workers killed while starting, in a row, before the pool gives up
 
@@ -39,19 +42,19 @@ MAX_START_FAILURES = 3  # workers killed while starting, in a row, before the po
 class Crew:
     """The workers of one pool, by place; and the poll(2) that watches them."""
 
-    def __init__(self, processes: int, method: str, initializer, initargs: tuple, max_jobs: int | None,
-                 wakeup_fd: int):
+    def __init__(self, processes: int, method: str, initializer, initargs: tuple, max_jobs: int | None):
         self.running = RawArray("q", processes)  # the id of the task each place's worker runs
         self.places: list[Worker | None] = [None] * processes
         self.retiring: list[Worker] = []  # done with their jobs, exiting by themselves
         self.start_failures = 0  # workers that died before they were ready, in a row
         self._worker_args = (method, self.running, initializer, initargs, max_jobs)
-        self._wakeup_fd, self._watched_key = wakeup_fd, None
+        self.wakeup, self._watched_key = WakeUp(), None
         try:
             for index in range(processes):
                 self.start(index)
         except BaseException:
             self.stop()
+            self.wakeup.close()
             raise
 
     def live(self) -> list[Worker]:
@@ -68,11 +71,13 @@ class Crew:
         return worker
 
     def wait(self) -> list[tuple[str, Worker | None]]:
-        """Wait; then, for each thing that happened, ("wakeup", None), ("message", worker) or
-        ("exit", worker). A retiring worker's exit is handled here: it is collected."""
+        """Wait; then, for each thing that happened, ("message", worker) or ("exit", worker).
+        A wake-up is read here, and a retiring worker's exit handled: it is collected."""
         happened = []
         for kind, worker in self._poll():
-            if worker in self.retiring:
+            if kind == "wakeup":
+                self.wakeup.drain()
+            elif worker in self.retiring:
                 self.collect(worker)
             else:
                 happened.append((kind, worker))
@@ -109,7 +114,7 @@ class Crew:
         """A worker died before it was ready. Killed from outside (the OOM killer,
         say): try again, a few times. Failed by itself: another would fail alike."""
         self.start_failures += 1
-        exitcode = worker.process.exitcode
+        exitcode = worker.exitcode
         return not (exitcode is not None and exitcode < 0) or self.start_failures >= MAX_START_FAILURES
 
     def stop(self, kill: bool = False) -> list[Worker]:
@@ -126,7 +131,7 @@ class Crew:
         """One poll(2), its set of descriptors made anew whenever the workers changed."""
         key = tuple((id(worker), worker.pipe_open) for worker in self.live() + self.retiring)
         if key != self._watched_key:  # `_watched` keeps the workers, so their ids stay theirs
-            self._watched = {self._wakeup_fd: ("wakeup", None)}
+            self._watched = {self.wakeup.read_fd: ("wakeup", None)}
             for worker in self.live():
                 if worker.pipe_open:
                     self._watched[worker.result_pipe.fileno()] = ("message", worker)
@@ -137,6 +142,35 @@ class Crew:
                 self._poller.register(fd, select.POLLIN)
             self._watched_key = key
         return [self._watched[fd] for fd, _ in self._poller.poll()]
+
+
+class WakeUp:
+    """A pipe whose byte wakes the pool's thread from its poll(2). Closed when that thread ends,
+    so that a finished pool holds no descriptor; a wake() after that does nothing (a write to a
+    closed descriptor could reach another file that reused its number)."""
+
+    def __init__(self) -> None:
+        self.read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self._write_fd, False)
+        self._lock = threading.RLock()  # reentrant: a finalizer may wake() in a thread inside wake()
+
+    def wake(self) -> None:
+        with self._lock:
+            if self._write_fd is not None:
+                try:
+                    os.write(self._write_fd, b"!")
+                except BlockingIOError:
+                    pass  # full of bytes already: the thread will wake
+
+    def drain(self) -> None:
+        os.read(self.read_fd, 4096)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._write_fd is not None:
+                os.close(self.read_fd)
+                os.close(self._write_fd)
+                self._write_fd = None
 
 
 def stop_all(workers: list[Worker], grace: float = 1.0, kill: bool = False) -> None:

@@ -67,7 +67,7 @@ def introduce(listening: tuple, told: Any, workers: list) -> None:
 
 def worker_exited(worker: Any, now: float) -> None:
     tell(listeners, WorkerExited(worker.index, worker.pid, worker.started, worker.ready_at, now,
-                                 worker.process.exitcode))
+                                 worker.exitcode))
 
 
 class JobsQueued(NamedTuple):

@@ -131,7 +131,7 @@ def task_name(job: Any, position: int) -> str:
 
 def how_it_died(worker: Any) -> str:
     """'worker 0 (pid 4242) was killed by signal SIGKILL (exit code -9)', for the task it ran."""
-    exitcode = worker.process.exitcode
+    exitcode = worker.exitcode
     if exitcode is not None and exitcode < 0:
         how = f"was killed by signal {signal.Signals(-exitcode).name} (exit code {exitcode})"
     else:

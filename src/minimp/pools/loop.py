@@ -22,7 +22,6 @@ Read next: `pools/ahead.py`, the short jobs a busy worker is sent to wait in its
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import weakref
@@ -60,13 +59,7 @@ class PoolLoop(threading.Thread):
         self._max_jobs = max_jobs
         self.ahead = Ahead()  # how many short jobs a busy worker is sent (ahead.py)
         self._told: weakref.WeakSet = weakref.WeakSet()  # listeners told about our workers
-        self._wakeup_read, self._wakeup_write = os.pipe()  # a byte here wakes run()
-        os.set_blocking(self._wakeup_write, False)
-        # Closed when the loop is garbage, not by finalize's exit hook, which
-        # could run before the pools are stopped at exit (lifetime.py).
-        for fd in (self._wakeup_read, self._wakeup_write):
-            weakref.finalize(self, os.close, fd).atexit = False
-        self.crew = Crew(processes, method, initializer, initargs, max_jobs, self._wakeup_read)
+        self.crew = Crew(processes, method, initializer, initargs, max_jobs)
         self.start()
 
     # -- what the API calls, from the callers' threads ---------------------------------------
@@ -133,10 +126,7 @@ class PoolLoop(threading.Thread):
 
     def wake(self) -> None:
         """Tell run() something changed (it may be waiting in poll())."""
-        try:
-            os.write(self._wakeup_write, b"!")
-        except OSError:
-            pass  # full: it will wake anyway; closed: the interpreter is exiting
+        self.crew.wakeup.wake()
 
     # -- the thread ---------------------------------------------------------------------
 
@@ -152,14 +142,13 @@ class PoolLoop(threading.Thread):
             if self.state == CLOSE and not self.task_queue and not self._stop_idle_workers():
                 break  # closed, all done, every worker gone
             for kind, worker in self.crew.wait():
-                if kind == "wakeup":
-                    os.read(self._wakeup_read, 4096)
-                elif not self.crew.holds(worker) or self.state in (TERMINATE, BROKEN):
+                if not self.crew.holds(worker) or self.state in (TERMINATE, BROKEN):
                     continue  # gone since this poll() began
                 elif kind == "message" and worker.pipe_open:
                     self.on_messages(worker)
                 elif kind == "exit":
                     self.on_exit(worker)
+        self.crew.wakeup.close()  # nothing polls it now: a finished pool holds no descriptor
 
     def send_jobs(self) -> None:
         """Give every idle worker a job; then each busy one a few more, if they are short (ahead.py)."""

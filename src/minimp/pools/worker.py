@@ -237,6 +237,7 @@ class Worker:
         self.cancelled: Any = None  # the jobs.Cancelled of the call we stopped it for
         self.pipe_open = True  # the result pipe: False once it reported EOF
         self.head_since = 0.0  # when its first job reached it (it runs that one now)
+        self.exitcode: int | None = None  # once collected (its Process is closed then)
         self.started = time.monotonic()  # before start(): a forked worker can be ready before it returns
         try:
             self.process.start()
@@ -282,8 +283,11 @@ class Worker:
         self.process.kill() if sig == signal.SIGKILL else self.process.terminate()  # not in its group yet?
 
     def collect(self) -> None:
-        """The worker has exited: end what its tasks left running, reap it, close our ends of its pipes."""
+        """The worker has exited: end what its tasks left running, reap it, close our ends of its
+        pipes and its sentinel (a pool that is done holds no descriptor, even while you keep it)."""
         groups.signal_group(self.pid)  # before join(): until reaped, its pid names no one else
         self.process.join()
+        self.exitcode = self.process.exitcode
+        self.process.close()
         self.task_pipe.close()
         self.result_pipe.close()
