@@ -10,6 +10,7 @@ import minimp
 from minimp.tracing import Trace
 from minimp.views.widgets import CompareView, TimelineView, compare, live_timeline
 from minimp.views.widgets.timeline import PLAIN
+from minimp.views.widgets.view import LiveView
 
 from traces import T0, task, worker
 
@@ -138,6 +139,43 @@ def test_a_live_view_draws_running_tasks_then_the_final_picture(ctx):
     assert not [thread for thread in threading.enumerate() if thread.name == "minimp-timeline"]
     assert bars(view, "running") == 0
     assert bars(view, "ok") == 4 and "4/4 tasks" in view.header.value
+
+
+class JumpingView(LiveView):
+    """A view whose looks cost 5 ms of CPU time each, however much there is to draw; what there
+    is jumps from 1 item to 20 after its second look (a trace: a pool's first events arrive)."""
+
+    THREAD = "minimp-test-view"
+
+    def __init__(self):
+        super().__init__([], interval=0.01)
+        self.looks = 0
+
+    def _items(self):
+        return 1 if self.looks < 2 else 20
+
+    def refresh(self):
+        self.looks += 1
+        began = time.thread_time()
+        while time.thread_time() - began < 0.005:
+            pass
+
+
+@pytest.mark.timeout(30)
+def test_a_view_keeps_looking_when_a_few_items_become_a_few_more():
+    # It rests while the next look would take more than 1/20 of the time since the last one.
+    # The first looks, at 1 item, cost what drawing at all costs: extrapolated to 20 items
+    # they said 100 ms a look, and the view rested 2 s, missing a pool's whole first second.
+    view = JumpingView()
+    view.start()
+    deadline = time.monotonic() + 10
+    while view.looks < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    looks_before = view.looks
+    time.sleep(1.0)
+    looks_in_a_second = view.looks - looks_before
+    view.stop()
+    assert looks_in_a_second >= 3  # 5 ms a look: it may look every 0.1 s
 
 
 @pytest.mark.timeout(30)

@@ -64,9 +64,6 @@ class TimelineView(LiveView):
 
     PLAIN = PLAIN
     THREAD = "minimp-timeline"
-    # Seconds per event (trace.recorded) to read and draw a trace: a task of a map
-    # with chunksize 1 makes three (bench/bench_widgets.py: 10,000 tasks in ~0.13 s).
-    COST = 5e-6
 
     def __init__(self, trace: Trace, *, color_by: str = "status", width: int = WIDTH, interval: float = 0.25):
         if not isinstance(trace, Trace):

@@ -18,7 +18,10 @@ look will take: so it holds the GIL, which the program's threads (a pool's
 thread) need too, at most about 5 % of the time, however big the
 picture grows. It expects the next look to cost, per item it reads (an
 event of a trace, say), what the last one cost, counted in the thread's
-own CPU time. (CPU time, not the clock's: a look that waited for the GIL
+own CPU time; below FEW items, a look costs what drawing at all costs, so
+the first look at a handful of events does not make the view rest as if
+each later event cost as much (a live view that missed a pool's first
+second did that). (CPU time, not the clock's: a look that waited for the GIL
 did not cost anything, and must not make the view rest for longer.) While
 one look runs, the pool waits for the GIL: a picture of 7,000 tasks,
 redrawn every 0.25 s, would slow a pool of tiny tasks by a third.
@@ -52,7 +55,7 @@ class LiveView(widgets.VBox):
 
     PLAIN = ""  # its text/plain: the same at every redraw, because nbval compares it
     THREAD = ""  # the name of its thread, as threading.enumerate() lists it
-    COST = 0.0  # seconds a look costs per item, until one has been measured
+    FEW = 200  # items: a look at fewer costs about what a look at this many does
 
     def __init__(self, children: list, interval: float) -> None:
         super().__init__(children)
@@ -81,10 +84,10 @@ class LiveView(widgets.VBox):
     def _watch(self) -> None:
         """The view's thread: look, and rest while the next look would cost
         more than 1/20 of the time since the last (see the module docstring)."""
-        took, items, last = 0.0, self._items(), time.monotonic()
+        took, items, last = 0.0, 0, time.monotonic()  # nothing measured yet: the first look is now
         while not self._stop.wait(self.interval):
             now_items = self._items()
-            expected = took * now_items / items if items else self.COST * now_items
+            expected = took * max(now_items, self.FEW) / max(items, self.FEW)
             if time.monotonic() - last < 20 * expected:
                 continue
             began = time.thread_time()
