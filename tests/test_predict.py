@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from minimp.course.exercises import predict
 from minimp.course.exercises.ch05 import check_chunk_prediction, check_pool_prediction
+from minimp.course.exercises.ch06 import check_done_prediction
 from minimp.course.exercises.ch07 import check_crash_prediction
 from minimp.course.exercises.ch08 import check_serial_prediction
 from minimp.tracing import TaskRecord, Trace
@@ -46,6 +47,13 @@ def test_lanes_and_chunks_come_from_the_records():
     assert predict.chunks_of(trace) == [[0, 1], [2], [3]]
 
 
+def test_boxes_that_overlap_on_a_lane_each_get_a_band_of_it():
+    boxes = [predict.Planned(101, 0.0, 0.2, "B"), predict.Planned(101, 0.0, 0.4, "C"), predict.Planned(101, 0.2, 0.6, "D"),
+             predict.Planned(102, 0.0, 1.0, "A")]  # fmt: skip
+    placed = {box.label: (band, bands) for box, band, bands in predict._bands(boxes, {101: 1, 102: 0}, 2)}
+    assert placed == {"B": (0, 2), "C": (1, 2), "D": (0, 2), "A": (0, 1)}  # D takes B's band once B has ended
+
+
 def test_schedule_gives_each_chunk_to_the_worker_free_first():
     placed = predict.schedule([[0], [1], [2]], lambda i: [0.5, 0.2, 0.2][i])
     assert [(worker, task) for worker, _, _, task in placed] == [(0, 0), (1, 1), (1, 2)]
@@ -75,6 +83,8 @@ def test_near_allows_a_noisy_machine(guess, measured, near):
         (check_crash_prediction, {"A": "A"}, "needs the key 'B'"),
         (check_crash_prediction, {"A": "A", "B": "B", "C": ..., "D": "D", "E": "E", "F": "F"}, "replace the ... of 'C'"),
         (check_serial_prediction, {"1 worker": 1.2, "2 workers": ...}, "replace the ... of '2 workers'"),
+        (check_done_prediction, {"A": 1.0, "B": 0.2, "C": 0.6}, "needs the key 'D': when D is done"),
+        (check_done_prediction, {"A": 1.0, "B": 0.2, "C": "0.6", "D": 0.8}, "'C' is a number of seconds"),
     ],
 )
 def test_a_malformed_prediction_is_named(capsys, check, prediction, says):
@@ -120,6 +130,29 @@ def test_chunk_prediction_without_chunks(capsys):
     assert "you gave each task a message of its own; with chunksize=3" in printed
     assert "Chunk [0, 1, 2] holds the slow task" in printed
     assert "you expected no idle gap; one worker was done at" in printed
+
+
+# -- ch06: which future is done first ----------------------------------------------------------
+
+
+@pytest.mark.timeout(60)
+def test_done_prediction_right(capsys):
+    figure = check_done_prediction({"A": 1.0, "B": 0.2, "C": 0.6, "D": 0.8}).figure
+    printed = verdict(capsys)
+    assert printed.startswith("✅ Correct — as_completed gave B, C, D, A: each future once it is done")
+    assert "C and D waited for a free one" in printed
+    assert len(predicted_artists(figure)) == 4  # a box per task
+    assert sorted(text.get_text() for text in figure.axes[0].texts if text.get_color() == "#FFFFFF") == list("ABCD")
+
+
+@pytest.mark.timeout(60)
+def test_done_prediction_as_if_every_task_started_at_once(capsys):
+    check_done_prediction({"A": 1.0, "B": 0.2, "C": 0.4, "D": 0.2})
+    printed = verdict(capsys)
+    assert "you expected C done at 0.40 s; it was done at" in printed and "it waited for a free worker until" in printed
+    assert "you expected D done at 0.20 s" in printed
+    assert "as_completed gave B, C, D, A, the order they were done in; your times give B, D, C, A" in printed
+    assert "you expected A" not in printed and "you expected B" not in printed
 
 
 # -- ch07: which task fails, and how -------------------------------------------------------------

@@ -8,10 +8,12 @@ import multiprocessing
 import time
 from typing import Any, Callable
 
+from ... import tracing
 from ...runtime import errors
+from . import predict
 from ._base import LearnerRun, TIMEOUT, Verdict, error_hint, left_running_note, report, run_learner_code, find_trouble
 
-__all__ = ["check_answer_or_late", "check_outcomes"]
+__all__ = ["check_answer_or_late", "check_outcomes", "check_done_prediction"]
 
 
 ANSWER = 42  # what the notebook's slow_answer(delay) returns after sleeping `delay` seconds
@@ -182,3 +184,88 @@ def _judge_outcomes(run: LearnerRun) -> Verdict:
             f"future.exception() returns, or the one you catch)." + note,
         )
     return Verdict(False, f"got {value!r}; expected [2.0, ValueError('math domain error'), 3.0, 0.5]." + note)
+
+
+# -- Predict, then run: which future is done first ----------------------------------------------
+
+NAPS = {"A": 1.0, "B": 0.2, "C": 0.4, "D": 0.2}  # each task's seconds, in the order they are submitted
+DONE_PREDICTION = {name: f"when {name} is done, in seconds after the submits" for name in NAPS}
+
+
+def nap(task: tuple[str, float]) -> str:
+    """Sleep for the task's seconds, then return its name (the chapter's nap)."""
+    name, seconds = task
+    time.sleep(seconds)
+    return name
+
+
+def four_naps(executor: Any) -> list[str]:
+    """Submit the naps A, B, C, D, in that order; return their names in the order as_completed gives them."""
+    futures = [executor.submit(nap, task) for task in NAPS.items()]
+    return [future.result() for future in concurrent_futures.as_completed(futures)]
+
+
+def check_done_prediction(prediction: Any, timeout: float = TIMEOUT) -> Any:
+    """Chapter 6, predict then run: when each future of four_naps is done, on an executor of 2
+    workers. Runs it, prints the verdict, and returns the picture (predict.Picture)."""
+    problem = predict.check_keys(prediction, DONE_PREDICTION) or next(
+        (wrong for name in NAPS if (wrong := predict.seconds(prediction[name], name))), None)  # fmt: skip
+    ran = predict.run_scenario(problem, _run_four_naps, timeout)
+    if ran is None:
+        return None
+    order, trace = ran
+    from ...views.layout import layout
+
+    origin = layout(trace).origin
+    records = {_name_of(record): record for record in trace.tasks}
+    done = {name: records[name].finished - origin for name in NAPS}
+    started = {name: records[name].started - origin for name in NAPS}
+    report(_judge_done_prediction(prediction, order, done, started))
+    boxes = [predict.Planned(records[name].pid, max(0.0, prediction[name] - NAPS[name]), prediction[name], name)
+             for name in NAPS]  # fmt: skip
+    return predict.draw([("four_naps(executor) on 2 workers: A, B, C, D submitted at once", trace, boxes, None)],
+                        name=_name_of)
+
+
+def _run_four_naps() -> tuple[list[str], tracing.Trace]:
+    executor = predict.warm_executor(2, _warm_up)  # each worker has imported this module: nap is ready to run
+    try:
+        with tracing.trace() as trace:
+            order = four_naps(executor)
+    finally:
+        executor.shutdown()
+    return order, trace
+
+
+def _warm_up(seconds: float) -> str:
+    return nap(("warm-up", seconds))
+
+
+def _name_of(record: tracing.TaskRecord) -> str:
+    return record.args.split("'")[1]  # its args read "(('A', 1.0),)"
+
+
+def _judge_done_prediction(prediction: dict, order: list[str], done: dict, started: dict) -> Verdict:
+    wrong = []
+    for name, seconds in NAPS.items():
+        if predict.near(prediction[name], done[name]):
+            continue
+        if started[name] > 0.05:
+            why = f"it waited for a free worker until {started[name]:.2f} s, then ran its {seconds:g} s"
+        else:
+            why = f"it started at once, on an idle worker, and ran its {seconds:g} s"
+        wrong.append(f"you expected {name} done at {prediction[name]:.2f} s; it was done at {done[name]:.2f} s: {why}")
+    yours = sorted(NAPS, key=lambda name: prediction[name])  # (equal times: in the order submitted)
+    if yours != order:
+        wrong.append(f"as_completed gave {', '.join(order)}, the order they were done in; your times give "
+                     f"{', '.join(yours)}")  # fmt: skip
+    if wrong:
+        return Verdict(False, predict.differences(wrong))
+    late = [name for name in NAPS if started[name] > 0.05]
+    return Verdict(
+        True,
+        f"as_completed gave {', '.join(order)}: each future once it is done. With 2 workers, "
+        f"{' and '.join(late)} waited for a free one; {late[-1]}, as short as it is, started only at "
+        f"{started[late[-1]]:.2f} s. executor.map would give {', '.join(NAPS)}, the order submitted: "
+        f"nothing until A is done, at {done['A']:.2f} s.",
+    )

@@ -31,7 +31,7 @@ the machine cannot change the answer; the comparisons hold on any run of a
 2-core machine, but a pause of a tenth of a second (a machine swapping)
 can still make a right prediction look wrong.
 
-Read next: the checkers that use it, at the end of ch05.py, ch07.py and ch08.py.
+Read next: the checkers that use it, at the end of ch05.py, ch06.py, ch07.py and ch08.py.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["Planned", "check_keys", "seconds", "groups", "near", "lanes_of", "chunks_of",
-           "schedule", "differences", "warm_pool", "run_scenario", "Picture", "draw", "measured_end"]  # fmt: skip
+           "schedule", "differences", "warm_pool", "warm_executor", "run_scenario", "Picture", "draw", "measured_end"]  # fmt: skip
 
 PREDICTED = "#E69F00"  # orange (Okabe and Ito): the learner's boxes and lines, apart from every run colour
 
@@ -170,12 +170,26 @@ def warm_pool(processes: int, function: Callable = time.sleep, item: Any = 0.15)
     from ...pools.context import get_context  # here: a spawned child need not import pools for this module
 
     pool = get_context("spawn").Pool(processes)
+    _warm(lambda: pool.map(function, [item] * processes, chunksize=1), processes)
+    return pool
+
+
+def warm_executor(workers: int, function: Callable = time.sleep, item: Any = 0.15) -> Any:
+    """The same, as a ProcessPoolExecutor of `workers` spawned workers. Stop it with shutdown()."""
+    from ...pools.context import get_context
+    from ...pools.futures import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    _warm(lambda: [future.result() for future in [executor.submit(function, item) for _ in range(workers)]], workers)
+    return executor
+
+
+def _warm(run_one_each: Callable[[], Any], processes: int) -> None:
     for _ in range(30):  # each worker runs one, if all are up; a busy machine's spawn may need a few rounds
         with tracing.trace() as warm_up:
-            pool.map(function, [item] * processes, chunksize=1)
+            run_one_each()
         if len({record.pid for record in warm_up.tasks}) == processes:
             break
-    return pool
 
 
 def run_scenario(problem: str | None, scenario: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
@@ -226,9 +240,12 @@ class Picture:
         return f"<your prediction over the measured run: {panels} panel{'s' if panels > 1 else ''}>"
 
 
-def draw(panels: list[tuple[str, tracing.Trace, list[Planned], float | None]]) -> Picture:
+def draw(panels: list[tuple[str, tracing.Trace, list[Planned], float | None]],
+         name: Callable[[tracing.TaskRecord], str] | None = None) -> Picture:
     """One panel per (title, measured trace, predicted boxes, predicted total), on one time axis:
-    the run as `trace.plot()` draws it, the prediction over it in orange, dashed."""
+    the run as `trace.plot()` draws it, the prediction over it in orange, dashed. `name`: what
+    to write on each measured task's bar (`name(record)`), if anything. Predicted boxes that
+    overlap on one lane share its height, each a band of its own."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
@@ -248,12 +265,17 @@ def draw(panels: list[tuple[str, tracing.Trace, list[Planned], float | None]]) -
         plot.plot(view, ax=ax, window=(0.0, end * 1.02))
         rows = _rows(view)
         spare = len(view.lanes)
-        for box in boxes:
+        for bar in view.bars if name is not None else ():
+            if bar.kind in ("ok", "error", "crashed") and bar.task in view.tasks:
+                ax.text((bar.start + bar.end) / 2, bar.lane, name(view.tasks[bar.task]), color="#FFFFFF",
+                        fontsize=9, fontweight="bold", ha="center", va="center", zorder=2.5)  # fmt: skip
+        for box, band, bands in _bands(boxes, rows, spare):
             row = rows.get(box.worker, spare)
-            ax.add_patch(Rectangle((box.start, row - 0.42), max(box.end - box.start, end / 400), 0.84, fill=False,
+            top, height = row - 0.42 + 0.84 * band / bands, 0.84 / bands
+            ax.add_patch(Rectangle((box.start, top), max(box.end - box.start, end / 400), height, fill=False,
                                    edgecolor=PREDICTED, linestyle="--", linewidth=1.6, hatch="..", zorder=3))  # fmt: skip
             narrow = box.end - box.start < 0.06 * end  # its label would cover the next box's: put it above
-            ax.text(box.start + 0.006 * end, row - 0.47 if narrow else row + 0.2, box.label, fontsize=8,
+            ax.text(box.start + 0.006 * end, row - 0.47 if narrow else top + height * 0.62, box.label, fontsize=8,
                     va="bottom" if narrow else "center", ha="left", zorder=4,
                     bbox=dict(facecolor="#FFFFFF", edgecolor=PREDICTED, pad=1.0))  # fmt: skip
         if more:
@@ -281,6 +303,19 @@ def draw(panels: list[tuple[str, tracing.Trace, list[Planned], float | None]]) -
     for ax in axes[:-1]:
         ax.set_xlabel("")
     return Picture(figure)
+
+
+def _bands(boxes: list[Planned], rows: dict, spare: int) -> list[tuple[Planned, int, int]]:
+    """Each box with its band in its lane and the lane's number of bands: a box that overlaps
+    an earlier one of its lane takes the first band free at its start."""
+    ends: dict[int, list[float]] = {}  # row -> the end of the last box in each band
+    placed = []
+    for box in sorted(boxes, key=lambda box: box.start):
+        lane = ends.setdefault(rows.get(box.worker, spare), [])
+        band = next((i for i, busy_until in enumerate(lane) if busy_until <= box.start + 1e-9), len(lane))
+        lane[band:band + 1] = [box.end]
+        placed.append((box, band, rows.get(box.worker, spare)))
+    return [(box, band, len(ends[row])) for box, band, row in placed]
 
 
 def _rows(view: Any) -> dict:
