@@ -268,6 +268,22 @@ def test_a_crash_in_a_chunk_names_the_chunk_or_with_a_trace_the_task(ctx):
     assert [record.index for record in crashed] == list(range(5, 10))  # the whole chunk failed
 
 
+def exit_at_40(x):
+    if x == 40:
+        os._exit(7)
+    return x
+
+
+def test_a_traced_crash_among_tiny_tasks_names_its_group_of_64(ctx):
+    # The first 16 tasks of a traced chunk are noted one by one; tiny ones after them, in groups
+    # of 64 (chunks.py): item 40 is in the group of items 16-79. (Were the first 16 slowed down
+    # past 5 µs each, by a busy machine, every task would be noted, and the item named.)
+    with minimp.Pool(2, context=ctx) as pool, minimp.trace():
+        named = r"while running (one of items 16-79|item 40) of map\(exit_at_40\)"
+        with pytest.raises(minimp.WorkerDiedError, match=named):
+            pool.map(exit_at_40, range(100), chunksize=100)
+
+
 def test_imap_raises_for_the_crashed_item_only(ctx):
     with minimp.Pool(2, context=ctx) as pool:
         results = pool.imap(square_or_exit, range(10))

@@ -33,6 +33,12 @@ def square(x):
     return x * x
 
 
+def fail_on_300(x):
+    if x == 300:
+        raise ValueError(f"bad input {x}")
+    return x * x
+
+
 def fail_on_3(x):
     if x == 3:
         raise ValueError(f"bad input {x}")
@@ -93,6 +99,24 @@ def test_a_map_leaves_one_record_per_task(ctx):
         assert record.worker in {0, 1} and record.pid in pids
         assert_in_time_order(record, t)
         assert (record.status, record.error) == ("ok", None)
+
+
+def test_a_chunk_of_tiny_tasks_is_recorded_task_by_task_and_in_order(ctx):
+    # Past its first 16, a chunk of tiny tasks is timed in groups of 64 (chunks.py): every task
+    # still gets a record, one after the other in its worker, and the failed one its error.
+    with minimp.trace() as t:
+        with minimp.Pool(2, context=ctx) as pool:
+            with pytest.raises(ValueError, match="bad input 300"):
+                pool.map(fail_on_300, range(1000), chunksize=500)
+    records = sorted(t.tasks, key=lambda record: record.index)
+    assert [record.index for record in records] == list(range(1000))
+    assert [record.index for record in records if record.status == "error"] == [300]
+    assert records[300].error == "ValueError: bad input 300"
+    for chunk in (records[:500], records[500:]):
+        assert len({record.pid for record in chunk}) == 1
+        assert all(a.finished == b.started for a, b in zip(chunk, chunk[1:]))  # one clock reading between two
+        for record in chunk:
+            assert_in_time_order(record, t)
 
 
 def test_the_tasks_of_an_imap_share_its_id(ctx):

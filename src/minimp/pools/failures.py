@@ -24,6 +24,7 @@ import traceback
 
 from ..runtime import serialize
 from ..runtime.errors import RemoteTraceback, TaskExitError, WorkerStartError
+from .chunks import GROUP
 
 __all__ = ["sendable", "send_outcomes", "received", "remote_error", "with_message", "how_it_died", "crashed_task",
            "task_name", "unreadable_job", "unreadable_results", "failed_to_start"]
@@ -142,7 +143,10 @@ def how_it_died(worker: Any) -> str:
 def crashed_task(running: int, job: Any) -> str:
     """Which task of `job` its worker was running when it died (`running`: the
     id the worker last wrote into shared memory, 0 if none)."""
-    if running or job.size == 1:
+    if running > 0 or job.size == 1:
         return task_name(job, running - job.first_task if running else 0)
-    # A chunk run by map() in C (worker.py): one of its tasks; a trace would tell which.
-    return f"one of items {job.start}-{job.start + job.size - 1} of {job.call.label}"
+    first, last = 0, job.size - 1  # untraced, a chunk runs in C (chunks.py): one of its tasks
+    if running < 0:  # traced, tiny tasks run in groups: -running is the group's first task
+        first = -running - job.first_task
+        last = min(first + GROUP, job.size) - 1
+    return f"one of items {job.start + first}-{job.start + last} of {job.call.label}"

@@ -17,8 +17,8 @@ does is this conversation::
 A job is one task (`apply_async`, `submit`) or a chunk of them (`map`); every
 message is one of the named tuples below: print one in a notebook. The worker
 writes the id of the task it runs into `running[index]`, shared memory that the
-pool reads if the worker dies, to name the task that crashed it (in an untraced
-map's chunk, run by `map()` in C for speed, it can only name the chunk).
+pool reads if the worker dies, to name the task that crashed it (a map's chunk runs
+in C, for speed, chunks.py: untraced, the pool can then name only the chunk).
 
 Things a worker does not do:
 
@@ -32,7 +32,7 @@ Things a worker does not do:
 The parent's half is at the bottom: `Worker` starts one, sends it jobs, receives
 what it says and collects it.
 
-Read next: `pools/failures.py`, how a task's exception makes the trip back.
+Read next: `pools/chunks.py`, a chunk of a map run in C, and timed in groups.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ import collections
 import contextlib
 import functools
 import itertools
-import operator
 import os
 import signal
 import time
@@ -50,6 +49,7 @@ from typing import NamedTuple
 from ..runtime import groups, logs, serialize
 from ..runtime.connection import Pipe
 from ..runtime.process import PROCESS_CLASSES
+from . import chunks
 from .failures import send_outcomes, sendable
 
 TYPE_CHECKING = False
@@ -104,7 +104,7 @@ class Done(NamedTuple):
     job_id: int
     results: list  # the return values (None where a task failed or was skipped)
     failures: dict  # position in the job -> (exception, its traceback as text)
-    times: list | None  # if timed: task i ran from times[i] to times[i + 1] (time.monotonic())
+    times: Any  # if timed: task i ran from times[i] to times[i + 1] (time.monotonic()); a list, or chunks.Stamps
 
 
 # -- the loop -------------------------------------------------------------------------
@@ -144,8 +144,10 @@ def worker_loop(tasks: Connection, results: Connection, index: int, running: Any
 
 def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
     """Run each task of the job; whatever happens, say how each one ended."""
-    if len(job.arguments) > 1 and not (job.skip or job.keywords):
-        return _run_timed_chunk(function, job, running, index) if job.timed else _run_chunk(function, job)
+    if len(job.arguments) > 1 and not (job.skip or job.keywords):  # a chunk of a map: the loop in C (chunks.py)
+        results, failures, times = chunks.run_timed_chunk(function, job, running, index) if job.timed \
+            else chunks.run_chunk(function, job)  # fmt: skip
+        return Done(job.job_id, results, {p: sendable(error) for p, error in failures.items()}, times)
     results, failures = [], {}
     clock = time.monotonic
     stamps = [clock()] if job.timed else None  # task i ran from stamps[i] to stamps[i + 1]
@@ -162,45 +164,6 @@ def run_job(function: Callable, job: Job, running: Any, index: int) -> Done:
         if stamps is not None:
             stamps.append(clock())
     running[index] = 0
-    return Done(job.job_id, results, failures, stamps)
-
-
-def _run_chunk(function: Callable, job: Job) -> Done:
-    """A chunk of a map, untraced: the same, with the loop in C (`map`), not in
-    Python: a map of tiny tasks takes 1.4 times as long without it. The price:
-    the `running` slot is not updated, so a crash names the chunk, not the task."""
-    results, failures = [], {}
-    remaining = iter(job.arguments)
-    calls = itertools.starmap(function, remaining) if job.star else map(function, remaining)
-    while True:
-        try:
-            results.extend(calls)  # keeps what it got before an exception
-            return Done(job.job_id, results, failures, None)
-        except BaseException as error:  # the task at len(results) failed; go on after it
-            failures[len(results)] = sendable(error)
-            results.append(None)
-
-
-def _run_timed_chunk(function: Callable, job: Job, running: Any, index: int) -> Done:
-    """The same, traced: for each task, in C, `zip` writes its id into `running`, calls it, reads the
-    clock. Tracing a map of tiny tasks cost 2.2 times the untraced time with the loop in Python."""
-    failures, clock = {}, time.monotonic
-    stamps = [clock()]  # task i ran from stamps[i] to stamps[i + 1]
-    remaining = iter(job.arguments)
-    calls = itertools.starmap(function, remaining) if job.star else map(function, remaining)
-    slots = memoryview(running).cast("B").cast("q")  # the same memory; its item assignment is cheaper than ctypes'
-    notes = itertools.starmap(slots.__setitem__, zip(itertools.repeat(index), itertools.count(job.first_task)))
-    outcomes: list = []  # (None, result, when it ended) per task
-    while True:
-        try:
-            outcomes.extend(zip(notes, calls, itertools.starmap(clock, itertools.repeat(()))))
-            break
-        except BaseException as error:  # the task at len(outcomes) failed; go on after it
-            outcomes.append((None, None, clock()))
-            failures[len(outcomes) - 1] = sendable(error)
-    slots[index] = 0
-    results = list(map(operator.itemgetter(1), outcomes))
-    stamps.extend(map(operator.itemgetter(2), outcomes))
     return Done(job.job_id, results, failures, stamps)
 
 
