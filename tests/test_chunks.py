@@ -18,7 +18,7 @@ def test_stamps_give_the_times_read_and_interpolate_between_them():
     assert stamps[34] == 27.0  # halfway from 2 to 66
     assert stamps[83] == 51.5
     times = [stamps[i] for i in range(101)]
-    assert times == sorted(times)
+    assert times == sorted(times) and list(stamps) == times  # one pass gives the very same numbers
 
 
 def test_stamps_travel_in_a_pickle():
