@@ -450,13 +450,15 @@ def test_a_callback_that_waits_on_its_own_pool_gets_an_error_not_a_hang(ctx, cap
     # A callback runs in the pool's thread, which delivers results: waiting there for one would
     # wait for ever (the standard library hangs, and its terminate() with it).
     pool = ctx.Pool(2)
+    assigned = threading.Event()  # the callback may run before apply_async has returned
     waits = {
         "apply": lambda value: pool.apply(square, (value,)),
-        "get own result": lambda value: result.get(),  # its own result is not ready until the callback returns
+        "get own result": lambda value: assigned.wait(10) and result.get(),  # not ready until the callback returns
         "map": lambda value: pool.map(square, range(3)),
         "imap": lambda value: list(pool.imap(square, range(3))),
     }
     result = pool.apply_async(square, (3,), callback=waits[waits_with])
+    assigned.set()
     assert result.get(timeout=10) == 9
     assert pool.map(square, range(4)) == [0, 1, 4, 9]  # the pool goes on
     began = time.monotonic()

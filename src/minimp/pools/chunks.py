@@ -20,7 +20,7 @@ microseconds, less than a pixel of any timeline longer than a millisecond.
 Both return (results, failures, times): failures maps a position to the exception itself
 (worker.py makes it sendable); times is None, or task i ran from times[i] to times[i + 1].
 
-Read next: `pools/failures.py`, how a task's exception makes the trip back.
+Read next: `pools/inbox.py`, what a worker says, read in bulk.
 """
 
 from __future__ import annotations

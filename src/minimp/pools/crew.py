@@ -74,7 +74,8 @@ class Crew:
         """Wait; then, for each thing that happened, ("message", worker) or ("exit", worker).
         A wake-up is read here, and a retiring worker's exit handled: it is collected."""
         happened = []
-        for kind, worker in self._poll():
+        read_already = [("message", worker) for worker in self.live() if worker.pipe_open and worker.inbox.ready()]
+        for kind, worker in read_already or self._poll():  # (no sleep in poll(2) with a message in hand)
             if kind == "wakeup":
                 self.wakeup.drain()
             elif worker in self.retiring:

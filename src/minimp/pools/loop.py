@@ -204,12 +204,12 @@ class PoolLoop(threading.Thread):
         """Every message waiting in the worker's pipe (jobs sent ahead end in a row): one poll(2) each,
         not a turn of run() each."""
         self.on_message(worker)
-        while worker.pipe_open and self.crew.holds(worker) and self.state == RUN and worker.result_pipe.poll(0):
+        while worker.pipe_open and self.crew.holds(worker) and self.state == RUN and worker.inbox.pending():
             self.on_message(worker)
 
     def on_exit(self, worker: Worker) -> None:
         """A worker's sentinel fired: collect it, fail the job it was running, replace it."""
-        while worker.pipe_open and worker.result_pipe.poll(0):
+        while worker.pipe_open and worker.inbox.pending():
             self.on_message(worker)  # what it sent before exiting comes first
         retired = not self.crew.holds(worker)  # its last Done was among them: it has a successor
         self.crew.collect(worker)

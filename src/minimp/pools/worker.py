@@ -51,6 +51,7 @@ from ..runtime.connection import Pipe
 from ..runtime.process import PROCESS_CLASSES
 from . import chunks
 from .failures import send_outcomes, sendable
+from .inbox import Inbox
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -208,6 +209,7 @@ class Worker:
             task_reader.close()  # the child's ends: ours would keep the pipes open after it died
             result_writer.close()
         self.pid, self.sentinel = self.process.pid, self.process.sentinel
+        self.inbox = Inbox(self.result_pipe.fileno())  # what it says, read in bulk (inbox.py)
         logs.debug("added worker")
 
     def send(self, jobs: list) -> bool:
@@ -231,7 +233,7 @@ class Worker:
     def receive(self) -> tuple[Any, int]:
         """The next message and its size in bytes; (None, 0) once the pipe has ended."""
         try:
-            raw = self.result_pipe.recv_bytes()
+            raw = self.inbox.take()
         except (EOFError, OSError):
             self.pipe_open = False  # it exited; its sentinel tells the rest
             return None, 0
