@@ -61,9 +61,9 @@ def with_message(error: Exception, message: str) -> Exception:
 
 
 def send_outcomes(results: Any, done: Any) -> None:
-    """Send `done`; a return value that cannot be pickled fails its task only."""
+    """Send `done` (as a plain tuple: worker.py's docstring); a return value that cannot be pickled fails its task only."""
     try:
-        results.send(done)
+        results.send(tuple(done))
         return
     except Exception:
         pass  # find the culprits, one result at a time
@@ -75,7 +75,7 @@ def send_outcomes(results: Any, done: Any) -> None:
             unsent = with_message(error, f"its result could not be pickled: {error}")
             unsent.minimp_unsent = True  # the parent names the task (received()); an attribute travels too
             done.failures[position] = sendable(unsent)
-    results.send(done)
+    results.send(tuple(done))
 
 
 def received(job: Any, failures: dict) -> dict:

@@ -28,7 +28,6 @@ from . import events
 from .progress import progress_bar
 from .results import job_ended
 from .failures import task_name, with_message
-from .worker import Job
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -189,9 +188,9 @@ def pack(job: PendingJob) -> dict[int, BaseException]:
         # Skipped tasks travel as None: their arguments may be what failed to pickle.
         arguments = [None if p in job.skip else a for p, a in enumerate(job.arguments)] if job.skip else job.arguments
         try:
-            job.message = serialize.dumps(
-                Job(job.id, job.call.pickled_function(), job.first_task, arguments, job.call.star,
-                    job.call.keywords, frozenset(job.skip), bool(job.call.listeners))
+            job.message = serialize.dumps(  # a worker.Job's fields, as a plain tuple: see worker_loop
+                (job.id, job.call.pickled_function(), job.first_task, arguments, job.call.star,
+                 job.call.keywords, frozenset(job.skip), bool(job.call.listeners))
             )  # fmt: skip
             break
         except Exception as error:
