@@ -47,10 +47,13 @@ def test_an_interrupt_right_after_the_lock_is_taken_leaves_the_queue_usable(monk
     queue = minimp.Queue()
     queue.put("before")
 
-    def interrupted():  # what Ctrl-C would do between taking the lock and marking it busy
-        raise KeyboardInterrupt
+    class Interrupting:  # what Ctrl-C would do between taking the lock and marking it busy
+        @property
+        def broken_by(self):
+            raise KeyboardInterrupt
 
-    monkeypatch.setattr(mutex.os, "getpid", interrupted)
+    assert isinstance(queue._lock, mutex.RobustMutex)
+    monkeypatch.setattr(queue._lock, "_header", Interrupting())
     with pytest.raises(KeyboardInterrupt):
         queue.get()
     monkeypatch.undo()
