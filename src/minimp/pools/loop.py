@@ -201,8 +201,8 @@ class PoolLoop(threading.Thread):
             self.crew.retire(worker, successor=self._wants_a_successor())  # it exits now (worker_loop)
 
     def on_messages(self, worker: Worker) -> None:
-        """Every message waiting in the worker's pipe (jobs sent ahead end in a row): one poll(2) each,
-        not a turn of run() each."""
+        """Every message the worker has sent so far (jobs sent ahead end in a row), read in bulk
+        (inbox.py): not a turn of run() each."""
         self.on_message(worker)
         while worker.pipe_open and self.crew.holds(worker) and self.state == RUN and worker.inbox.pending():
             self.on_message(worker)
