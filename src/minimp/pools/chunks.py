@@ -57,31 +57,21 @@ def run_chunk(function: Callable, job: Any) -> tuple[list, dict, None]:
 
 
 def run_timed_chunk(function: Callable, job: Any, running: Any, index: int) -> tuple[list, dict, list | Stamps]:
-    """The chunk's tasks, traced: each one noted in `running[index]` and timed, in C (`zip`
-    writes its id, calls it, reads the clock); after EXACT tiny ones, in groups (see above)."""
-    failures: dict = {}
-    clock = time.monotonic
+    """The chunk's tasks, traced: the first EXACT one by one; the rest one by one too, or, if
+    those were tiny, in groups (see above)."""
+    clock, size = time.monotonic, len(job.arguments)
     remaining = iter(job.arguments)
     calls = itertools.starmap(function, remaining) if job.star else map(function, remaining)
     slots = memoryview(running).cast("B").cast("q")  # the same memory; its item assignment is cheaper than ctypes'
     notes = itertools.starmap(slots.__setitem__, zip(itertools.repeat(index), itertools.count(job.first_task)))
-    exact, outcomes = min(EXACT, len(job.arguments)), []  # (None, result, when it ended) per task
-    stamps = [clock()]  # task i ran from stamps[i] to stamps[i + 1]
-    while len(outcomes) < exact:
-        try:
-            outcomes.extend(itertools.islice(zip(notes, calls, itertools.starmap(clock, itertools.repeat(()))),
-                                             exact - len(outcomes)))  # fmt: skip
-        except BaseException as error:  # the task at len(outcomes) failed; go on after it
-            outcomes.append((None, None, clock()))
-            failures[len(outcomes) - 1] = error
-    results = list(map(operator.itemgetter(1), outcomes))
-    stamps.extend(map(operator.itemgetter(2), outcomes))
-    if exact == len(job.arguments) or stamps[-1] - stamps[0] >= TINY * exact:
-        _timed_rest(results, failures, stamps, notes, calls, clock, len(job.arguments))
+    results, failures, stamps = [], {}, [clock()]  # task i ran from stamps[i] to stamps[i + 1]
+    _one_by_one(calls, notes, clock, min(EXACT, size), results, failures, stamps)
+    if len(results) == size or stamps[-1] - stamps[0] >= TINY * len(results):
+        _one_by_one(calls, notes, clock, size - len(results), results, failures, stamps)
         slots[index] = 0
         return results, failures, stamps
-    at, times = list(range(exact + 1)), stamps  # the boundaries read so far: every one
-    while len(results) < len(job.arguments):
+    at, times = list(range(len(stamps))), stamps  # the boundaries read so far: every one
+    while len(results) < size:
         slots[index] = -(job.first_task + len(results))  # one of the next GROUP tasks runs (failures.py)
         try:
             results.extend(itertools.islice(calls, GROUP))
@@ -94,13 +84,17 @@ def run_timed_chunk(function: Callable, job: Any, running: Any, index: int) -> t
     return results, failures, Stamps(at, times)
 
 
-def _timed_rest(results: list, failures: dict, stamps: list, notes: Any, calls: Any, clock: Callable, size: int) -> None:
-    """The tasks after the first EXACT ones, when they are not tiny: each noted and timed."""
-    while len(results) < size:
+def _one_by_one(calls: Any, notes: Any, clock: Callable, count: int, results: list, failures: dict,
+                stamps: list) -> None:
+    """`count` more tasks, each noted in `running` and timed, in C (`zip` writes its id, calls it,
+    reads the clock)."""
+    end = len(results) + count
+    while len(results) < end:
+        outcomes: list = []  # (None, result, when it ended) per task
         try:
-            outcomes = []
-            outcomes.extend(zip(notes, calls, itertools.starmap(clock, itertools.repeat(()))))
-        except BaseException as error:
+            outcomes.extend(itertools.islice(zip(notes, calls, itertools.starmap(clock, itertools.repeat(()))),
+                                             end - len(results)))  # fmt: skip
+        except BaseException as error:  # the task after those in `outcomes` failed; go on after it
             outcomes.append((None, None, clock()))
             failures[len(results) + len(outcomes) - 1] = error
         results.extend(map(operator.itemgetter(1), outcomes))
