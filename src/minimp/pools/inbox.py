@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import select
 
-from ..runtime.connection import HEADER
+from ..runtime.connection import HEADER, read_into
 
 __all__ = ["Inbox", "BULK"]
 
@@ -62,12 +62,7 @@ class Inbox:
             message[:have] = buffer[HEADER.size :]
             buffer.clear()
             with memoryview(message) as view:
-                rest = view[have:]
-                while rest:
-                    got = os.readv(self.fd, [rest])
-                    if got == 0:
-                        raise OSError("got end of file during message")
-                    rest = rest[got:]
+                read_into(self.fd, view[have:])
             return message
         while len(buffer) < end:
             self._read_more()

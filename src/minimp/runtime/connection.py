@@ -37,7 +37,7 @@ TYPE_CHECKING = False  # type names for readers and checkers; importing typing
 if TYPE_CHECKING:  # would cost every spawned child several milliseconds
     from typing import Any, Iterable
 
-__all__ = ["Connection", "Pipe", "wait"]
+__all__ = ["Connection", "Pipe", "wait", "read_into"]
 
 HEADER = struct.Struct("!Q")  # the frame's length prefix
 MAX_POLL_MS = 2**31 - 1
@@ -131,7 +131,7 @@ class Connection:
             size = self._recv_header()
             if offset + size > len(view):
                 raise BufferTooShort(_read_exactly(self._fd, size))
-            _read_into(self._fd, view[offset : offset + size])
+            read_into(self._fd, view[offset : offset + size])
             return size
 
     def poll(self, timeout: float | None = 0.0) -> bool:
@@ -249,7 +249,8 @@ def _read_exactly(fd: int, size: int, at_message_start: bool = False) -> bytes:
     return data
 
 
-def _read_into(fd: int, view: memoryview) -> None:
+def read_into(fd: int, view: memoryview) -> None:
+    """Fill `view` from `fd`: the rest of a message, its size known (pools/inbox.py uses it too)."""
     while view:
         got = os.readv(fd, [view])
         if got == 0:
@@ -278,5 +279,5 @@ def _read_large(fd: int, size: int) -> bytes:
     buffer.seek(size - 1)
     buffer.write(b"\0")
     with buffer.getbuffer() as view:
-        _read_into(fd, view)
+        read_into(fd, view)
     return buffer.getvalue()
