@@ -28,6 +28,7 @@ import errno
 import os
 import time
 
+from . import family
 from .errors import LockOwnerDiedError
 from .queuelock import RecordLock
 
@@ -59,19 +60,6 @@ def _functions():
 
 
 _found = _functions() if os.uname().sysname == "Linux" else None
-
-
-# getpid() is a system call (0.2 µs here, twice per item through a Queue): remember the answer,
-# and renew it in a forked child.
-_pid = os.getpid()
-
-
-def _renew_pid() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_renew_pid)
 
 
 def robust_mutexes() -> bool:
@@ -109,7 +97,7 @@ class RobustMutex:
             header = self._header
             if header.broken_by:
                 self._refuse()
-            header.busy = _pid
+            header.busy = family.pid  # (remembered: getpid() twice per item of a Queue would cost 0.4 µs)
         except BaseException:
             # Ctrl-C (or any error) right after the lock was taken, before `with` could promise
             # to release it: release it here. Not taken? Then this unlock is refused (EPERM:

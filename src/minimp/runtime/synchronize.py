@@ -41,7 +41,7 @@ import threading
 import time
 from weakref import finalize
 
-from . import descriptors, owners, serialize
+from . import descriptors, family, owners, serialize
 from .arena import allocate
 from .connection import wait
 from .process import current_process
@@ -168,21 +168,9 @@ class BoundedSemaphore(Semaphore):
         self._maxvalue = value
 
 
-# getpid() is a system call; remember the answer, and renew it in a forked child.
-_pid = os.getpid()
-
-
-def _renew_pid() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_renew_pid)
-
-
 def _me() -> tuple[int, int]:
     """Who is asking: this process and this thread."""
-    return _pid, threading.get_ident()
+    return family.pid, threading.get_ident()
 
 
 class Lock(Semaphore):
@@ -203,7 +191,7 @@ class Lock(Semaphore):
         got = Semaphore.acquire(self, block, timeout)  # take the token (super() costs 10% more) ...
         if got:
             self._owner = _me()  # ... and note who has it, here and for the others
-            note, pid = self._note, _pid
+            note, pid = self._note, family.pid
             if note.named != pid:  # another process's start and name: write ours
                 note.named, note.start, note.name = owners._identity or owners.identity()
             note.pid = pid  # last: a waiter that sees it sees the rest (owners.Note)
@@ -249,7 +237,7 @@ class Lock(Semaphore):
             if threading.current_thread() is not threading.main_thread():
                 name += "|" + threading.current_thread().name
             return name
-        if self._owner is not None and self._owner[0] == _pid:
+        if self._owner is not None and self._owner[0] == family.pid:
             return "SomeOtherThread"
         return "SomeOtherProcess"
 
