@@ -60,6 +60,7 @@ def _functions():
 
 
 _found = _functions() if os.uname().sysname == "Linux" else None
+_trylock, _unlock = (_found[1], _found[3]) if _found else (None, None)  # the two calls of every `with`
 
 
 def robust_mutexes() -> bool:
@@ -85,15 +86,10 @@ class RobustMutex:
                     raise OSError(call, f"cannot make a {kind}'s lock: {os.strerror(call)}")
 
     def __enter__(self) -> None:
-        _, trylock, _, unlock, _ = _found
         try:
-            answer = trylock(self._mutex)  # the fast path: one atomic instruction when free
-            if answer == errno.EBUSY:
-                answer = self._wait()
-            if answer == errno.EOWNERDEAD:
-                self._taken_from_the_dead()
-            elif answer != 0:
-                raise OSError(answer, f"the lock of a {self._kind}: {os.strerror(answer)}")
+            answer = _trylock(self._mutex)  # the fast path: one atomic instruction when free
+            if answer:
+                self._not_free(answer)
             header = self._header
             if header.broken_by:
                 self._refuse()
@@ -102,17 +98,27 @@ class RobustMutex:
             # Ctrl-C (or any error) right after the lock was taken, before `with` could promise
             # to release it: release it here. Not taken? Then this unlock is refused (EPERM:
             # a robust mutex releases only for its owner), and changes nothing.
-            unlock(self._mutex)
+            _unlock(self._mutex)
             raise
 
     def __exit__(self, *exc_info) -> None:
         self._header.busy = 0
-        _found[3](self._mutex)
+        _unlock(self._mutex)
+
+    def _not_free(self, answer: int) -> None:
+        """trylock did not simply take the lock: wait for it if it is held, take it over
+        if its holder died, and raise on any other answer."""
+        if answer == errno.EBUSY:
+            answer = self._wait()
+        if answer == errno.EOWNERDEAD:
+            self._taken_from_the_dead()
+        elif answer != 0:
+            raise OSError(answer, f"the lock of a {self._kind}: {os.strerror(answer)}")
 
     def _wait(self) -> int:
         """The lock is held: look at the header a little (it is held a microsecond or two, and
         sleeping in the kernel costs far more), then sleep a tenth of a second at a time."""
-        _, trylock, timedlock, _, _ = _found
+        trylock, timedlock = _found[1:3]
         header, spins = self._header, 0
         while header.busy and spins < SPIN_READS:
             spins += 1
