@@ -18,10 +18,10 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "minimp"
 
 LAYERS = {"runtime": 0, "pools": 1, "tracing": 2, "views": 3, "course": 4}  # each imports only smaller numbers
 FACADE = "minimp"  # src/minimp/__init__.py: the public names of every layer below course, which may use them
-# The trace's conveniences t.plot(), t.timeline(), t.to_perfetto() import their view inside the method, as
+# The trace's conveniences t.plot(), t.timeline(), t.summary(), t.to_perfetto() import their view inside the method, as
 # pandas' DataFrame.plot does: a trace is recorded without loading any view, yet the picture is one dot away.
 # (class, method) in tracing/: the only imports that may go up a layer, and only into views/.
-UPWARD_ALLOWED = {("Trace", "plot"), ("Trace", "timeline"), ("Trace", "to_perfetto")}
+UPWARD_ALLOWED = {("Trace", "plot"), ("Trace", "timeline"), ("Trace", "summary"), ("Trace", "to_perfetto")}
 PUBLIC_ONLY = ("views", "course")  # these use only the public names of other modules
 ROUTE_START = "runtime/process.py"
 ROUTE_COVERS = ("runtime", "pools")  # the route reads each of their modules once, these first...

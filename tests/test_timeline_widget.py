@@ -92,9 +92,11 @@ def test_zoom_and_colour_change_the_picture():
 
 def test_the_notebook_keeps_a_png_and_a_text_that_never_changes():
     view = TimelineView(four_tasks())
-    bundle = view._repr_mimebundle_()
+    bundle, metadata = view._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
     assert bundle["text/plain"] == PLAIN
+    # The PNG's text alternative says what it shows (nbval does not compare metadata).
+    assert metadata == {"image/png": {"alt": "worker timeline: 4/4 tasks (1 failed) · 0.3 s · busy 83 % · parallelism 1.67"}}
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
@@ -103,7 +105,7 @@ def test_compare_draws_each_trace_on_one_time_axis():
     assert isinstance(view, CompareView) and list(view.panels) == ["one", "two"]
     assert view.zoom.max == pytest.approx(0.6)  # the longer run sets the axis for both
     assert "<b>one</b>: 4/4 tasks" in view.panels["one"].value
-    assert base64.b64decode(view._repr_mimebundle_()["image/png"]).startswith(b"\x89PNG")
+    assert base64.b64decode(view._repr_mimebundle_()[0]["image/png"]).startswith(b"\x89PNG")
 
 
 def test_bad_arguments_are_named():

@@ -186,19 +186,21 @@ def test_a_closed_process_says_so():
 def test_the_mime_bundle_has_a_png_and_the_same_text_at_every_redraw():
     child = minimp.Process(target=sleep_for, args=(0,))
     table = ProcessTable([child])
-    first = table._repr_mimebundle_()
+    first, _ = table._repr_mimebundle_()
     child.start()
     child.join()
     table.stop()
-    last = table._repr_mimebundle_()
+    last, metadata = table._repr_mimebundle_()
+    assert metadata["image/png"]["alt"] == f"process lifetimes: {table.summary()}"  # the PNG's text alternative
     assert first["text/plain"] == last["text/plain"] == ProcessTable.PLAIN  # what nbval compares
     assert "text/html" not in last
     assert base64.b64decode(last["image/png"]).startswith(PNG_MAGIC)
     assert "application/vnd.jupyter.widget-view+json" in last  # the live widget, where widgets run
 
     depth = QueueDepth(minimp.Queue())
-    bundle = depth._repr_mimebundle_()
+    bundle, metadata = depth._repr_mimebundle_()
     depth.stop()
+    assert metadata["image/png"]["alt"].startswith("queue depth: ")
     assert bundle["text/plain"] == QueueDepth.PLAIN
     assert base64.b64decode(bundle["image/png"]).startswith(PNG_MAGIC)
 
@@ -253,7 +255,7 @@ def test_a_queue_that_cannot_count_gets_a_clear_message():
     assert depth.samples == []
     assert "NoCount.qsize() is not available on this system" in depth.header.value
     assert depth.picture.value == ""
-    assert base64.b64decode(depth._repr_mimebundle_()["image/png"]).startswith(PNG_MAGIC)
+    assert base64.b64decode(depth._repr_mimebundle_()[0]["image/png"]).startswith(PNG_MAGIC)
 
 
 # -- the with blocks end their threads --------------------------------------------------------

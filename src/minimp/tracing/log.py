@@ -173,6 +173,13 @@ class Trace:
 
         return TimelineView(self, **options)
 
+    def summary(self, slowest: int = 5) -> Any:
+        """Per worker its start-up, busy, idle and waiting time and task count, then the
+        `slowest` longest tasks with their arguments: a table to print or show (views/summary.py)."""
+        from ..views.summary import summary
+
+        return summary(self, slowest)
+
     def to_perfetto(self, path: str | os.PathLike) -> str:
         """Write the trace to `path` as JSON for ui.perfetto.dev; return the path (views/perfetto.py)."""
         from ..views.perfetto import to_perfetto

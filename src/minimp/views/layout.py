@@ -36,7 +36,8 @@ from typing import NamedTuple
 
 from ..tracing import RunningJob, Snapshot, TaskRecord, Trace, WorkerRecord
 
-__all__ = ["COLOURS", "colour", "Bar", "Lane", "Summary", "Layout", "layout", "merge", "until", "window", "overlaps", "ticks"]
+__all__ = ["COLOURS", "colour", "Bar", "Lane", "Summary", "Layout", "layout", "merge", "until", "window", "overlaps", "ticks",
+           "by_lane", "covered"]
 
 RUNS = ("ok", "error", "crashed", "cancelled", "running")  # kinds of bar that are a task running
 
@@ -201,18 +202,18 @@ def _figures(bars: list[Bar], done: int, total: int, failed: int, workers: int) 
     if wall <= 0:  # one task that took no measurable time
         return Summary(done, total, failed, 0.0, 0.0, 0.0)
     ran = sum(bar.end - bar.start for bar in runs)
-    busy = sum(_union(lane) for lane in _by_lane(runs).values()) / (max(1, workers) * wall)
+    busy = sum(covered(lane) for lane in by_lane(runs).values()) / (max(1, workers) * wall)
     return Summary(done, total, failed, wall, min(1.0, busy), ran / wall)
 
 
-def _by_lane(bars: list[Bar]) -> dict[int, list[Bar]]:
+def by_lane(bars: list[Bar]) -> dict[int, list[Bar]]:
     lanes: dict[int, list[Bar]] = {}
     for bar in bars:
         lanes.setdefault(bar.lane, []).append(bar)
     return lanes
 
 
-def _union(bars: list[Bar]) -> float:
+def covered(bars: list[Bar]) -> float:
     """Seconds covered by at least one of `bars` (overlaps count once)."""
     covered, reach = 0.0, float("-inf")
     for bar in sorted(bars, key=lambda b: b.start):
@@ -227,8 +228,8 @@ def overlaps(bars: list[Bar]) -> dict[int, float]:
     task at a time, so anything above a few microseconds means two pools
     shared a trace, or their worker indexes collided."""
     result = {}
-    for lane, runs in _by_lane([bar for bar in bars if bar.kind in RUNS]).items():
-        result[lane] = sum(bar.end - bar.start for bar in runs) - _union(runs)
+    for lane, runs in by_lane([bar for bar in bars if bar.kind in RUNS]).items():
+        result[lane] = sum(bar.end - bar.start for bar in runs) - covered(runs)
     return result
 
 

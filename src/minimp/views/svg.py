@@ -5,6 +5,14 @@ of its own: Python writes `<rect>`s and the notebook displays them. Each
 task's rectangle carries a `<title>`, which the browser shows as a tooltip
 when the mouse rests on it.
 
+The page chooses the colours that are not the data's: the text, the grid, the
+bands behind every other lane come from JupyterLab's theme variables (THEME),
+so a picture drawn on JupyterLab Dark's background is as readable as on the
+light one, with the light colours as the fallback elsewhere. The bars keep
+the colours of layout.COLOURS in both themes: they are the data. For a screen
+reader the picture is one image (`role="img"`) named by its header line, and
+the view beside it has a table of the same figures (summary.py).
+
 Read next: `views/widgets/view.py`, what every widget shares, then
 `views/widgets/timeline.py`, the widget around this picture.
 """
@@ -19,6 +27,18 @@ LABELS = 170  # pixels for the lane labels on the left
 LANE = 26  # pixels per lane
 AXIS = 30  # pixels for the time axis at the bottom
 MOST_TOOLTIPS = 2000  # beyond this many bars, tooltips would make the page heavy
+
+# The colours of everything but the data: JupyterLab's theme variables, and the light theme's
+# colour where a page has none (a browser's own page, VS Code). CSS variables work in a style
+# attribute, not in SVG's own fill= and stroke= attributes.
+THEME = {
+    "text": "var(--jp-ui-font-color1, #000)",  # labels and ticks
+    "quiet": "var(--jp-ui-font-color2, #555)",  # the axis' name
+    "strong": "var(--jp-ui-font-color0, #000)",  # the outline of a failure
+    "paper": "var(--jp-layout-color1, #FFF)",  # the page: the thin gap between two bars
+    "band": "var(--jp-layout-color2, #F4F4F4)",  # behind every other lane
+    "grid": "var(--jp-border-color1, #DDD)",  # a tick's line
+}
 
 
 def svg(view: timeline.Layout, *, width: int = 860, start: float = 0.0, end: float | None = None,
@@ -37,21 +57,16 @@ def svg(view: timeline.Layout, *, width: int = 860, start: float = 0.0, end: flo
         return LABELS + (seconds - start) / span * plot_width
 
     height = LANE * max(1, len(view.lanes)) + AXIS
-    parts = [
-        # Its natural size where the output area has room; scaled down to fit
-        # a narrower one (a side panel open) instead of cut off on the right.
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'style="max-width: {width}px; height: auto" font-family="sans-serif" font-size="12" class="minimp-timeline">'
-    ]
+    parts = [opening(width, height, "minimp-timeline", f"worker timeline: {view.summary.header()}")]
     for number, lane in enumerate(view.lanes):
         y = number * LANE
         if number % 2:
-            parts.append(f'<rect x="{LABELS}" y="{y}" width="{plot_width}" height="{LANE}" fill="#F4F4F4"/>')
+            parts.append(f'<rect x="{LABELS}" y="{y}" width="{plot_width}" height="{LANE}" style="fill: {THEME["band"]}"/>')
         parts.append(f'<text x="{LABELS - 6}" y="{y + 17}" text-anchor="end" class="lane">{escape(lane.label)}</text>')
     for tick in timeline.ticks(start, end):
-        parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="0" y2="{height - AXIS + 4}" stroke="#DDD"/>')
+        parts.append(grid_line(x(tick), x(tick), 0, height - AXIS + 4))
         parts.append(f'<text x="{x(tick):.1f}" y="{height - AXIS + 17}" text-anchor="middle">{tick:g}</text>')
-    parts.append(f'<text x="{LABELS + plot_width}" y="{height - 1}" text-anchor="end" fill="#555">seconds</text>')
+    parts.append(axis_name(LABELS + plot_width, height - 1))
     groups: dict[str, int] = {}
     tooltips = len(bars) <= MOST_TOOLTIPS
     for bar in bars:
@@ -64,6 +79,24 @@ def svg(view: timeline.Layout, *, width: int = 860, start: float = 0.0, end: flo
     return "".join(parts)
 
 
+def opening(width: int, height: int, kind: str, label: str) -> str:
+    """An SVG's start, for every SVG view: its size, its theme's text colour, and its name for a
+    screen reader (`label`, its header line), also as a <title>, which browsers show on hover."""
+    # Its natural size where the output area has room; scaled down to fit
+    # a narrower one (a side panel open) instead of cut off on the right.
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+            f'style="max-width: {width}px; height: auto; fill: {THEME["text"]}" font-family="sans-serif" '
+            f'font-size="12" class="{kind}" role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>')
+
+
+def grid_line(x1: float, x2: float, y1: float, y2: float) -> str:
+    return f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y1:.1f}" y2="{y2:.1f}" style="stroke: {THEME["grid"]}"/>'
+
+
+def axis_name(x: float, y: float, name: str = "seconds") -> str:
+    return f'<text x="{x}" y="{y}" text-anchor="end" style="fill: {THEME["quiet"]}">{name}</text>'
+
+
 def _bar(bar: timeline.Bar, x, fill: str, selected: bool, view: timeline.Layout, tooltips: bool) -> str:
     left, right = x(bar.start), x(bar.end)
     top = bar.lane * LANE
@@ -71,7 +104,8 @@ def _bar(bar: timeline.Bar, x, fill: str, selected: bool, view: timeline.Layout,
         dash = ' stroke-dasharray="4 2" stroke-width="2"' if selected else ""
         return (f'<line x1="{left:.1f}" x2="{max(right, left + 1):.1f}" y1="{top + 23}" y2="{top + 23}" '
                 f'stroke="{fill}"{dash} class="wait"/>')  # fmt: skip
-    outline = ' stroke="#000" stroke-width="1"' if bar.kind in ("error", "crashed") else ' stroke="#FFF" stroke-width="0.5"'
+    edge = THEME["strong"] if bar.kind in ("error", "crashed") else THEME["paper"]
+    outline = f' style="stroke: {edge}" stroke-width="{1 if bar.kind in ("error", "crashed") else 0.5}"'
 
     if selected:
         outline = ' stroke="#CC79A7" stroke-width="3"'

@@ -153,6 +153,9 @@ class ProcessTable(LiveView):
             self.header.value = f"<b>{escape(self.summary())}</b>"
             self.table.value = _table(self.lifetimes)
 
+    def alt(self) -> str:
+        return f"process lifetimes: {self.summary()}"
+
     def summary(self) -> str:
         """One line: how many processes, in which states."""
         counts = collections.Counter(row.state for row in self.lifetimes)

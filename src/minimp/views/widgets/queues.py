@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .. import layout, plot
+from ..svg import axis_name, grid_line, opening
 from .view import LiveView, checked_interval, watching
 
 TYPE_CHECKING = False
@@ -93,6 +94,9 @@ class QueueDepth(LiveView):
         """Take a sample and redraw."""
         self.sample()
         self._draw()
+
+    def alt(self) -> str:
+        return f"queue depth: {self.summary()}"
 
     def summary(self) -> str:
         """One line: the depth now, the most it has been, how many samples."""
@@ -165,16 +169,15 @@ def _depth_svg(samples: list[tuple[float, int]], width: int = WIDTH, height: int
     def y(depth: float) -> float:
         return top + (1 - depth / most) * plot_height
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'font-family="sans-serif" font-size="12" class="minimp-queue-depth">']  # fmt: skip
+    label = f"queue depth over {end:.3g} s: at most {most} items"
+    parts = [opening(width, height, "minimp-queue-depth", label)]
     for tick in layout.ticks(0.0, end):
-        parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{top + plot_height}" stroke="#DDD"/>')
+        parts.append(grid_line(x(tick), x(tick), top, top + plot_height))
         parts.append(f'<text x="{x(tick):.1f}" y="{height - bottom + 16}" text-anchor="middle">{tick:g}</text>')
     for tick in [t for t in layout.ticks(0.0, most, most=4) if float(t).is_integer()]:
-        parts.append(f'<line x1="{left}" x2="{left + plot_width}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-                     f'stroke="#DDD"/>')  # fmt: skip
+        parts.append(grid_line(left, left + plot_width, y(tick), y(tick)))
         parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g}</text>')
-    parts.append(f'<text x="{left + plot_width}" y="{height - 1}" text-anchor="end" fill="#555">seconds</text>')
+    parts.append(axis_name(left + plot_width, height - 1))
     points, previous = [], None
     for seconds, depth in _steps(samples):
         if previous is not None:  # along at the previous depth, then up or down to this one

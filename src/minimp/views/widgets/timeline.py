@@ -16,7 +16,13 @@ buttons and a play button drive it:
 - **replay**: play the run again, bar by bar, from its start (the ▶ button),
   or drag the replay slider to any moment;
 - **task**: pick a task (in the order they started) to see where and
-  when it ran, its arguments and its error; the mouse on a bar names it too.
+  when it ran, its arguments and its error; the mouse on a bar names it too;
+- **table**: the figures of the picture as a table (summary.py): per worker,
+  its start-up, busy, idle and waiting time; the slowest tasks. It is what a
+  screen reader reads, where the picture is one image named by its header.
+
+Every control is an ipywidgets input: Tab reaches it, the arrow keys move a
+slider, Space or Enter presses a button.
 
 Live, the view's thread (view.py) redraws the picture a few times a second
 from `trace.snapshot()`. It never waits for the pool, and it rests between
@@ -41,6 +47,7 @@ import ipywidgets as widgets
 from .. import layout as timeline
 from .. import plot
 from ...tracing import Trace, trace as new_trace
+from ..summary import summary
 from ..svg import svg
 from .view import LiveView, checked_interval, watching
 
@@ -90,14 +97,17 @@ class TimelineView(LiveView):
         self._replay_stop: threading.Event | None = None
         self.task = widgets.IntSlider(description="task", min=0, max=0, value=0,
                                       layout=widgets.Layout(width="420px"))  # fmt: skip
-        for control in (self.color_by, self.zoom, self.replay, self.task):
+        self.show_table = widgets.ToggleButton(description="table", tooltip="the figures as a table (summary.py)",
+                                               layout=widgets.Layout(width="80px"))  # fmt: skip
+        self.table = widgets.HTML(layout=widgets.Layout(display="none"))
+        for control in (self.color_by, self.zoom, self.replay, self.task, self.show_table):
             control.observe(self._changed, names="value")
         self._quiet = False  # True while _new_layout moves the controls itself
         super().__init__([
             self.header, self.picture,
             widgets.HBox([self.color_by, self.zoom]),
-            widgets.HBox([self.play, self.replay, self.task]),
-            self.details,
+            widgets.HBox([self.play, self.replay, self.task, self.show_table]),
+            self.details, self.table,
         ], checked_interval(interval, "TimelineView"))  # fmt: skip
         self.add_class("minimp-timeline-view")  # for the browser tests, and for styling
         self._new_layout(self.view)
@@ -150,6 +160,11 @@ class TimelineView(LiveView):
                                  selected=selected, cursor=moment)  # fmt: skip
         self.details.value = _describe(view.tasks.get(selected), view.origin) if selected else (
             "<i>Move the task slider to see one task; rest the mouse on a bar to name it.</i>")
+        self.table.layout.display = None if self.show_table.value else "none"
+        self.table.value = summary(view)._repr_html_() if self.show_table.value else ""  # drawn only when shown
+
+    def alt(self) -> str:
+        return f"worker timeline: {self.view.summary.header()}"
 
     def png(self) -> bytes:
         return plot.png(self.view, color_by=self.color_by.value)
@@ -240,6 +255,9 @@ class CompareView(LiveView):
         for name, view in self.views.items():
             self.panels[name].value = f"<b>{escape(name)}</b>: {escape(view.summary.header())}<br>" + svg(
                 view, width=self.width, start=start, end=end, color_by=self.color_by.value)
+
+    def alt(self) -> str:
+        return "worker timelines: " + "; ".join(f"{name}: {view.summary.header()}" for name, view in self.views.items())
 
     def png(self) -> bytes:
         return plot.png(plot.compare(self.traces, color_by=self.color_by.value))

@@ -27,9 +27,10 @@ one look runs, the pool waits for the GIL: a picture of 7,000 tasks,
 redrawn every 0.25 s, would slow a pool of tiny tasks by a third.
 
 A saved notebook must show the view where widgets do not run (GitHub,
-nbviewer): each display of a view carries a PNG as well as the widget. Its
-text/plain is the same at every redraw, because the notebooks' tests
-(nbval) compare it with the stored one.
+nbviewer): each display of a view carries a PNG as well as the widget, and
+the PNG's text alternative in the output's metadata. Its text/plain is the
+same at every redraw, because the notebooks' tests (nbval) compare it with
+the stored one.
 
 Read next: `views/widgets/timeline.py`, the view of a pool's workers.
 """
@@ -106,11 +107,17 @@ class LiveView(widgets.VBox):
         """The view's state as a picture, for the notebook file (each view says how)."""
         raise NotImplementedError
 
-    def _repr_mimebundle_(self, **kwargs) -> dict:
+    def alt(self) -> str:
+        """The PNG's text alternative: what it shows, in words (each view says how)."""
+        return self.PLAIN
+
+    def _repr_mimebundle_(self, **kwargs) -> tuple[dict, dict]:
         bundle = super()._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self.PLAIN
         bundle["image/png"] = base64.b64encode(self.png()).decode()
-        return bundle
+        # The PNG's alt text, where renderers look for it (nbconvert, Jupyter Book, IPython's
+        # Image(alt=...)); nbval does not compare metadata, so it may say this run's figures.
+        return bundle, {"image/png": {"alt": self.alt()}}
 
 
 @contextlib.contextmanager
