@@ -13,9 +13,14 @@ chapter the test presses Run ▸ Run All Cells, waits until no prompt shows
   "Loading widget...";
 - where the chapter shows a timeline widget, its lanes are drawn, a click
   on its zoom slider redraws it, and (for a single trace's timeline) a
-  click on its task slider shows that task's details.
+  click on its task slider shows that task's details;
+- then in JupyterLab Dark as well as Light (Settings ▸ Theme, on the page
+  that ran): every text of minimp's pictures stands out from what is behind
+  it, by WCAG's contrast ratio measured on the rendered page (at least 4.5,
+  what WCAG asks of text), and each picture is an image named for a screen
+  reader.
 
-A screenshot of each chapter goes to test-artifacts/browser/ (not committed),
+A screenshot of each chapter in each theme goes to test-artifacts/browser/ (not committed),
 with each chapter's time in times.txt. Without Chromium the tests skip on a
 contributor's machine and fail in CI (CI=1), where `make test` installs it.
 """
@@ -42,6 +47,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 RUN_LIMIT = 240  # seconds for one chapter's cells; nbval needs at most 20
+THEMES = ("JupyterLab Light", "JupyterLab Dark")  # the first is where each chapter runs
+LEAST_CONTRAST = 4.5  # WCAG 2's ratio for text (AA): between 1 (none) and 21 (black on white)
 
 
 def require(what_is_missing: str | None) -> None:
@@ -156,9 +163,17 @@ def test_chapter_runs_in_jupyterlab(chapter, browser, lab):
         _assert_cells_ran(folder / chapter)
         if _shows_a_timeline(folder / chapter):
             _assert_timeline_drawn_and_responds(page, chapter)
+        _assert_pictures_readable(page, chapter, THEMES[0])  # in the theme it ran in
+        for theme in THEMES[1:]:
+            _change_theme(page, theme)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=ARTIFACTS / chapter.replace(".ipynb", f" ({theme}).png"))
+            _assert_pictures_readable(page, chapter, theme)
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTIFACTS / chapter.replace(".ipynb", ".png"))
+        if page.evaluate("document.body.dataset.jpThemeName") != THEMES[0]:
+            _change_theme(page, THEMES[0])  # JupyterLab keeps the choice: the next chapter runs in light
         page.close()
         for kernel in _api(base, token, "/api/kernels"):  # each chapter gets both CPUs to itself
             _api(base, token, f"/api/kernels/{kernel['id']}", "DELETE")
@@ -235,7 +250,7 @@ def _assert_timeline_drawn_and_responds(page, chapter: str) -> None:
         # A click on the task slider picks a task: outlined, and described below.
         task = _slider(view, "task")
         _changes_view(view, f"{chapter}: a click on the task slider", lambda: task.click())
-        assert "arguments" in view.locator(".widget-html").last.inner_text(), f"{chapter}: no task details"
+        assert "arguments" in view.locator(".minimp-task-details").inner_text(), f"{chapter}: no task details"
 
 
 def _slider(view, label: str):
@@ -258,3 +273,46 @@ def _changes_view(view, what: str, action) -> None:
     before = picture.inner_html()
     action()
     assert _eventually(lambda: picture.inner_html() != before, 10), f"{what} did not redraw the timeline"
+
+
+def _change_theme(page, theme: str) -> None:
+    """Settings ▸ Theme ▸ `theme`, as a learner would; wait until the page wears it."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Settings$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Theme$")).hover()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{theme}$")).click()
+    if not _eventually(lambda: page.evaluate("document.body.dataset.jpThemeName") == theme, 20):
+        pytest.fail(f"JupyterLab did not change to {theme}")
+    page.wait_for_timeout(500)  # the theme's style sheet is in; let the page draw with it
+
+
+# For every text of minimp's SVG pictures: its colour and the colour of what is drawn behind
+# it (the band of its lane, or the first element around it with a background), composed where
+# translucent, and WCAG 2's contrast ratio of the two. (Read on the rendered page: what the
+# theme's variables really gave, not what the SVG asked for.)
+CONTRASTS = r"""() => {
+  const rgba = (text) => { const n = text.match(/[\d.]+/g).map(Number); return [n[0], n[1], n[2], n.length > 3 ? n[3] : 1]; };
+  const over = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+  const luminance = (c) => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const page = (element) => { const layers = []; for (let e = element; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor); if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } } return layers.reverse().reduce((below, top) => over(top, below), [255, 255, 255, 1]); };
+  const found = [];
+  for (const svg of document.querySelectorAll("svg.minimp-timeline, svg.minimp-queue-depth")) {
+    const bands = [...svg.querySelectorAll("rect:not(.bar)")].map(r => [r.getBoundingClientRect(), rgba(getComputedStyle(r).fill)]);
+    for (const text of svg.querySelectorAll("text")) {
+      const box = text.getBoundingClientRect(), x = box.x + box.width / 2, y = box.y + box.height / 2;
+      let behind = page(svg);
+      for (const [b, fill] of bands) if (x >= b.left && x <= b.right && y >= b.top && y <= b.bottom) behind = over(fill, behind);
+      const ink = over(rgba(getComputedStyle(text).fill), behind);
+      const [light, dark] = [luminance(ink), luminance(behind)].sort((a, b) => b - a);
+      found.push({text: text.textContent, ratio: (light + 0.05) / (dark + 0.05), named: svg.getAttribute("role") === "img" && !!svg.getAttribute("aria-label")});
+    }
+  }
+  return found;
+}"""
+
+
+def _assert_pictures_readable(page, chapter: str, theme: str) -> None:
+    texts = page.evaluate(CONTRASTS)
+    unnamed = sorted({t["text"] for t in texts if not t["named"]})
+    assert not unnamed, f"{chapter} in {theme}: a picture with these texts has no name for a screen reader: {unnamed[:5]}"
+    faint = sorted((round(t["ratio"], 2), t["text"]) for t in texts if t["ratio"] < LEAST_CONTRAST)
+    assert not faint, f"{chapter} in {theme}: texts fainter than {LEAST_CONTRAST}:1 against their background: {faint[:5]}"

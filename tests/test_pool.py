@@ -251,6 +251,20 @@ def test_a_free_worker_takes_the_next_task_rather_than_it_waiting_behind_a_long_
     assert order == ["B", "C", "A"]
 
 
+def nap_where(task):
+    return nap(task), os.getpid()
+
+
+def test_a_quick_first_task_does_not_send_the_rest_of_a_map_to_its_worker(lib):
+    # Sending ahead judges a function by its last job: nap("A", 0) made the other naps look
+    # tiny, and once all eleven went to one worker, the other had nothing left to take.
+    naps = [("A", 0.0)] + [(str(n), 0.02) for n in range(11)]
+    with lib.Pool(2) as pool:
+        pool.map(nap, [("warm", 0.05)] * 2, chunksize=1)  # both workers started and ready
+        pids = collections.Counter(pid for _, pid in pool.map(nap_where, naps, chunksize=1))
+    assert len(pids) == 2 and min(pids.values()) >= 4, pids  # 10 to 2 before the fix
+
+
 def test_starmap_unpacks_each_tuple_of_arguments(lib):
     pairs = [(1, 2), (3, 4), (5, 6)]
     with lib.Pool(2) as pool:

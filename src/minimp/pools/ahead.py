@@ -12,6 +12,9 @@ So a worker busy with a *short* job is sent more, to wait in its pipe::
 How many: as many as take about `AHEAD_SECONDS` to run, by how long the last job of
 the same function took (at most `MAX_AHEAD`), and none if it took `SHORT` or more:
 a long job waiting behind another could have run on a worker that is free by then.
+Never more than a fair share of the jobs queued (their number over the workers'): one
+quick first task made the rest of a map look quick, and all of it went to one worker,
+leaving the other idle with nothing to take (`trace.summary()` showed 9 tasks to 3).
 They go in one write(2) once half of them have been run. And never more bytes
 than the pipe holds (`room`): a worker blocked writing its
 results while we are blocked writing its jobs would wait for us for ever, and we for it.
@@ -45,13 +48,14 @@ class Ahead:
         self.seconds[name] = now - worker.head_since
         worker.head_since = now
 
-    def wanted(self, worker, name: str | None) -> int:
+    def wanted(self, worker, name: str | None, fair: int) -> int:
         """How many jobs of function `name` to send the busy `worker` now: none while half its share
-        still waits in its pipe, then enough to fill it (one write for many, not one for each)."""
+        still waits in its pipe, then enough to fill it (one write for many, not one for each).
+        Its share is at most `fair`, the jobs queued per worker."""
         recent = self.seconds.get(name)
         if recent is None or recent >= SHORT:
             return 0
-        share = max(1, min(MAX_AHEAD, int(AHEAD_SECONDS / max(recent, 1e-9))))
+        share = max(1, min(MAX_AHEAD, fair, int(AHEAD_SECONDS / max(recent, 1e-9))))
         waiting = len(worker.jobs) - 1  # (the first is running: the worker read it)
         return share - waiting if waiting <= share // 2 else 0
 

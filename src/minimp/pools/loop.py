@@ -155,11 +155,13 @@ class PoolLoop(threading.Thread):
         for depth in (1, 2):
             if depth == 2 and not all(worker.ready for worker in self.crew.live()):
                 return  # a worker still starting will want a job soon: keep it for it
+            fair = -(-len(self.task_queue) // max(1, len(self.crew.live())))  # queued jobs per worker, rounded up
             for worker in self.crew.live():
                 if not worker.ready or worker.stopping or (depth == 1 and worker.jobs):
                     continue
                 name = self._next_function() if depth == 2 else None
-                wanted, room, jobs = 1 if depth == 1 else self.ahead.wanted(worker, name), self.ahead.room(worker), []
+                wanted = 1 if depth == 1 else self.ahead.wanted(worker, name, fair)
+                room, jobs = self.ahead.room(worker), []
                 while len(jobs) < wanted and (depth == 1 or self._next_function() == name):
                     if self._max_jobs is not None and worker.jobs_sent + len(jobs) >= self._max_jobs:
                         break  # it will exit after these; a new worker replaces it

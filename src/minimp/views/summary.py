@@ -140,8 +140,11 @@ def _text_table(columns: dict[str, str], rows: list[list[str]]) -> list[str]:
 def _html_table(caption: str, columns: dict[str, str], rows: list[list[str]]) -> str:
     sides = ["left" if align == "<" else "right" for align in columns.values()]
     head = "".join(f'<th scope="col">{escape(name)}</th>' for name in columns)
-    body = "".join("<tr>" + f'<th scope="row" style="text-align:left">{escape(row[0])}</th>'
-                   + "".join(f'<td style="text-align:{side}">{escape(cell)}</td>' for cell, side in zip(row[1:], sides[1:]))
-                   + "</tr>" for row in rows)  # fmt: skip
+
+    def row_of(cells: list[str]) -> str:
+        figures = "".join(f'<td style="text-align:{side}">{escape(cell)}</td>' for cell, side in zip(cells[1:], sides[1:]))
+        return f'<tr><th scope="row" style="text-align:left">{escape(cells[0])}</th>{figures}</tr>'
+
+    body = "".join(row_of(cells) for cells in rows)
     return (f'<table class="minimp-summary" style="font-size:12px"><caption style="text-align:left">'
             f"{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")

@@ -61,7 +61,8 @@ def svg(view: timeline.Layout, *, width: int = 860, start: float = 0.0, end: flo
     for number, lane in enumerate(view.lanes):
         y = number * LANE
         if number % 2:
-            parts.append(f'<rect x="{LABELS}" y="{y}" width="{plot_width}" height="{LANE}" style="fill: {THEME["band"]}"/>')
+            parts.append(f'<rect x="{LABELS}" y="{y}" width="{plot_width}" height="{LANE}" '
+                         f'style="fill: {THEME["band"]}"/>')  # fmt: skip
         parts.append(f'<text x="{LABELS - 6}" y="{y + 17}" text-anchor="end" class="lane">{escape(lane.label)}</text>')
     for tick in timeline.ticks(start, end):
         parts.append(grid_line(x(tick), x(tick), 0, height - AXIS + 4))

@@ -83,6 +83,7 @@ class TimelineView(LiveView):
         self.header = widgets.HTML()
         self.picture = widgets.HTML()
         self.details = widgets.HTML()
+        self.details.add_class("minimp-task-details")
         self.color_by = widgets.ToggleButtons(options=plot.COLOR_BY, value=color_by, description="colour by")
         self.zoom = widgets.FloatRangeSlider(description="zoom (s)", min=0.0, max=1.0, value=(0.0, 1.0),
                                              step=0.005, readout_format=".3f", continuous_update=False,
@@ -100,6 +101,7 @@ class TimelineView(LiveView):
         self.show_table = widgets.ToggleButton(description="table", tooltip="the figures as a table (summary.py)",
                                                layout=widgets.Layout(width="80px"))  # fmt: skip
         self.table = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.table.add_class("minimp-summary-table")
         for control in (self.color_by, self.zoom, self.replay, self.task, self.show_table):
             control.observe(self._changed, names="value")
         self._quiet = False  # True while _new_layout moves the controls itself
