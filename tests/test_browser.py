@@ -290,13 +290,13 @@ def _change_theme(page, theme: str) -> None:
 # translucent, and WCAG 2's contrast ratio of the two. (Read on the rendered page: what the
 # theme's variables really gave, not what the SVG asked for.)
 CONTRASTS = r"""() => {
-  const rgba = (text) => { const n = text.match(/[\d.]+/g).map(Number); return [n[0], n[1], n[2], n.length > 3 ? n[3] : 1]; };
+  const rgba = (text) => { if (!text.startsWith("rgb")) return null; const n = text.match(/[\d.]+/g).map(Number); return [n[0], n[1], n[2], n.length > 3 ? n[3] : 1]; };
   const over = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
   const luminance = (c) => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
   const page = (element) => { const layers = []; for (let e = element; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor); if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } } return layers.reverse().reduce((below, top) => over(top, below), [255, 255, 255, 1]); };
   const found = [];
   for (const svg of document.querySelectorAll("svg.minimp-timeline, svg.minimp-queue-depth")) {
-    const bands = [...svg.querySelectorAll("rect:not(.bar)")].map(r => [r.getBoundingClientRect(), rgba(getComputedStyle(r).fill)]);
+    const bands = [...svg.querySelectorAll("rect:not(.bar)")].map(r => [r.getBoundingClientRect(), rgba(getComputedStyle(r).fill)]).filter(([b, fill]) => fill);
     for (const text of svg.querySelectorAll("text")) {
       const box = text.getBoundingClientRect(), x = box.x + box.width / 2, y = box.y + box.height / 2;
       let behind = page(svg);

@@ -45,7 +45,7 @@ def test_the_picture_has_a_lane_per_worker_a_bar_per_task_and_the_header():
 def test_the_task_slider_shows_one_tasks_details():
     view = TimelineView(four_tasks())
     assert view.task.max == 4
-    assert "stroke-width=\"3\"" not in view.picture.value and "dasharray" not in view.picture.value
+    assert 'stroke-width="3"' not in view.picture.value and 'stroke-dasharray="4 2"' not in view.picture.value
     view.task.value = 3  # the third to start: task 4, which raised
     assert "ValueError: bad" in view.details.value and "(4,)" in view.details.value
     assert 'stroke="#CC79A7" stroke-width="3"' in view.picture.value  # outlined

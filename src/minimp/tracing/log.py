@@ -174,8 +174,8 @@ class Trace:
         return TimelineView(self, **options)
 
     def summary(self, slowest: int = 5) -> Any:
-        """Per worker its start-up, busy, idle and waiting time and task count, then the
-        `slowest` longest tasks with their arguments: a table to print or show (views/summary.py)."""
+        """Per worker its start-up, busy, idle and waiting time and task count, the `slowest`
+        longest tasks with their arguments, what the gaps mean: a table to print or show (views/summary.py)."""
         from ..views.summary import summary
 
         return summary(self, slowest)

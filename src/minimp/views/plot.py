@@ -26,9 +26,11 @@ import io
 
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
+from ..runtime.cpus import cpu_count
 from . import layout as timeline
+from .gaps import Gap, explain
 from ..tracing import Snapshot, Trace
 
 TYPE_CHECKING = False
@@ -58,16 +60,18 @@ def plot(source: Trace | Snapshot | timeline.Layout, ax: Axes | None = None, *, 
     start, end = window if window is not None else (0.0, max(view.end, 1e-3))
     if not start < end:
         raise ValueError(f"plot(window={window!r}): the window must be (start, end) with start < end")
-    _draw(ax, view, color_by, start, end)
+    _draw(ax, view, color_by, start, end, explain(view, cpu_count()))
     ax.set_title(title or view.summary.header(), loc="left", fontsize=10)
     return ax
 
 
 def _height(view: timeline.Layout, lanes: int | None = None) -> float:
-    return 1.2 + 0.42 * max(1, lanes if lanes is not None else len(view.lanes))
+    notes = len(explain(view, cpu_count()))  # a line each under the axis
+    return 1.2 + 0.42 * max(1, lanes if lanes is not None else len(view.lanes)) + 0.2 * notes
 
 
-def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: float) -> None:
+def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: float, gaps: list[Gap],
+          axis_named: bool = True) -> None:  # fmt: skip
     pixel = (end - start) / PIXELS
     bars = timeline.merge(timeline.window(view.bars, start, end), pixel)
     groups: dict[str, int] = {}
@@ -89,7 +93,10 @@ def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: flo
     ax.set_xlim(start, end + (end - start) * 0.01)
     ax.set_ylim(max(1, len(view.lanes)) - 0.5, -0.5)  # lane 0 on top
     ax.set_yticks(range(len(view.lanes)), [lane.label for lane in view.lanes], fontsize=9)
-    ax.set_xlabel("seconds since the trace began")
+    _draw_gaps(ax, gaps, len(view.lanes), start, end)
+    notes = [f"{number} · {gap.line}" for number, gap in enumerate(gaps, start=1)]
+    label = "\n".join((["seconds since the trace began"] if axis_named else []) + notes)
+    ax.set_xlabel(label, loc="left" if notes else "center")
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     kinds = {bar.kind for bar in bars}
@@ -108,20 +115,33 @@ def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: flo
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
 
+def _draw_gaps(ax: Axes, gaps: list[Gap], lanes: int, start: float, end: float) -> None:
+    """Each gap (gaps.py) framed with a dashed line and numbered, as in the SVG (svg.py's _gap)."""
+    for number, gap in enumerate(gaps, start=1):
+        left, right = max(gap.start, start), min(gap.end, end)
+        if right <= left:
+            continue
+        whole = gap.kind in ("tail", "crowded")
+        top, height = (-0.48, lanes - 0.04) if whole else (gap.lane - 0.45, 0.9)
+        ax.add_patch(Rectangle((left, top), right - left, height, fill=False, linestyle="--", linewidth=1,
+                               edgecolor="#000000"))  # fmt: skip
+        at = (1 if gap.lane == 0 else 0) if gap.kind == "tail" else gap.lane if not whole else lanes - 0.5
+        ax.text(left + (end - start) * 0.004, at - 0.2 if not gap.kind == "crowded" else at - 0.02, str(number),
+                fontsize=8, va="top")  # fmt: skip
+
+
 def compare(traces: dict[str, Trace] | list[Trace], *, color_by: str = "status") -> Figure:
     """Several traces one above the other, on one time axis (each from its own start):
     `compare({"multiprocessing.Pool": t1, "minimp.Pool": t2})`."""
     named = named_traces(traces)
     views = {name: timeline.layout(trace) for name, trace in named.items()}
     end = max([view.end for view in views.values()] + [1e-3])
-    heights = [max(1, len(view.lanes)) + 1.2 for view in views.values()]
+    heights = [max(1, len(view.lanes)) + 1.2 + 0.5 * len(explain(view, cpu_count())) for view in views.values()]
     figure = Figure(figsize=(8.6, 0.42 * sum(heights) + 0.6), layout="constrained")
     axes = figure.subplots(len(views), 1, sharex=True, height_ratios=heights, squeeze=False)[:, 0]
-    for ax, (name, view) in zip(axes, views.items()):
-        _draw(ax, view, color_by, 0.0, end)
+    for number, (ax, (name, view)) in enumerate(zip(axes, views.items()), start=1):
+        _draw(ax, view, color_by, 0.0, end, explain(view, cpu_count()), axis_named=number == len(views))
         ax.set_title(f"{name}: {view.summary.header()}", loc="left", fontsize=10)
-    for ax in axes[:-1]:
-        ax.set_xlabel("")
     return figure
 
 

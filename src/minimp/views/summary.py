@@ -18,7 +18,8 @@ tasks it ran had **waited** in the queue before it took them. A worker idle
 while its tasks waited long was not given work in time (a chunk too big on
 another worker, say); all workers busy while tasks waited means the pool is
 too small for what is asked of it. Then the slowest tasks, with their
-arguments: is one kind of input the slow one?
+arguments: is one kind of input the slow one? Last, what the timeline's
+gaps mean, numbered as its picture numbers them (gaps.py).
 
 The same figures are in the timeline widget as a table (its "table" button),
 for a reader who cannot see the picture: a screen reader reads a table.
@@ -31,7 +32,9 @@ from __future__ import annotations
 from html import escape
 from typing import NamedTuple
 
+from ..runtime.cpus import cpu_count
 from . import layout as timeline
+from .gaps import Gap, explain
 from .layout import RUNS, by_lane, covered
 
 TYPE_CHECKING = False
@@ -59,6 +62,7 @@ class TraceSummary(NamedTuple):
     workers: list[WorkerFigures]
     slowest: list[TaskRecord]  # the longest-running tasks, longest first
     never_ran: int  # tasks that never reached a worker (cancelled, or lost with a crash)
+    gaps: list[Gap]  # what the timeline's gaps mean (gaps.py), as its picture numbers them
 
     def rows(self) -> tuple[list[list[str]], list[list[str]]]:
         """The two tables, as text cells: the workers', then the slowest tasks'."""
@@ -75,6 +79,9 @@ class TraceSummary(NamedTuple):
             lines += [""] + _text_table(SLOWEST_COLUMNS, slowest)
         if self.never_ran:
             lines += ["", self._never_ran()]
+        if self.gaps:
+            lines += ["", "what the timeline shows:"]
+            lines += [f"{number} · {gap.line}. {gap.why}" for number, gap in enumerate(self.gaps, start=1)]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -86,6 +93,9 @@ class TraceSummary(NamedTuple):
             html += _html_table(f"the {len(slowest)} slowest tasks", SLOWEST_COLUMNS, slowest)
         if self.never_ran:
             html += f"<p>{self._never_ran()}</p>"
+        if self.gaps:
+            html += "<p>What the timeline shows:</p><ol>" + "".join(
+                f"<li><b>{escape(gap.line)}</b>. {escape(gap.why)}</li>" for gap in self.gaps) + "</ol>"
         return html
 
     def _never_ran(self) -> str:
@@ -97,8 +107,9 @@ WORKER_COLUMNS = {"worker": "<", "tasks": ">", "start-up": ">", "busy": ">", "id
 SLOWEST_COLUMNS = {"slowest tasks": "<", "ran": ">", "worker": ">", "status": "<", "function(arguments)": "<"}
 
 
-def summary(source: Trace | timeline.Layout, slowest: int = SLOWEST) -> TraceSummary:
-    """The figures of a trace (or of a layout already computed from one)."""
+def summary(source: Trace | timeline.Layout, slowest: int = SLOWEST, cpus: int | None = None) -> TraceSummary:
+    """The figures of a trace (or of a layout already computed from one); `cpus`: what the pool
+    could use (by default, what this process may: the trace ran here)."""
     if not isinstance(slowest, int) or isinstance(slowest, bool) or slowest < 0:
         raise ValueError(f"summary(slowest={slowest!r}): slowest must be an int >= 0, the number of tasks to list")
     view = source if isinstance(source, timeline.Layout) else timeline.layout(source)
@@ -120,7 +131,8 @@ def summary(source: Trace | timeline.Layout, slowest: int = SLOWEST) -> TraceSum
     ran = [task for task in view.tasks.values() if task.duration is not None]
     longest = sorted(ran, key=lambda task: task.duration, reverse=True)[:slowest]
     never = sum(task.worker is None for task in view.tasks.values())
-    return TraceSummary(view.summary.header(), workers, longest, never)
+    gaps = explain(view, cpu_count() if cpus is None else cpus)
+    return TraceSummary(view.summary.header(), workers, longest, never, gaps)
 
 
 def _ms(seconds: float | None) -> str:

@@ -22,10 +22,12 @@ from __future__ import annotations
 from html import escape
 
 from . import layout as timeline
+from .gaps import Gap
 
 LABELS = 170  # pixels for the lane labels on the left
 LANE = 26  # pixels per lane
 AXIS = 30  # pixels for the time axis at the bottom
+NOTE = 16  # pixels for each note under the axis (gaps.py)
 MOST_TOOLTIPS = 2000  # beyond this many bars, tooltips would make the page heavy
 
 # The colours of everything but the data: JupyterLab's theme variables, and the light theme's
@@ -42,11 +44,13 @@ THEME = {
 
 
 def svg(view: timeline.Layout, *, width: int = 860, start: float = 0.0, end: float | None = None,
-        color_by: str = "status", selected: int | None = None, cursor: float | None = None) -> str:  # fmt: skip
+        color_by: str = "status", selected: int | None = None, cursor: float | None = None,
+        gaps: list[Gap] = ()) -> str:  # fmt: skip
     """An SVG picture of `view` from `start` to `end` seconds, `width` pixels wide.
 
     `selected` is a task id to outline (with its wait drawn dashed);
-    `cursor` draws a vertical line at that moment (a replay's "now").
+    `cursor` draws a vertical line at that moment (a replay's "now");
+    `gaps` (gaps.explain) are marked, numbered, and said below the axis.
     """
     end = max(view.end, 1e-3) if end is None else end
     span = max(end - start, 1e-9)
@@ -56,8 +60,10 @@ def svg(view: timeline.Layout, *, width: int = 860, start: float = 0.0, end: flo
     def x(seconds: float) -> float:
         return LABELS + (seconds - start) / span * plot_width
 
-    height = LANE * max(1, len(view.lanes)) + AXIS
-    parts = [opening(width, height, "minimp-timeline", f"worker timeline: {view.summary.header()}")]
+    lanes_height = LANE * max(1, len(view.lanes))
+    height = lanes_height + AXIS + NOTE * len(gaps)
+    label = " ".join([f"worker timeline: {view.summary.header()}."] + [f"{gap.line}." for gap in gaps])
+    parts = [opening(width, height, "minimp-timeline", label)]
     for number, lane in enumerate(view.lanes):
         y = number * LANE
         if number % 2:
@@ -65,19 +71,39 @@ def svg(view: timeline.Layout, *, width: int = 860, start: float = 0.0, end: flo
                          f'style="fill: {THEME["band"]}"/>')  # fmt: skip
         parts.append(f'<text x="{LABELS - 6}" y="{y + 17}" text-anchor="end" class="lane">{escape(lane.label)}</text>')
     for tick in timeline.ticks(start, end):
-        parts.append(grid_line(x(tick), x(tick), 0, height - AXIS + 4))
-        parts.append(f'<text x="{x(tick):.1f}" y="{height - AXIS + 17}" text-anchor="middle">{tick:g}</text>')
-    parts.append(axis_name(LABELS + plot_width, height - 1))
+        parts.append(grid_line(x(tick), x(tick), 0, lanes_height + 4))
+        parts.append(f'<text x="{x(tick):.1f}" y="{lanes_height + 17}" text-anchor="middle">{tick:g}</text>')
+    parts.append(axis_name(LABELS + plot_width, lanes_height + AXIS - 1))
     groups: dict[str, int] = {}
     tooltips = len(bars) <= MOST_TOOLTIPS
     for bar in bars:
         chosen = selected is not None and bar.task == selected
         parts.append(_bar(bar, x, timeline.colour(bar, color_by, groups), chosen, view, tooltips))
     if cursor is not None:
-        parts.append(f'<line x1="{x(cursor):.1f}" x2="{x(cursor):.1f}" y1="0" y2="{height - AXIS}" '
+        parts.append(f'<line x1="{x(cursor):.1f}" x2="{x(cursor):.1f}" y1="0" y2="{lanes_height}" '
                      f'stroke="#CC79A7" stroke-width="2"/>')  # fmt: skip
+    for number, gap in enumerate(gaps, start=1):
+        parts.append(_gap(number, gap, x(max(gap.start, start)), x(min(gap.end, end)), lanes_height))
+        parts.append(f'<text x="{LABELS}" y="{lanes_height + AXIS + NOTE * number - 4}" class="gap-note">'
+                     f"{number} · {escape(gap.line)}<title>{escape(gap.why)}</title></text>")  # fmt: skip
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _gap(number: int, gap: Gap, left: float, right: float, lanes_height: int) -> str:
+    """A dashed frame around a gap, and its number where no bar is: an idle or stuck worker's in its
+    lane; a tail's across every lane, numbered in a lane that was done; a crowd's, under the lanes."""
+    if right <= left:  # zoomed away
+        return ""
+    top, height, number_at = gap.lane * LANE + 2, LANE - 4, gap.lane * LANE + 13
+    if gap.kind == "tail":
+        top, height, number_at = 0, lanes_height, (1 if gap.lane == 0 else 0) * LANE + 13
+    elif gap.kind == "crowded":
+        top, height, number_at = 0, lanes_height, lanes_height + AXIS - 2
+    return (f'<g class="gap {gap.kind}"><title>{escape(gap.line)}: {escape(gap.why)}</title>'
+            f'<rect x="{left:.1f}" y="{top}" width="{right - left:.1f}" height="{height}" stroke-dasharray="4 3" '
+            f'style="fill: none; stroke: {THEME["text"]}"/>'
+            f'<text x="{left + 3:.1f}" y="{number_at}" font-size="10">{number}</text></g>')
 
 
 def opening(width: int, height: int, kind: str, label: str) -> str:

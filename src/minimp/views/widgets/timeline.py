@@ -15,6 +15,9 @@ buttons and a play button drive it:
 - **zoom**: the seconds to show;
 - **replay**: play the run again, bar by bar, from its start (the ▶ button),
   or drag the replay slider to any moment;
+- **gaps that explain themselves**: a worker idle while tasks waited for
+  another, one worker alone at the end, more workers busy than CPUs, a task
+  that seems stuck: framed, numbered, and said under the axis (gaps.py);
 - **task**: pick a task (in the order they started) to see where and
   when it ran, its arguments and its error; the mouse on a bar names it too;
 - **table**: the figures of the picture as a table (summary.py): per worker,
@@ -47,6 +50,8 @@ import ipywidgets as widgets
 from .. import layout as timeline
 from .. import plot
 from ...tracing import Trace, trace as new_trace
+from ...runtime.cpus import cpu_count
+from ..gaps import explain
 from ..summary import summary
 from ..svg import svg
 from .view import LiveView, checked_interval, watching
@@ -78,6 +83,7 @@ class TimelineView(LiveView):
         if color_by not in plot.COLOR_BY:
             raise ValueError(f"TimelineView(color_by={color_by!r}): color_by must be one of {plot.COLOR_BY}")
         self.trace, self.width = trace, width
+        self.cpus = cpu_count()  # what the pool could use, if it ran here: for gaps.explain
         self.view = timeline.layout(trace)
         self._order: list[int] = []  # task ids in the order they started: the task slider's steps
         self.header = widgets.HTML()
@@ -159,11 +165,11 @@ class TimelineView(LiveView):
         self.header.value = f"<b>{escape(view.summary.header())}</b>" + (
             f" · replay at {moment:.3f} s" if moment is not None else "")
         self.picture.value = svg(view, width=self.width, start=start, end=end, color_by=self.color_by.value,
-                                 selected=selected, cursor=moment)  # fmt: skip
+                                 selected=selected, cursor=moment, gaps=explain(view, self.cpus))  # fmt: skip
         self.details.value = _describe(view.tasks.get(selected), view.origin) if selected else (
             "<i>Move the task slider to see one task; rest the mouse on a bar to name it.</i>")
         self.table.layout.display = None if self.show_table.value else "none"
-        self.table.value = summary(view)._repr_html_() if self.show_table.value else ""  # drawn only when shown
+        self.table.value = summary(view, cpus=self.cpus)._repr_html_() if self.show_table.value else ""  # when shown
 
     def alt(self) -> str:
         return f"worker timeline: {self.view.summary.header()}"
@@ -239,7 +245,7 @@ class CompareView(LiveView):
     def __init__(self, traces: dict[str, Trace] | list[Trace], *, color_by: str = "status", width: int = WIDTH):
         self.traces = plot.named_traces(traces)
         self.views = {name: timeline.layout(trace) for name, trace in self.traces.items()}
-        self.width = width
+        self.width, self.cpus = width, cpu_count()
         end = max([view.end for view in self.views.values()] + [1e-3])
         self.color_by = widgets.ToggleButtons(options=plot.COLOR_BY, value=color_by, description="colour by")
         self.zoom = widgets.FloatRangeSlider(description="zoom (s)", min=0.0, max=end, value=(0.0, end),
@@ -256,7 +262,8 @@ class CompareView(LiveView):
         start, end = self.zoom.value
         for name, view in self.views.items():
             self.panels[name].value = f"<b>{escape(name)}</b>: {escape(view.summary.header())}<br>" + svg(
-                view, width=self.width, start=start, end=end, color_by=self.color_by.value)
+                view, width=self.width, start=start, end=end, color_by=self.color_by.value,
+                gaps=explain(view, self.cpus))
 
     def alt(self) -> str:
         return "worker timelines: " + "; ".join(f"{name}: {view.summary.header()}" for name, view in self.views.items())
