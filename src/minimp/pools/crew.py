@@ -16,7 +16,8 @@ time. The pool's thread (loop.py) decides what happens to them; the crew does it
 
 `running` is shared memory: the id of the task each place's worker runs (0: none). A
 worker writes it before each task, and the pool reads it if the worker dies, to name
-the task that crashed it.
+the task that crashed it (and `pool.stacks()` to say which task a worker is in: the
+crew's stack pipe, stacks.py).
 
 Read next: `pools/worker.py`, both ends of the conversation with a worker.
 """
@@ -32,6 +33,7 @@ from typing import Any
 
 from ..runtime.sharedctypes import RawArray
 from . import events
+from .stacks import StackPipe
 from .worker import Worker
 
 __all__ = ["Crew", "WakeUp", "stop_all"]
@@ -47,15 +49,21 @@ class Crew:
         self.places: list[Worker | None] = [None] * processes
         self.retiring: list[Worker] = []  # done with their jobs, exiting by themselves
         self.start_failures = 0  # workers that died before they were ready, in a row
-        self._worker_args = (method, self.running, initializer, initargs, max_jobs)
+        self.stacks = StackPipe()  # where the workers write their stacks when asked (stacks.py)
+        self._worker_args = (method, self.running, initializer, initargs, max_jobs, self.stacks)
         self.wakeup, self._watched_key = WakeUp(), None
         try:
             for index in range(processes):
                 self.start(index)
         except BaseException:
             self.stop()
-            self.wakeup.close()
+            self.close()
             raise
+
+    def close(self) -> None:
+        """The pool's thread has ended: nothing polls the wake-up pipe or asks for stacks now."""
+        self.wakeup.close()
+        self.stacks.close()
 
     def live(self) -> list[Worker]:
         """The workers in their places (not the retiring ones)."""

@@ -123,6 +123,10 @@ class ProcessPoolExecutor(concurrent.futures.Executor):
             self._loop.wait_closed()
             stopped(self._loop)
 
+    def stacks(self, timeout: float = 2.0) -> Any:
+        """Where is each worker now? As `Pool.stacks()` (pools/stacks.py)."""
+        return self._loop.stacks(timeout)
+
     def terminate_workers(self) -> None:
         """Stop the workers now (Python 3.14's): the calls not started are cancelled, those running
         fail with BrokenProcessPool, and the executor takes no more. Unlike the standard library's,

@@ -100,6 +100,12 @@ class PoolLoop(threading.Thread):
         self._stop_workers(kill)
         self._fail_all(error or PoolTerminatedError("the pool was terminated before this task finished"))
 
+    def stacks(self, timeout: float) -> Any:
+        """Where each ready worker is now (stacks.py): `pool.stacks()`, `executor.stacks()`."""
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise ValueError(f"stacks(timeout={timeout!r}): timeout must be a number of seconds above 0")
+        return self.crew.stacks.ask(self.crew.live(), self.crew.running, timeout)
+
     def wait_closed(self) -> None:
         """Wait until this thread and every worker are gone (after close() or terminate())."""
         logs.debug("joining pool")
@@ -148,7 +154,7 @@ class PoolLoop(threading.Thread):
                     self.on_messages(worker)
                 elif kind == "exit":
                     self.on_exit(worker)
-        self.crew.wakeup.close()  # nothing polls it now: a finished pool holds no descriptor
+        self.crew.close()  # nothing polls or asks it now: a finished pool holds no descriptor
 
     def send_jobs(self) -> None:
         """Give every idle worker a job; then each busy one a few more, if they are short (ahead.py)."""

@@ -47,6 +47,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable
 
+    from .stacks import Stacks
+
 __all__ = ["Pool"]
 
 
@@ -179,6 +181,11 @@ class Pool:
             raise ValueError("Pool is still running: call close() or terminate() before join()")
         self._loop.wait_closed()
         stopped(self._loop)
+
+    def stacks(self, timeout: float = 2.0) -> Stacks:
+        """Where is each worker now? The Python stack of the task each one runs (minimp's own:
+        the standard library's workers could not answer; pools/stacks.py). Print it."""
+        return self._loop.stacks(timeout)
 
     def __enter__(self) -> Pool:
         if self._loop.state in (CLOSE, TERMINATE):

@@ -28,7 +28,7 @@ import minimp; they should not pay for tqdm); its first bar starts tqdm's
 own monitor thread. The bar counts tasks that ended, not results you have
 read: an `imap` bar can be full while you are still iterating.
 
-Read next: `runtime/errors.py`, the errors a pool raises, named as in the standard library.
+Read next: `pools/stacks.py`, where each worker is now, when you ask.
 """
 
 from __future__ import annotations

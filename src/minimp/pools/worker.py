@@ -55,6 +55,7 @@ from ..runtime.process import PROCESS_CLASSES
 from . import chunks
 from .failures import send_outcomes, sendable
 from .inbox import Inbox
+from .stacks import answer_on_signal
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -115,9 +116,10 @@ class Done(NamedTuple):
 
 
 def worker_loop(tasks: Connection, results: Connection, index: int, running: Any, initializer: Callable | None,
-                initargs: tuple, max_jobs: int | None) -> None:
+                initargs: tuple, max_jobs: int | None, stacks: Connection) -> None:
     """Take a job, run its tasks, send back their outcomes; until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see above)
+    answer_on_signal(stacks)  # pool.stacks(): where this worker is, when asked (stacks.py)
     groups.lead_own_group()  # before any task: what a task starts joins the group
     groups.exit_with_parent()
     if initializer is not None:
@@ -191,12 +193,13 @@ class Unpicklable(NamedTuple):
 class Worker:
     """The pool's side of one worker: its process, our ends of its pipes, the jobs sent (the first runs)."""
 
-    def __init__(self, index: int, method: str, running: Any, initializer, initargs: tuple, max_jobs):
+    def __init__(self, index: int, method: str, running: Any, initializer, initargs: tuple, max_jobs, stacks):
         task_reader, self.task_pipe = Pipe(duplex=False)  # we write jobs,
         self.result_pipe, result_writer = Pipe(duplex=False)  # we read what became of them
         process_class = PROCESS_CLASSES[method]  # named as the standard library's: ForkServerPoolWorker-3
+        args = (task_reader, result_writer, index, running, initializer, initargs, max_jobs, stacks.writer)
         self.process = process_class(
-            target=worker_loop, args=(task_reader, result_writer, index, running, initializer, initargs, max_jobs),
+            target=worker_loop, args=args,
             name=f"{process_class.__name__.replace('Process', 'PoolWorker')}-{next(_worker_numbers)}", daemon=True)
         self.index = index
         self.jobs: collections.deque = collections.deque()  # sent, in order; the first is running
