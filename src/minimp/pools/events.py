@@ -110,6 +110,7 @@ class JobEnded(NamedTuple):
     pid: int | None
     args_size: int  # bytes of pickled arguments, per task
     result_size: int  # bytes of pickled outcomes, per task
+    sent: float | None = None  # when the pool took the job to pickle and send it (None: never taken)
 
 
 class WorkerStarted(NamedTuple):

@@ -92,6 +92,7 @@ class PendingJob:
         self.submitted = time.monotonic()
         self.message: bytes | None = None
         self.args_size = 0  # bytes per task, once packed
+        self.sent: float | None = None  # traced calls: when it was taken to be pickled and sent
 
 
 def default_chunksize(tasks: int, workers: int) -> int:
@@ -151,6 +152,8 @@ class TaskQueue:
                 if not self.jobs:
                     return None
                 job = self.jobs.popleft()
+            if job.call.listeners:  # its sending begins: pickled now, written next (views/segments.py)
+                job.sent = time.monotonic()
             failed = pack(job) if job.message is None else None
             if failed:  # arguments that cannot be pickled fail their own tasks
                 job_ended(job, [None] * job.size, failed, "error", skip=set(range(job.size)) - set(failed))

@@ -200,7 +200,7 @@ def job_ended(job: Any, results: list, failures: dict, status: str = "error", wo
             job.id, call.id, call.name, job.first_task, job.start, job.traced_arguments, call.star,
             frozenset(skip), failures, status, job.submitted, times, time.monotonic(),
             worker.index if worker else None, worker.pid if worker else None,
-            job.args_size, size // max(1, job.size - len(skip)),
+            job.args_size, size // max(1, job.size - len(skip)), job.sent,
         )  # fmt: skip
         for listener in call.listeners:
             listener.record(event)

@@ -46,6 +46,8 @@ class TaskRecord(NamedTuple):
     error: str | None = None
     args_size: int = 0  # bytes of pickled arguments (a chunk's size, shared by its tasks)
     result_size: int = 0  # bytes of the pickled outcome (shared likewise)
+    sent: float | None = None  # when the pool took its job to pickle and send (a chunk's tasks share it)
+    returned: float | None = None  # when the pool had its outcome back (shared likewise)
 
     @property
     def waited(self) -> float | None:
@@ -112,7 +114,7 @@ def task_records(ended: JobEnded) -> list[TaskRecord]:
             times[position] if times else None, times[position + 1] if times else ended.ended,  # started, finished:
             ended.worker, ended.pid,  # (never started, or its worker died: only the end is known)
             "ok" if error is None else ended.status, None if error is None else f"{type(error).__name__}: {error}",
-            ended.args_size, ended.result_size,
+            ended.args_size, ended.result_size, ended.sent, ended.ended if ended.sent is not None else None,
         ))  # fmt: skip
     return records
 

@@ -35,6 +35,7 @@ __all__ = ["Gap", "explain", "NOTICE"]
 NOTICE = 0.15  # a stretch shorter than this share of the run is not worth a note
 STUCK_AFTER = 1.0  # seconds: a running task is "stuck?" only past this ...
 STUCK_TIMES = 10  # ... and this many times the median task of the run
+BUSY = ("start-up", "sending", "returning")  # not a task, but not idle either
 
 
 class Gap(NamedTuple):
@@ -76,7 +77,7 @@ def _free(runs: list[timeline.Bar], since: float, until: float) -> list[tuple[fl
 
 def _idle(view, runs, workers, least) -> list[Gap]:
     """A worker with nothing to do while tasks waited for another one (in its chunk, or sent ahead)."""
-    busy = by_lane(runs + [bar for bar in view.bars if bar.kind == "start-up"])  # starting is not idle
+    busy = by_lane(runs + [bar for bar in view.bars if bar.kind in BUSY])  # starting, or its job travelling
     waits = [bar for bar in view.bars if bar.kind == "wait"]
     first, last = min(bar.start for bar in runs), max(bar.end for bar in runs)
     gaps = []
@@ -84,7 +85,8 @@ def _idle(view, runs, workers, least) -> list[Gap]:
         for start, end in _free(busy.get(lane, []), first, last):
             if end - start < least:  # (first: a map of tiny tasks has a stretch between every two)
                 continue
-            waiting = [w for w in waits if w.lane != lane and min(w.end, end) - max(w.start, start) >= least / 2]
+            waiting = [w for w in waits if w.lane != lane and min(w.end, end) - max(w.start, start) >= least / 2
+                       and _given(view, w.task, end - least / 2)]
             if not waiting:
                 continue
             others = " and ".join(sorted({_name(view, w.lane) for w in waiting}))
@@ -94,6 +96,14 @@ def _idle(view, runs, workers, least) -> list[Gap]:
                             f"pipe), so {_name(view, lane)} had none to take. Smaller chunks (chunksize) share the "
                             f"work out as it goes."))  # fmt: skip
     return gaps
+
+
+def _given(view, task: int | None, by: float) -> bool:
+    """Was the task already given to its worker (its job sent) by then? A task still in the pool's
+    queue did not wait for a worker but for the pool (busy reading a big result, say). Without the
+    moment (the standard library's traced records), a wait counts."""
+    record = view.tasks.get(task)
+    return record is None or record.sent is None or record.sent - view.origin <= by
 
 
 def _tail(view, runs, workers, least) -> list[Gap]:

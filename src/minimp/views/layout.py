@@ -8,14 +8,12 @@ worker began it to the moment it ended:
                          0 s ─────────────────────────────────────▶
 
 Before its bar, a task waits in the queue from submit to start (a thin
-"wait" line under the bar); a worker's start-up (the fork or spawn, then its
-initializer) is a bar of its own; a gap between bars is a worker with
-nothing to do.
-
-This module only computes: seconds and lanes, from the records of a trace
-(tracing/). The static picture (plot.py) and the widget (widgets/timeline.py)
-draw what it computes, so both show the same thing, and the sums in the
-header can be tested without drawing anything:
+"wait" line under the bar); its job's arguments and results travel in thin
+bars of their own (segments.py); a worker's start-up (the fork or spawn,
+then its initializer) is a bar too; a gap between bars is a worker with
+nothing to do. This module only computes seconds and lanes, from a trace's
+records: the picture (plot.py) and the widget (widgets/timeline.py) draw
+what it computes, and the header's sums are tested without drawing:
 
 - **busy** — the share of the workers' time spent running tasks;
 - **parallelism** — the sum of task times divided by the wall time: how
@@ -27,7 +25,7 @@ The readings of two processes can still disagree by a few microseconds (a
 task seems to start before it was submitted): the layout clamps such small
 inversions instead of drawing negative bars.
 
-Read next: `views/plot.py`, which draws a layout with matplotlib.
+Read next: `views/segments.py`, where a task's time went: its job's travels.
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..tracing import RunningJob, Snapshot, TaskRecord, Trace, WorkerRecord
+from .segments import segments
 
 __all__ = ["COLOURS", "colour", "Bar", "Lane", "Summary", "Layout", "layout", "merge", "until", "window", "overlaps", "ticks",
            "by_lane", "covered"]
@@ -52,10 +51,13 @@ COLOURS = {
     "cancelled": "#999999",  # grey
     "start-up": "#F0E442",  # yellow
     "wait": "#AAAAAA",  # a thin grey line under the bars
+    "sending": "#CC79A7",  # reddish purple, thinner than a task: a job's arguments travelling (segments.py)
+    "returning": "#009E73",  # bluish green, as thin: its results travelling back
 }
 GROUP_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
 LABELS = {"ok": "ok", "running": "running", "error": "error", "crashed": "crashed (worker died)",
-          "cancelled": "cancelled", "start-up": "worker start-up", "wait": "waiting in the queue"}  # fmt: skip
+          "cancelled": "cancelled", "start-up": "worker start-up", "wait": "waiting in the queue",
+          "sending": "sending the arguments", "returning": "returning the results"}  # fmt: skip
 
 
 def colour(bar: Bar, by: str, groups: dict[str, int]) -> str:
@@ -72,7 +74,7 @@ class Bar(NamedTuple):
     lane: int
     start: float
     end: float
-    kind: str  # "ok", "error", "crashed", "cancelled", "running", "wait" or "start-up"
+    kind: str  # "ok", "error", "crashed", "cancelled", "running", "wait", "start-up", "sending" or "returning"
     task: int | None  # the task's id; None for a start-up, or bars merged by merge()
     group: str  # the function's name, to colour bars by what they ran
     count: int = 1  # how many tasks this bar stands for (a running chunk, merged bars)
@@ -131,7 +133,7 @@ def layout(source: Trace | Snapshot) -> Layout:
     runs += [bar(row[job.worker], job.since, snap.now, "running", job.task or job.first_task, job.function,
                  job.size) for job in snap.running]  # fmt: skip
     runs += _unstarted_bars(snap.tasks, row, runs + startups, origin)
-    bars = [bar for bar in startups + waits + runs if bar.end >= 0.0]
+    bars = [bar for bar in startups + waits + segments(snap.tasks, bar, row) + runs if bar.end >= 0.0]
     end = max((bar.end for bar in bars), default=0.0)
     summary = _summary(snap, bars, sum(lane.worker is not None for lane in lanes))
     return Layout(lanes, bars, summary, origin, end, {task.id: task for task in snap.tasks})

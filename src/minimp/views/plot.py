@@ -31,6 +31,7 @@ from matplotlib.patches import Patch, Rectangle
 from ..runtime.cpus import cpu_count
 from . import layout as timeline
 from .gaps import Gap, explain
+from .segments import SEGMENTS
 from ..tracing import Snapshot, Trace
 
 TYPE_CHECKING = False
@@ -82,6 +83,8 @@ def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: flo
     for (lane, kind, fill), spans in fills.items():
         if kind == "wait":  # a thin line under the lane's bars
             ax.broken_barh(spans, (lane + 0.36, 0.06), facecolors=fill, linewidth=0)
+        elif kind in SEGMENTS:  # a job travelling: thinner than a task's bar (segments.py)
+            ax.broken_barh(spans, (lane - 0.16, 0.32), facecolors=fill, linewidth=0)
         else:
             outline = "#000000" if kind in ("error", "crashed") else "#FFFFFF"  # white: tasks end to end stay apart
             ax.broken_barh(spans, (lane - 0.32, 0.64), facecolors=fill, edgecolors=outline, linewidth=0.5,

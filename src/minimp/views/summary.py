@@ -24,7 +24,8 @@ gaps mean, numbered as its picture numbers them (gaps.py).
 The same figures are in the timeline widget as a table (its "table" button),
 for a reader who cannot see the picture: a screen reader reads a table.
 
-Read next: `views/perfetto.py`, the same trace for ui.perfetto.dev.
+Read next: `views/widgets/view.py`, what every widget shares, then
+`views/widgets/timeline.py`, the widget around this picture.
 """
 
 from __future__ import annotations

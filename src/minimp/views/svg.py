@@ -13,8 +13,7 @@ the colours of layout.COLOURS in both themes: they are the data. For a screen
 reader the picture is one image (`role="img"`) named by its header line, and
 the view beside it has a table of the same figures (summary.py).
 
-Read next: `views/widgets/view.py`, what every widget shares, then
-`views/widgets/timeline.py`, the widget around this picture.
+Read next: `views/gaps.py`, the patterns a picture names.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from html import escape
 
 from . import layout as timeline
 from .gaps import Gap
+from .segments import SEGMENTS
 
 LABELS = 170  # pixels for the lane labels on the left
 LANE = 26  # pixels per lane
@@ -131,6 +131,10 @@ def _bar(bar: timeline.Bar, x, fill: str, selected: bool, view: timeline.Layout,
         dash = ' stroke-dasharray="4 2" stroke-width="2"' if selected else ""
         return (f'<line x1="{left:.1f}" x2="{max(right, left + 1):.1f}" y1="{top + 23}" y2="{top + 23}" '
                 f'stroke="{fill}"{dash} class="wait"/>')  # fmt: skip
+    if bar.kind in SEGMENTS:  # thinner than a task's bar, and no outline: the job travelling
+        title = f"<title>{escape(_tooltip(bar, view))}</title>" if tooltips else ""
+        return (f'<rect x="{left:.1f}" y="{top + 8}" width="{max(right - left, 1.0):.1f}" height="8" fill="{fill}" '
+                f'class="bar {bar.kind}">{title}</rect>')  # fmt: skip
     edge = THEME["strong"] if bar.kind in ("error", "crashed") else THEME["paper"]
     outline = f' style="stroke: {edge}" stroke-width="{1 if bar.kind in ("error", "crashed") else 0.5}"'
 
@@ -146,6 +150,10 @@ def _bar(bar: timeline.Bar, x, fill: str, selected: bool, view: timeline.Layout,
 
 
 def _tooltip(bar: timeline.Bar, view: timeline.Layout) -> str:
+    if bar.kind in SEGMENTS:
+        what = "its arguments to the worker" if bar.kind == "sending" else "its results back to the pool"
+        job = f"a job of {bar.count} tasks of {bar.group}" if bar.count > 1 else f"the job of task {bar.task} ({bar.group})"
+        return f"{bar.kind}: {job}, {what}: {(bar.end - bar.start) * 1e3:.2f} ms"
     if bar.kind == "start-up":
         return f"worker start-up: {(bar.end - bar.start) * 1e3:.1f} ms"
     if bar.task is None:
