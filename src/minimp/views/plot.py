@@ -79,7 +79,8 @@ def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: flo
     fills: dict[tuple[int, str, str], list] = {}  # (lane, kind, colour) -> [(x, width)]
     for bar in bars:
         fill = timeline.colour(bar, color_by, groups)
-        fills.setdefault((bar.lane, bar.kind, fill), []).append((bar.start, max(bar.end - bar.start, pixel)))  # seen
+        least = 2 * pixel if bar.kind in timeline.RUNS else pixel  # a task of a microsecond still shows
+        fills.setdefault((bar.lane, bar.kind, fill), []).append((bar.start, max(bar.end - bar.start, least)))
     for (lane, kind, fill), spans in fills.items():
         if kind == "wait":  # a thin line under the lane's bars
             ax.broken_barh(spans, (lane + 0.36, 0.06), facecolors=fill, linewidth=0)
