@@ -100,7 +100,7 @@ def test_import_minimp_as_multiprocessing_offers_every_public_name():
     import multiprocessing.managers
 
     # What minimp offers beyond the standard library's module (README, "Where minimp differs").
-    extras = {"ProcessPoolExecutor", "LockOwnerDiedError", "CallCancelledError", "MinimpExtraWarning", "trace", "traced", "RemoteTraceback", "TaskExitError",
+    extras = {"ProcessPoolExecutor", "LockOwnerDiedError", "CallCancelledError", "MinimpExtraWarning", "trace", "traced", "mark", "RemoteTraceback", "TaskExitError",
               "WorkerDiedError", "WorkerStartError", "PoolTerminatedError", "ManagerGoneError", "live_timeline",
               "widgets"}  # fmt: skip
     for name in minimp.__all__:

@@ -30,7 +30,7 @@ _where = {
     "Value": "runtime.sharedctypes", "Array": "runtime.sharedctypes", "RawValue": "runtime.sharedctypes",
     "RawArray": "runtime.sharedctypes", "cpu_count": "runtime.cpus",
     "get_logger": "runtime.logs", "log_to_stderr": "runtime.logs", "SUBDEBUG": "runtime.logs", "SUBWARNING": "runtime.logs",
-    "Pool": "pools.pool", "ProcessPoolExecutor": "pools.futures", "trace": "tracing", "traced": "tracing",
+    "Pool": "pools.pool", "ProcessPoolExecutor": "pools.futures", "trace": "tracing", "traced": "tracing", "mark": "pools.marks",
     "live_timeline": "views.widgets.timeline", "widgets": "views.widgets",
     "ProcessError": "runtime.errors", "BufferTooShort": "runtime.errors", "TimeoutError": "runtime.errors",
     "AuthenticationError": "runtime.errors", "RemoteTraceback": "runtime.errors", "TaskExitError": "runtime.errors",

@@ -111,6 +111,7 @@ class JobEnded(NamedTuple):
     args_size: int  # bytes of pickled arguments, per task
     result_size: int  # bytes of pickled outcomes, per task
     sent: float | None = None  # when the pool took the job to pickle and send it (None: never taken)
+    marks: list | None = None  # its tasks' own spans, (name, start, end), if they noted any (marks.py)
 
 
 class WorkerStarted(NamedTuple):

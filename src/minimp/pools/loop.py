@@ -190,7 +190,8 @@ class PoolLoop(threading.Thread):
         if isinstance(message, Done):
             job = worker.jobs.popleft()
             self.ahead.ended(job.call.name, worker, time.monotonic())
-            job_ended(job, message.results, received(job, message.failures), "error", worker, message.times, size)
+            job_ended(job, message.results, received(job, message.failures), "error", worker, message.times, size,
+                      marks=message.marks)  # fmt: skip
         elif isinstance(message, Ready):
             worker.ready, worker.ready_at = True, message.time
             self.crew.start_failures = 0

@@ -185,7 +185,7 @@ class FutureSink:
 
 
 def job_ended(job: Any, results: list, failures: dict, status: str = "error", worker: Any = None,
-              times: list | None = None, size: int = 0, skip: set | None = None) -> None:
+              times: list | None = None, size: int = 0, skip: set | None = None, marks: list | None = None) -> None:
     """The one path by which tasks' outcomes reach the caller: `job` (jobs.py) ended.
 
     `results` by position; `failures` maps a position to its exception, called
@@ -200,7 +200,7 @@ def job_ended(job: Any, results: list, failures: dict, status: str = "error", wo
             job.id, call.id, call.name, job.first_task, job.start, job.traced_arguments, call.star,
             frozenset(skip), failures, status, job.submitted, times, time.monotonic(),
             worker.index if worker else None, worker.pid if worker else None,
-            job.args_size, size // max(1, job.size - len(skip)), job.sent,
+            job.args_size, size // max(1, job.size - len(skip)), job.sent, marks,
         )  # fmt: skip
         for listener in call.listeners:
             listener.record(event)

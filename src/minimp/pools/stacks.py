@@ -24,7 +24,7 @@ only a worker that said Ready is signalled, so it has registered the handler
 for the standard library's pools: their workers have no handler, and the
 signal would kill them.
 
-Read next: `runtime/errors.py`, the errors a pool raises, named as in the standard library.
+Read next: `pools/marks.py`, your own spans inside a task.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ from typing import NamedTuple
 from ..runtime import groups, logs, serialize
 from ..runtime.connection import Pipe
 from ..runtime.process import PROCESS_CLASSES
-from . import chunks
+from . import chunks, marks
 from .failures import send_outcomes, sendable
 from .inbox import Inbox
 from .stacks import answer_on_signal
@@ -110,6 +110,7 @@ class Done(NamedTuple):
     results: list  # the return values (None where a task failed or was skipped)
     failures: dict  # position in the job -> (exception, its traceback as text)
     times: Any  # if timed: task i ran from times[i] to times[i + 1] (time.monotonic()); a list, or chunks.Stamps
+    marks: list | None = None  # if timed: the tasks' own spans, (name, start, end) (marks.py)
 
 
 # -- the loop -------------------------------------------------------------------------
@@ -145,7 +146,10 @@ def worker_loop(tasks: Connection, results: Connection, index: int, running: Any
             continue
         if job is None:
             break
-        send_outcomes(results, run_job(function, job, running, index))
+        if job.timed:
+            marks.collecting()  # what the tasks note with minimp.mark() goes home with the outcomes
+        done = run_job(function, job, running, index)
+        send_outcomes(results, done._replace(marks=marks.taken()) if job.timed else done)
         jobs_done += 1
     logs.debug("worker exiting after %d tasks", jobs_done)
 

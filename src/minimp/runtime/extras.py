@@ -25,8 +25,8 @@ minimp's feature, so that no code could mistake it for portable):
   `buffersize=` on `Pool.imap`/`imap_unordered` (the standard library's
   arrives in Python 3.16);
 - silent, minimp's own features: `trace`, `traced`, `live_timeline`,
-  `widgets` (the course's instruments: nothing in the standard library looks
-  like them); the errors minimp raises where the standard library hangs or
+  `widgets`, `mark`, `Pool.stacks()` (the course's instruments: nothing in the
+  standard library looks like them); the errors minimp raises where the standard library hangs or
   says less (`WorkerDiedError`, `CallCancelledError`, ...: there is no
   portable spelling of an error that does not happen there); `Lock.get_value()`
   (chapter 4's look at the token inside minimp's lock, a semaphore of one);

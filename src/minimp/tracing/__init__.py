@@ -6,7 +6,7 @@ someone reads it. Nothing here calls into a pool, and nothing here draws:
 views/ reads the records, and a trace's `plot()`, `timeline()` and
 `to_perfetto()` only hand it to views/.
 
-    records.py    TaskRecord, WorkerRecord, RunningJob, Snapshot: what a trace holds
+    records.py    TaskRecord, WorkerRecord, MarkRecord, RunningJob, Snapshot: what a trace holds
     log.py        Trace and trace(): the log of events, read into records
     inflight.py   what the events say runs and waits now, for a live view
     traced.py     traced(): records from the standard library's pools
@@ -15,7 +15,7 @@ Read next: `tracing/records.py`, what a trace holds.
 """
 
 from .log import Trace, active, trace
-from .records import RunningJob, Snapshot, TaskRecord, WorkerRecord
+from .records import MarkRecord, RunningJob, Snapshot, TaskRecord, WorkerRecord
 from .traced import traced
 
-__all__ = ["Trace", "TaskRecord", "WorkerRecord", "RunningJob", "Snapshot", "trace", "traced", "active"]
+__all__ = ["Trace", "TaskRecord", "WorkerRecord", "MarkRecord", "RunningJob", "Snapshot", "trace", "traced", "active"]

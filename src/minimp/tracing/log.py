@@ -43,7 +43,7 @@ import time
 
 from ..pools import events
 from .inflight import InFlight
-from .records import Snapshot, TaskRecord, WorkerRecord, task_records
+from .records import MarkRecord, Snapshot, TaskRecord, WorkerRecord, task_records
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ class Trace:
         self._read = 0  # events read from the log so far
         self._tasks: list[TaskRecord] = []  # made so far, in the order their jobs ended
         self._workers: list[WorkerRecord] = []  # of the workers that exited so far
+        self._marks: list[MarkRecord] = []  # the tasks' own spans (minimp.mark), as their jobs ended
         self._in_flight = InFlight()
         self.started: float | None = None
         self.finished: float | None = None
@@ -93,6 +94,12 @@ class Trace:
     def workers(self, records: list[WorkerRecord]) -> None:  # a trace made by hand
         self._workers = list(records)
 
+    @property
+    def marks(self) -> list[MarkRecord]:
+        """The spans tasks noted with `minimp.mark(name)`, as their jobs ended (pools/marks.py)."""
+        self._read_log()
+        return self._marks
+
     def _read_log(self) -> None:
         """Make records of the events recorded since the last look."""
         with self._lock:
@@ -102,6 +109,9 @@ class Trace:
                 event = self._log.popleft()  # (a pool's thread may append meanwhile: that is safe)
                 if type(event) is events.JobEnded:
                     self._tasks += task_records(event)
+                    if event.marks:
+                        self._marks += [MarkRecord(name, event.worker, event.pid, start, end)
+                                        for name, start, end in event.marks]  # fmt: skip
                 elif type(event) is events.WorkerExited:
                     self._workers.append(WorkerRecord(*event))
                 if follow:

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from ..pools.events import JobEnded
 
-__all__ = ["TaskRecord", "WorkerRecord", "RunningJob", "Snapshot", "task_records"]
+__all__ = ["TaskRecord", "WorkerRecord", "MarkRecord", "RunningJob", "Snapshot", "task_records"]
 
 
 class TaskRecord(NamedTuple):
@@ -71,6 +71,16 @@ class WorkerRecord(NamedTuple):
     ready: float | None
     exited: float | None  # None: alive (in a Snapshot)
     exitcode: int | None
+
+
+class MarkRecord(NamedTuple):
+    """A span a task noted with `minimp.mark(name)` (pools/marks.py): on which worker, when."""
+
+    name: str
+    worker: int | None
+    pid: int | None
+    start: float
+    end: float
 
 
 class RunningJob(NamedTuple):

@@ -13,6 +13,8 @@ Performance panel and speedscope open too. It is one object whose
 - "X", a complete event: a bar from "ts" lasting "dur" microseconds, with
   a "name", a category "cat" and "args", shown when you click the bar;
 - "i", an instant event: a mark at "ts" ("s": "t" puts it on its track);
+- "C", a counter: the value of "args" from "ts" on, drawn as a graph on a
+  track of the process ("queued tasks": submitted, not yet begun);
 - "M", a metadata event: names a process ("process_name") or a thread
   ("thread_name"), and orders the threads ("thread_sort_index").
 
@@ -40,8 +42,10 @@ its `with` block has only what has ended so far (a Snapshot works too, and
 adds the live workers). A worker's exit is marked only if it was not
 SIGTERM, which is how every pool stops its workers when it closes.
 
-The "Trace Event Format" document that Perfetto's docs link to describes
-the phases not used here (counters, flows, async events).
+A task's own spans, noted with `minimp.mark(name)` (pools/marks.py), are
+"X" events on its worker's track, within the task's: Perfetto draws them
+nested under it. The "Trace Event Format" document that Perfetto's docs
+link to describes the phases not used here (flows, async events).
 
 This module ends the reading route: back to the chapters.
 """
@@ -108,8 +112,29 @@ def trace_events(trace: Trace | Snapshot) -> dict:
         if worker.exited is not None and worker.exitcode not in (None, 0, -signal.SIGTERM):
             when = {"ph": "i", "s": "t", "ts": at(worker.exited)}
             events.append({**when, "name": f"exited: {exit_meaning(worker.exitcode)}", **track, "args": {"pid": worker.pid}})
+    for mark in getattr(trace, "marks", ()):  # a Snapshot has none: they come with the jobs' ends
+        events.append({"ph": "X", "ts": at(mark.start), "dur": lasting(mark.end - mark.start), "name": mark.name,
+                       "cat": "mark", "pid": MINIMP, "tid": _tid(mark.worker, not_run), "args": {"pid": mark.pid}})
+    events += [{"ph": "C", "ts": at(moment), "name": "queued tasks", "pid": MINIMP, "args": {"tasks": depth}}
+               for moment, depth in _queue_depth(trace.tasks)]  # fmt: skip
     events.sort(key=lambda event: event["ts"])
     return {"traceEvents": _names(lanes, not_run) + events, "displayTimeUnit": "ms"}
+
+
+def _queue_depth(tasks: list[TaskRecord]) -> list[tuple[float, int]]:
+    """(moment, tasks submitted and not yet begun) at each change: the counter track. A task
+    leaves the queue when it starts (or ends, if it never started); traced() records, which
+    have no submit time, are not counted."""
+    steps = sorted([(t.submitted, 1) for t in tasks if t.submitted is not None]
+                   + [(t.started if t.started is not None else t.finished, -1) for t in tasks if t.submitted is not None])
+    depth, series = 0, []
+    for moment, step in steps:
+        depth += step
+        if series and series[-1][0] == moment:
+            series[-1] = (moment, depth)  # several at one moment: one point
+        else:
+            series.append((moment, depth))
+    return series
 
 
 def _process(task: TaskRecord) -> int:
