@@ -48,6 +48,10 @@ def test_more_workers_busy_than_cpus_is_crowded():
     assert (gap.kind, gap.lane, gap.start, gap.end) == ("crowded", None, 0.0, 0.5)
     assert gap.line == "3 workers busy at once on 2 CPUs"
     assert explain(view, cpus=4) == [] and explain(view) == []  # enough CPUs, or none said
+    picture = svg(view, gaps=explain(view, cpus=2))  # framed across every lane, numbered under them
+    assert picture.count('<g class="gap crowded">') == 1 and "1 · 3 workers busy at once on 2 CPUs" in picture
+    from minimp.views.plot import png
+    assert png(view).startswith(b"\x89PNG")  # the static picture draws it too
 
 
 def test_a_task_running_far_longer_than_the_others_may_be_stuck():

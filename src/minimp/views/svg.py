@@ -95,11 +95,12 @@ def _gap(number: int, gap: Gap, left: float, right: float, lanes_height: int) ->
     lane; a tail's across every lane, numbered in a lane that was done; a crowd's, under the lanes."""
     if right <= left:  # zoomed away
         return ""
-    top, height, number_at = gap.lane * LANE + 2, LANE - 4, gap.lane * LANE + 13
-    if gap.kind == "tail":
-        top, height, number_at = 0, lanes_height, (1 if gap.lane == 0 else 0) * LANE + 13
-    elif gap.kind == "crowded":
+    if gap.kind == "crowded":  # (no lane of its own)
         top, height, number_at = 0, lanes_height, lanes_height + AXIS - 2
+    elif gap.kind == "tail":
+        top, height, number_at = 0, lanes_height, (1 if gap.lane == 0 else 0) * LANE + 13
+    else:
+        top, height, number_at = gap.lane * LANE + 2, LANE - 4, gap.lane * LANE + 13
     return (f'<g class="gap {gap.kind}"><title>{escape(gap.line)}: {escape(gap.why)}</title>'
             f'<rect x="{left:.1f}" y="{top}" width="{right - left:.1f}" height="{height}" stroke-dasharray="4 3" '
             f'style="fill: none; stroke: {THEME["text"]}"/>'
