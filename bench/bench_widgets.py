@@ -34,11 +34,12 @@ WORKERS = 2
 def ten_thousand_tasks():
     from minimp.tracing import Snapshot, TaskRecord, WorkerRecord
 
-    t0, step = 1000.0, 0.0002  # each worker runs 5,000 tasks of 0.2 ms
+    t0, step = 1000.0, 0.0002  # each worker runs 5,000 tasks of 0.2 ms, each sent and returned (segments.py)
     tasks = [
         TaskRecord(id=n + 2, call=1, index=n, function="work", args=f"({n},)", submitted=t0,
-                   started=t0 + (n // 2) * step, finished=t0 + (n // 2 + 1) * step - 1e-5,
-                   worker=n % 2, pid=100 + n % 2, status="error" if n % 997 == 0 else "ok")
+                   started=t0 + (n // 2) * step + 2e-5, finished=t0 + (n // 2 + 1) * step - 2e-5,
+                   worker=n % 2, pid=100 + n % 2, status="error" if n % 997 == 0 else "ok",
+                   sent=t0 + (n // 2) * step, returned=t0 + (n // 2 + 1) * step - 1e-5)
         for n in range(10_000)
     ]  # fmt: skip
     workers = [WorkerRecord(i, 100 + i, t0, t0 + 0.001, t0 + 1.01, 0) for i in range(2)]
@@ -67,7 +68,7 @@ def drawing(rounds):
     trace = Trace()
     trace.started, trace._tasks, trace.workers = snap.started, snap.tasks, snap.workers
     plot.png(view)  # warm-up: matplotlib's fonts and caches
-    print("drawing 10,000 tasks on 2 workers (median ms):")
+    print("drawing 10,000 tasks on 2 workers, each sent and returned (median ms):")
     print(f"  layout                 {median_ms(lambda: layout.layout(snap), rounds):8.1f}")
     print(f"  gaps explained         {median_ms(lambda: explain(view, 2), rounds):8.1f}")
     drawn = lambda: svg(view, gaps=explain(view, 2))  # noqa: E731 -- what the widget draws

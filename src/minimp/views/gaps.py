@@ -55,7 +55,7 @@ def explain(view: timeline.Layout, cpus: int | None = None) -> list[Gap]:
         return []
     least = NOTICE * view.summary.wall
     gaps = _idle(view, runs, workers, least) + _tail(view, runs, workers, least)
-    gaps += _crowded(runs, cpus, least) + _stuck(runs, view)
+    gaps += _crowded(runs, cpus, least, len(workers)) + _stuck(runs, view)
     return sorted(gaps, key=lambda gap: gap.start)
 
 
@@ -123,9 +123,9 @@ def _tail(view, runs, workers, least) -> list[Gap]:
                 "tasks first (or split them), so that the short ones fill the others' time.")]  # fmt: skip
 
 
-def _crowded(runs, cpus, least) -> list[Gap]:
+def _crowded(runs, cpus, least, workers) -> list[Gap]:
     """More tasks running at once than the machine has CPUs to run them."""
-    if not cpus:
+    if not cpus or workers <= cpus:  # (no more run at once than there are workers)
         return []
     busy, most, since, over, first, last = 0, 0, 0.0, 0.0, None, 0.0
     for moment, step in sorted([(bar.start, 1) for bar in runs] + [(bar.end, -1) for bar in runs]):

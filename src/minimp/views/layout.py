@@ -133,7 +133,7 @@ def layout(source: Trace | Snapshot) -> Layout:
     runs += [bar(row[job.worker], job.since, snap.now, "running", job.task or job.first_task, job.function,
                  job.size) for job in snap.running]  # fmt: skip
     runs += _unstarted_bars(snap.tasks, row, runs + startups, origin)
-    bars = [bar for bar in startups + waits + segments(snap.tasks, bar, row) + runs if bar.end >= 0.0]
+    bars = [bar for bar in startups + waits + segments(snap.tasks, row, origin, Bar) + runs if bar.end >= 0.0]
     end = max((bar.end for bar in bars), default=0.0)
     summary = _summary(snap, bars, sum(lane.worker is not None for lane in lanes))
     return Layout(lanes, bars, summary, origin, end, {task.id: task for task in snap.tasks})

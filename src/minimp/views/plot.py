@@ -45,30 +45,32 @@ PIXELS = 860  # a notebook's width: bars are merged at this resolution
 
 
 def plot(source: Trace | Snapshot | timeline.Layout, ax: Axes | None = None, *, color_by: str = "status",
-         title: str | None = None, window: tuple[float, float] | None = None) -> Axes:  # fmt: skip
+         title: str | None = None, window: tuple[float, float] | None = None,
+         gaps: list[Gap] | None = None) -> Axes:  # fmt: skip
     """Draw the worker timeline of `source` into `ax` (a new figure if None); return the axes.
 
     `color_by="function"` colours tasks by what they ran instead of how they
-    ended; `window=(start, end)` zooms to those seconds since the trace began.
+    ended; `window=(start, end)` zooms to those seconds since the trace began;
+    `gaps`: the gaps to mark (by default gaps.explain's, for this machine's CPUs).
     """
     view = source if isinstance(source, timeline.Layout) else timeline.layout(source)
     if color_by not in COLOR_BY:
         raise ValueError(f"plot(color_by={color_by!r}): color_by must be one of {COLOR_BY}")
+    gaps = explain(view, cpu_count()) if gaps is None else gaps
     if ax is None:
         import matplotlib.pyplot as plt  # only here: png() and compare() need no pyplot
 
-        _, ax = plt.subplots(figsize=(8.6, _height(view)), layout="constrained")
+        _, ax = plt.subplots(figsize=(8.6, _height(view, notes=len(gaps))), layout="constrained")
     start, end = window if window is not None else (0.0, max(view.end, 1e-3))
     if not start < end:
         raise ValueError(f"plot(window={window!r}): the window must be (start, end) with start < end")
-    _draw(ax, view, color_by, start, end, explain(view, cpu_count()))
+    _draw(ax, view, color_by, start, end, gaps)
     ax.set_title(title or view.summary.header(), loc="left", fontsize=10)
     return ax
 
 
-def _height(view: timeline.Layout, lanes: int | None = None) -> float:
-    notes = len(explain(view, cpu_count()))  # a line each under the axis
-    return 1.2 + 0.42 * max(1, lanes if lanes is not None else len(view.lanes)) + 0.2 * notes
+def _height(view: timeline.Layout, lanes: int | None = None, notes: int = 0) -> float:
+    return 1.2 + 0.42 * max(1, lanes if lanes is not None else len(view.lanes)) + 0.2 * notes  # a line per note
 
 
 def _draw(ax: Axes, view: timeline.Layout, color_by: str, start: float, end: float, gaps: list[Gap],
@@ -171,8 +173,9 @@ def png(source: Trace | Snapshot | timeline.Layout | Figure, *, color_by: str = 
         figure = source
     else:
         view = source if isinstance(source, timeline.Layout) else timeline.layout(source)
-        figure = Figure(figsize=(8.6, _height(view)), layout="constrained")
-        plot(view, figure.subplots(), color_by=color_by)
+        gaps = explain(view, cpu_count())
+        figure = Figure(figsize=(8.6, _height(view, notes=len(gaps))), layout="constrained")
+        plot(view, figure.subplots(), color_by=color_by, gaps=gaps)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

@@ -36,10 +36,10 @@ __all__ = ["SEGMENTS", "segments"]
 SEGMENTS = ("sending", "returning")  # kinds of bar, drawn thinner than a task's
 
 
-def segments(tasks: list[TaskRecord], bar, row: dict) -> list:
-    """The sending and returning bars of each job of `tasks` (made by layout's `bar`, in lane
-    `row[worker]`). Neither covers a task: a worker that ran its next job while the pool read
-    the last one's results shows the returning cut where that job began."""
+def segments(tasks: list[TaskRecord], row: dict, origin: float, make) -> list:
+    """The sending and returning bars of each job of `tasks`, in lane `row[worker]`, in seconds
+    since `origin` (`make`: layout's Bar). Neither covers a task: a worker that ran its next job
+    while the pool read the last one's results shows the returning cut where that job began."""
     jobs: dict[tuple, list[TaskRecord]] = {}  # (worker pid, when sent): one job's tasks
     for task in tasks:
         if task.sent is not None and task.started is not None and task.returned is not None:
@@ -51,11 +51,11 @@ def segments(tasks: list[TaskRecord], bar, row: dict) -> list:
     for runs in by_worker.values():
         runs.sort(key=lambda run: run[0])
         for number, (first, last, sent, job) in enumerate(runs):
-            lane, returned = row[job[0].worker], job[0].returned
+            head, lane, returned = job[0], row[job[0].worker], job[0].returned
             begin = max(sent, runs[number - 1][1] if number else sent)  # not while it waited behind the job before
             until = min(returned, runs[number + 1][0] if number + 1 < len(runs) else returned)
             if first > begin:
-                made.append(bar(lane, begin, first, "sending", job[0].id, job[0].function, len(job)))
+                made.append(make(lane, begin - origin, first - origin, "sending", head.id, head.function, len(job)))
             if until > last:
-                made.append(bar(lane, last, until, "returning", job[-1].id, job[0].function, len(job)))
+                made.append(make(lane, last - origin, until - origin, "returning", job[-1].id, head.function, len(job)))
     return made
