@@ -47,8 +47,8 @@ def test_the_text_table_lines_up_and_says_what_never_ran():
     lines = str(trace.summary()).splitlines()
     assert lines[0] == "2/2 tasks · 0.5 s · busy 100 % · parallelism 1.00"  # the cancelled one ended too
     assert lines[2:4] == [
-        "worker              tasks  start-up      busy    idle  tasks waited",
-        "worker 0 · pid 100      1    1.0 ms  500.0 ms  0.0 ms        0.0 ms",
+        "worker              tasks  start-up      busy  travelling    idle  tasks waited",
+        "worker 0 · pid 100      1    1.0 ms  500.0 ms      0.0 ms  0.0 ms        0.0 ms",
     ]
     assert lines[-1] == "1 task never reached a worker"
 

@@ -43,7 +43,9 @@ __all__ = ["StackPipe", "WorkerStack", "Stacks", "answer_on_signal", "SIGNAL"]
 
 SIGNAL = signal.SIGUSR1
 QUIET = 0.05  # seconds without a byte that end a worker's answer
-MINIMP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # src/minimp: its frames are left out
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MACHINERY = tuple(os.path.join(_PACKAGE, part) + os.sep for part in ("pools", "runtime"))  # frames left out
+# (not the course's: a chapter's exercise runs tasks defined in minimp/course/)
 
 
 def answer_on_signal(writer) -> None:
@@ -53,7 +55,7 @@ def answer_on_signal(writer) -> None:
 
 class WorkerStack(NamedTuple):
     label: str  # "worker 0 · pid 4242"
-    task: int | None  # the id of the task it runs (None: none)
+    task: int | None  # the id of the task it runs, or of the first of its group of tiny ones (None: none)
     frames: list[str]  # the task's own frames, innermost first, as faulthandler writes them
     text: str  # the whole answer: every thread, minimp's frames too
 
@@ -112,7 +114,7 @@ class StackPipe:
         text = self._read(timeout)
         label = f"worker {worker.index} · pid {worker.pid}"
         frames = _own_frames(text) if text else ["  (no answer in time)"]
-        return WorkerStack(label, task if task > 0 else None, frames, text)
+        return WorkerStack(label, abs(task) or None, frames, text)  # (negative: the first of a group, chunks.py)
 
     def _read(self, timeout: float) -> str:
         """Bytes until the pipe has been quiet for QUIET seconds (the first wait: `timeout`)."""
@@ -140,7 +142,7 @@ def _own_frames(text: str) -> list[str]:
     own = []
     for line in main.splitlines()[1:]:
         found = FRAME.match(line)
-        if found and found["file"].startswith(MINIMP + os.sep):
+        if found and found["file"].startswith(MACHINERY):
             break
         if found:
             own.append(line)

@@ -3,9 +3,9 @@
     >>> print(trace.summary())
     12/12 tasks · 0.52 s · busy 81 % · parallelism 1.63
 
-    worker               tasks   start-up      busy      idle   tasks waited
-    worker 0 · pid 4242      6    12.1 ms  421.0 ms   87.2 ms       401.3 ms
-    worker 1 · pid 4243      6    13.0 ms  398.2 ms  109.1 ms       512.0 ms
+    worker               tasks  start-up      busy  travelling     idle  tasks waited
+    worker 0 · pid 4242      6   12.1 ms  421.0 ms      1.2 ms  86.0 ms      401.3 ms
+    worker 1 · pid 4243      6   13.0 ms  398.2 ms      1.1 ms 108.0 ms      512.0 ms
 
     slowest tasks        ran   worker  status  function(arguments)
     task 7          120.4 ms        1  ok      work(7)
@@ -13,8 +13,10 @@
 
 Per worker (a lane of the timeline, layout.py): its **start-up** (the fork or
 spawn, then the initializer), the time it was **busy** running tasks, the
-time it was **idle** (alive, started, with nothing to do), and how long the
-tasks it ran had **waited** in the queue before it took them. A worker idle
+time its jobs were **travelling** (their arguments and results pickled and
+piped, segments.py), the time it was **idle** (alive, started, with nothing
+to do), and how long the tasks it ran had **waited** in the queue before it
+took them. A worker idle
 while its tasks waited long was not given work in time (a chunk too big on
 another worker, say); all workers busy while tasks waited means the pool is
 too small for what is asked of it. Then the slowest tasks, with their
@@ -37,6 +39,7 @@ from ..runtime.cpus import cpu_count
 from . import layout as timeline
 from .gaps import Gap, explain
 from .layout import RUNS, by_lane, covered
+from .segments import SEGMENTS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,8 +55,9 @@ class WorkerFigures(NamedTuple):
     tasks: int  # tasks it ended (ok, error, crashed)
     startup: float  # seconds: its start-up (a replaced worker's start-ups add up)
     busy: float  # seconds running tasks
-    idle: float  # seconds alive and started, with no task
+    idle: float  # seconds alive and started, with no task, and no job travelling
     waited: float  # seconds its tasks spent queued before it took them
+    travelled: float = 0.0  # seconds its jobs' arguments and results travelled (segments.py)
 
 
 class TraceSummary(NamedTuple):
@@ -67,7 +71,7 @@ class TraceSummary(NamedTuple):
 
     def rows(self) -> tuple[list[list[str]], list[list[str]]]:
         """The two tables, as text cells: the workers', then the slowest tasks'."""
-        workers = [[w.label, str(w.tasks), _ms(w.startup), _ms(w.busy), _ms(w.idle), _ms(w.waited)]
+        workers = [[w.label, str(w.tasks), _ms(w.startup), _ms(w.busy), _ms(w.travelled), _ms(w.idle), _ms(w.waited)]
                    for w in self.workers]  # fmt: skip
         slowest = [[f"task {t.id}", _ms(t.duration), "" if t.worker is None else str(t.worker), t.status,
                     f"{t.function}{t.args}"] for t in self.slowest]  # fmt: skip
@@ -104,7 +108,8 @@ class TraceSummary(NamedTuple):
 
 
 # Each table's columns, and how each aligns: names and words to the left, figures to the right.
-WORKER_COLUMNS = {"worker": "<", "tasks": ">", "start-up": ">", "busy": ">", "idle": ">", "tasks waited": ">"}
+WORKER_COLUMNS = {"worker": "<", "tasks": ">", "start-up": ">", "busy": ">", "travelling": ">", "idle": ">",
+                  "tasks waited": ">"}  # fmt: skip
 SLOWEST_COLUMNS = {"slowest tasks": "<", "ran": ">", "worker": ">", "status": "<", "function(arguments)": "<"}
 
 
@@ -122,12 +127,13 @@ def summary(source: Trace | timeline.Layout, slowest: int = SLOWEST, cpus: int |
         bars = lanes.get(number, [])
         startups = [bar for bar in bars if bar.kind == "start-up"]
         runs = [bar for bar in bars if bar.kind in RUNS]
-        began = min((bar.start for bar in startups + runs), default=view.end)
-        startup, busy = covered(startups), covered(runs)
+        travels = [bar for bar in bars if bar.kind in SEGMENTS]
+        began = min((bar.start for bar in startups + runs + travels), default=view.end)
+        startup, busy, travelled = covered(startups), covered(runs), covered(travels)
         workers.append(WorkerFigures(
             lane.label, sum(bar.kind in RUNS and bar.kind not in ("running", "cancelled") for bar in runs),
-            startup, busy, max(0.0, view.end - began - startup - busy),
-            sum(bar.end - bar.start for bar in bars if bar.kind == "wait"),
+            startup, busy, max(0.0, view.end - began - startup - busy - travelled),
+            sum(bar.end - bar.start for bar in bars if bar.kind == "wait"), travelled,
         ))  # fmt: skip
     ran = [task for task in view.tasks.values() if task.duration is not None]
     longest = sorted(ran, key=lambda task: task.duration, reverse=True)[:slowest]
