@@ -152,7 +152,6 @@ class PoolLoop(threading.Thread):
                     continue  # gone since this poll() began
                 elif kind == "message" and worker.pipe_open:
                     self.on_messages(worker)
-                    self.send_jobs()  # now: not after the other workers' results are read (big ones take long)
                 elif kind == "exit":
                     self.on_exit(worker)
         self.crew.close()  # nothing polls or asks it now: a finished pool holds no descriptor
