@@ -161,7 +161,7 @@ class PoolLoop(threading.Thread):
         for depth in (1, 2):
             if depth == 2 and not all(worker.ready for worker in self.crew.live()):
                 return  # a worker still starting will want a job soon: keep it for it
-            fair = -(-len(self.task_queue) // max(1, len(self.crew.live())))  # queued jobs per worker, rounded up
+            fair = -(-len(self.task_queue) // max(1, len(self.crew.live()))) if depth == 2 else 0  # jobs per worker
             for worker in self.crew.live():
                 if not worker.ready or worker.stopping or (depth == 1 and worker.jobs):
                     continue

@@ -30,7 +30,7 @@ from typing import NamedTuple
 from . import layout as timeline
 from .layout import RUNS, by_lane
 
-__all__ = ["Gap", "explain", "NOTICE"]
+__all__ = ["Gap", "explain", "framed", "NOTICE"]
 
 NOTICE = 0.15  # a stretch shorter than this share of the run is not worth a note
 STUCK_AFTER = 1.0  # seconds: a running task is "stuck?" only past this ...
@@ -57,6 +57,17 @@ def explain(view: timeline.Layout, cpus: int | None = None) -> list[Gap]:
     gaps = _idle(view, runs, workers, least) + _tail(view, runs, workers, least)
     gaps += _crowded(runs, cpus, least, len(workers)) + _stuck(runs, view)
     return sorted(gaps, key=lambda gap: gap.start)
+
+
+def framed(gap: Gap, lanes: int) -> tuple[int | None, int]:
+    """Where a picture frames `gap`, and the lane its number goes in, where no bar is (svg.py and
+    plot.py both ask): an idle or stuck worker's own lane, for both; a tail across every lane
+    (None), numbered in a lane that was done; a crowd across every lane, numbered under them (`lanes`)."""
+    if gap.kind == "crowded":
+        return None, lanes
+    if gap.kind == "tail":
+        return None, 1 if gap.lane == 0 else 0
+    return gap.lane, gap.lane
 
 
 def _name(view: timeline.Layout, lane: int) -> str:

@@ -30,7 +30,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from ..runtime.cpus import cpu_count
 from . import layout as timeline
-from .gaps import Gap, explain
+from .gaps import Gap, explain, framed
 from .segments import SEGMENTS
 from ..tracing import Snapshot, Trace
 
@@ -127,13 +127,12 @@ def _draw_gaps(ax: Axes, gaps: list[Gap], lanes: int, start: float, end: float) 
         left, right = max(gap.start, start), min(gap.end, end)
         if right <= left:
             continue
-        whole = gap.kind in ("tail", "crowded")
-        top, height = (-0.48, lanes - 0.04) if whole else (gap.lane - 0.45, 0.9)
+        lane, number_lane = framed(gap, lanes)
+        top, height = (-0.48, lanes - 0.04) if lane is None else (lane - 0.45, 0.9)
         ax.add_patch(Rectangle((left, top), right - left, height, fill=False, linestyle="--", linewidth=1,
                                edgecolor="#000000"))  # fmt: skip
-        at = (1 if gap.lane == 0 else 0) if gap.kind == "tail" else gap.lane if not whole else lanes - 0.5
-        ax.text(left + (end - start) * 0.004, at - 0.2 if not gap.kind == "crowded" else at - 0.02, str(number),
-                fontsize=8, va="top")  # fmt: skip
+        y = lanes - 0.52 if number_lane == lanes else number_lane - 0.2  # under the lanes, or in one
+        ax.text(left + (end - start) * 0.004, y, str(number), fontsize=8, va="top")
 
 
 def compare(traces: dict[str, Trace] | list[Trace], *, color_by: str = "status") -> Figure:
@@ -142,11 +141,12 @@ def compare(traces: dict[str, Trace] | list[Trace], *, color_by: str = "status")
     named = named_traces(traces)
     views = {name: timeline.layout(trace) for name, trace in named.items()}
     end = max([view.end for view in views.values()] + [1e-3])
-    heights = [max(1, len(view.lanes)) + 1.2 + 0.5 * len(explain(view, cpu_count())) for view in views.values()]
+    gaps = {name: explain(view, cpu_count()) for name, view in views.items()}
+    heights = [max(1, len(view.lanes)) + 1.2 + 0.5 * len(gaps[name]) for name, view in views.items()]
     figure = Figure(figsize=(8.6, 0.42 * sum(heights) + 0.6), layout="constrained")
     axes = figure.subplots(len(views), 1, sharex=True, height_ratios=heights, squeeze=False)[:, 0]
     for number, (ax, (name, view)) in enumerate(zip(axes, views.items()), start=1):
-        _draw(ax, view, color_by, 0.0, end, explain(view, cpu_count()), axis_named=number == len(views))
+        _draw(ax, view, color_by, 0.0, end, gaps[name], axis_named=number == len(views))
         ax.set_title(f"{name}: {view.summary.header()}", loc="left", fontsize=10)
     return figure
 

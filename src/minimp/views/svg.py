@@ -21,7 +21,7 @@ from __future__ import annotations
 from html import escape
 
 from . import layout as timeline
-from .gaps import Gap
+from .gaps import Gap, framed
 from .segments import SEGMENTS
 
 LABELS = 170  # pixels for the lane labels on the left
@@ -95,12 +95,10 @@ def _gap(number: int, gap: Gap, left: float, right: float, lanes_height: int) ->
     lane; a tail's across every lane, numbered in a lane that was done; a crowd's, under the lanes."""
     if right <= left:  # zoomed away
         return ""
-    if gap.kind == "crowded":  # (no lane of its own)
-        top, height, number_at = 0, lanes_height, lanes_height + AXIS - 2
-    elif gap.kind == "tail":
-        top, height, number_at = 0, lanes_height, (1 if gap.lane == 0 else 0) * LANE + 13
-    else:
-        top, height, number_at = gap.lane * LANE + 2, LANE - 4, gap.lane * LANE + 13
+    lanes = lanes_height // LANE
+    lane, number_lane = framed(gap, lanes)
+    top, height = (0, lanes_height) if lane is None else (lane * LANE + 2, LANE - 4)
+    number_at = lanes_height + AXIS - 2 if number_lane == lanes else number_lane * LANE + 13
     return (f'<g class="gap {gap.kind}"><title>{escape(gap.line)}: {escape(gap.why)}</title>'
             f'<rect x="{left:.1f}" y="{top}" width="{right - left:.1f}" height="{height}" stroke-dasharray="4 3" '
             f'style="fill: none; stroke: {THEME["text"]}"/>'
