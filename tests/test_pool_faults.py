@@ -425,6 +425,27 @@ def test_ctrl_c_cancels_only_the_call_it_interrupts(ctx):
 
 
 @pytest.mark.usefixtures("ctrl_c_raises")
+def test_ctrl_c_cancels_a_task_sent_ahead_behind_another_calls(ctx):
+    # nap_then was quick, so the next nap waits in the worker's pipe behind the slow one (ahead.py):
+    # no worker runs it yet, and the queue does not hold it. It must not run once the slow one ends.
+    with minimp.Pool(1, context=ctx) as pool:
+        for _ in range(2):  # the first, under spawn, imports this module: not quick
+            assert pool.apply(nap_then, (0, "quick")) == "quick"
+        slow = pool.apply_async(nap_then, (0.8, "slow"))
+        time.sleep(0.1)
+        hang = pool.apply_async(nap_then, (30, "hang"))
+        after = pool.apply_async(nap_then, (0, "after"))  # another call, queued behind the hang
+        timer = interrupt_main_thread_in(0.2)
+        with pytest.raises(KeyboardInterrupt, match=r"^apply_async\(nap_then\) cancelled: 1 worker "):
+            hang.get()
+        timer.join()
+        assert slow.get(timeout=5) == "slow"
+        with pytest.raises(minimp.CallCancelledError, match="was cancelled: its caller was interrupted$"):
+            hang.get(timeout=5)  # not its value, 30 s later
+        assert after.get(timeout=10) == "after"
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_while_waiting_on_an_executor_future_cancels_its_task_only(ctx):
     with minimp.ProcessPoolExecutor(2, mp_context=ctx) as executor:
         other = executor.submit(nap_then, 1.0, "other")

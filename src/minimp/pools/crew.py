@@ -11,7 +11,8 @@ time. The pool's thread (loop.py) decides what happens to them; the crew does it
     retire()   a worker has done its `maxtasksperchild` jobs and exits by itself: its
                successor starts at once, while it is still exiting (an interpreter takes
                tens of milliseconds to end under spawn), and wait() collects it later
-    stop_call()  kill the workers running a task of a cancelled call (its caller was interrupted)
+    stop_call()  kill the workers running a task of a cancelled call (its caller was interrupted),
+               and those that reach one it sent ahead, later (stop_if_cancelled())
     stop()     every worker, now: SIGTERM, a second's grace, then SIGKILL
 
 `running` is shared memory: the id of the task each place's worker runs (0: none). A
@@ -110,14 +111,23 @@ class Crew:
             self.start(worker.index)
 
     def stop_call(self, cancelled: Any) -> int:
-        """Kill the workers running a task of a call that was `cancelled` (a jobs.Cancelled): once
-        collected, they are replaced (loop.py), and the call's jobs fail. Returns how many."""
-        call_id = cancelled.call_id
-        stopping = [w for w in self.live() if w.jobs and w.jobs[0].call.id == call_id and not w.cancelled]
-        for worker in stopping:
-            worker.cancelled = cancelled
-            worker.signal(signal.SIGKILL)  # and what its task started (its group)
-        return len(stopping)
+        """A call was `cancelled` (a jobs.Cancelled): mark its jobs the workers have, and kill
+        each worker running one. A job sent ahead, behind another call's, is not running yet:
+        its worker is killed when it reaches it (stop_if_cancelled). Once collected, the workers
+        are replaced (loop.py), and the call's jobs fail. Returns how many workers it stops."""
+        holding = [w for w in self.live() if any(job.call.id == cancelled.call_id for job in w.jobs)]
+        for worker in holding:
+            for job in worker.jobs:
+                if job.call.id == cancelled.call_id:
+                    job.cancelled = cancelled
+            self.stop_if_cancelled(worker)
+        return len(holding)
+
+    def stop_if_cancelled(self, worker: Worker) -> None:
+        """Kill the worker (and what its task started: its group) if the job it runs now is of a cancelled call."""
+        if worker.jobs and worker.jobs[0].cancelled and not worker.cancelled:
+            worker.cancelled = worker.jobs[0].cancelled
+            worker.signal(signal.SIGKILL)
 
     def gives_up_starting(self, worker: Worker) -> bool:
         """A worker died before it was ready. Killed from outside (the OOM killer,

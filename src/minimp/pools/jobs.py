@@ -93,6 +93,7 @@ class PendingJob:
         self.message: bytes | None = None
         self.args_size = 0  # bytes per task, once packed
         self.sent: float | None = None  # traced calls: when it was taken to be pickled and sent
+        self.cancelled: Cancelled | None = None  # its call was cancelled once a worker had it (crew.stop_call)
 
 
 def default_chunksize(tasks: int, workers: int) -> int:

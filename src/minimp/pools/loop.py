@@ -206,7 +206,9 @@ class PoolLoop(threading.Thread):
         elif isinstance(message, Unpicklable):
             self._break(WorkerStartError(f"worker {worker.index} sent a message this process cannot read: "
                                          f"{message.error}"))
-        if worker.jobs_sent == self._max_jobs and not worker.jobs and self.crew.holds(worker):
+        if worker.jobs and worker.jobs[0].cancelled:  # the next job, sent ahead, is of a cancelled call
+            self.crew.stop_if_cancelled(worker)
+        elif worker.jobs_sent == self._max_jobs and not worker.jobs and self.crew.holds(worker):
             self.crew.retire(worker, successor=self._wants_a_successor())  # it exits now (worker_loop)
 
     def on_messages(self, worker: Worker) -> None:
@@ -228,12 +230,12 @@ class PoolLoop(threading.Thread):
         if not worker.ready and self.crew.gives_up_starting(worker):
             self._break(WorkerStartError(f"{how} while starting, before it could run any task"))
             return
-        cancelled = worker.cancelled  # a Cancelled: we stopped it, for its call (_cancel)
         if worker.jobs:
             crashed = worker.jobs.popleft()
-            for job in [job for job in worker.jobs if cancelled and job.call.id == cancelled.call_id]:
-                worker.jobs.remove(job)  # sent ahead, of the same call: it fails too
-                job_failed(job, cancelled.error, "cancelled")
+            cancelled = crashed.cancelled  # its call was cancelled: that is why we stopped it
+            for job in [job for job in worker.jobs if job.cancelled]:
+                worker.jobs.remove(job)  # sent ahead, of a cancelled call: it fails too
+                job_failed(job, job.cancelled.error, "cancelled")
             self.task_queue.put_back(list(worker.jobs))  # never started: run them elsewhere
             events.jobs_queued(worker.jobs, time.monotonic())
             running, self.crew.running[worker.index] = self.crew.running[worker.index], 0
