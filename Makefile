@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 BINDER_VENV   := .venv-binder
 BINDER_PYTHON ?= $(shell command -v python$(subst python-,,$(shell cat binder/runtime.txt)) || echo $(PYTHON))
 
-.PHONY: lab test quick bench bench-readme sync chapter wheel binder-pins chromium bytecode clean
+.PHONY: lab test quick bench bench-readme sync chapter site site-publish wheel binder-pins chromium bytecode clean
 
 # As root (a container, a workshop VM) JupyterLab refuses to start unless told --allow-root.
 lab: $(VENV)/.installed bytecode
@@ -57,6 +57,16 @@ bench: $(VENV)/.installed $(VENV)/.bench-installed bytecode
 
 bench-readme:
 	$(BIN)/python tools/bench_readme.py
+
+# The course as a website, each chapter shown with its stored outputs (tools/build_site.py),
+# in build/site/. REF is the git ref each page's Binder button opens: a workshop's tag.
+REF ?= main
+site: $(VENV)/.installed
+	$(BIN)/python tools/build_site.py build/site --ref $(REF)
+
+# Publish it as the repository's GitHub Pages: build/site/ becomes its gh-pages branch, pushed.
+site-publish: site
+	$(BIN)/ghp-import --no-jekyll --push --force build/site
 
 # The wheel a workshop can hand out: it carries the chapters (python -m minimp.course).
 wheel: $(VENV)/.installed

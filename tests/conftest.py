@@ -134,6 +134,18 @@ def wheel_python(tmp_path_factory):
     return python
 
 
+# -- Chromium, for the browser tests (tests/test_browser.py, tests/test_site.py) ----------------
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright: one per test module (browsers.py)."""
+    from browsers import launch
+
+    with launch() as browser:
+        yield browser
+
+
 # -- the fault suite's summary (tests/test_fault_suite.py) ------------------------------------
 # Each test of the fault suite records its case's two outcomes as a user property. Under
 # pytest-xdist, pytest_terminal_summary runs in the controller, not in the workers that ran

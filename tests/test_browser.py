@@ -42,34 +42,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-# The flags that keep Chromium quiet on a machine without a network.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 RUN_LIMIT = 240  # seconds for one chapter's cells; nbval needs at most 20
 THEMES = ("JupyterLab Light", "JupyterLab Dark")  # the first is where each chapter runs
 LEAST_CONTRAST = 4.5  # WCAG 2's ratio for text (AA): between 1 (none) and 21 (black on white)
 
 
-def require(what_is_missing: str | None) -> None:
-    if what_is_missing:
-        message = f"the browser test cannot run: {what_is_missing}"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
-def browser():
-    require(None if os.access(CHROMIUM, os.X_OK) else
-            f"{CHROMIUM} is missing; `make test` installs Debian's chromium when it may (apt-get install chromium)")  # fmt: skip
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require("Playwright's Python package is missing (it is in the dev extras: make test installs it)")
+def browser(chromium):
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's pictures and times only
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    return chromium
 
 
 @pytest.fixture(scope="module")

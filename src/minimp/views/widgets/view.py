@@ -115,8 +115,9 @@ class LiveView(widgets.VBox):
         bundle = super()._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self.PLAIN
         bundle["image/png"] = base64.b64encode(self.png()).decode()
-        # The PNG's alt text, where renderers look for it (nbconvert, Jupyter Book, IPython's
-        # Image(alt=...)); nbval does not compare metadata, so it may say this run's figures.
+        # The PNG's alt text, where renderers look for it (nbconvert, IPython's Image(alt=...);
+        # the course's site reads it too, site/alt_text.py); nbval does not compare metadata,
+        # so it may say this run's figures.
         return bundle, {"image/png": {"alt": self.alt()}}
 
 
