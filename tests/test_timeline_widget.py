@@ -1,6 +1,8 @@
 """The timeline widget (widgets/timeline.py): its models' state, as the notebook would show it."""
 
 import base64
+import html
+import re
 import threading
 import time
 
@@ -187,3 +189,31 @@ def test_live_timeline_outside_a_notebook_only_traces(ctx):
             pool.map(abs, [-1, -2, -3])
     assert sorted(record.args for record in view.trace.tasks) == ["(-1,)", "(-2,)", "(-3,)"]
     assert "3/3 tasks" in view.header.value
+
+
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.timeout(40)
+def test_a_live_view_shows_where_each_worker_is_when_a_task_seems_stuck(ctx):
+    with live_timeline(interval=0.1) as view:
+        pool = ctx.Pool(2)
+        try:
+            result = pool.map_async(nap, [0.02] * 6 + [30], chunksize=1)
+            deadline = time.monotonic() + 15  # stuck: 1 s at least, and 10 times the median task
+            while "in nap" not in view.stacks.value and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not result.ready()
+        finally:
+            pool.terminate()
+    assert "Where each worker is now" in view.stacks.value and "stuck?" in view.stacks.value
+    assert re.search(r"worker \d · pid \d+ · task \d+\n  File .*, line \d+ in nap", html.unescape(view.stacks.value))
+    assert view.stacks.value.count("in nap") == 1  # asked once, for the one stuck task
+
+
+def test_a_finished_traces_view_asks_no_worker():
+    view = TimelineView(four_tasks())
+    view.refresh()
+    assert view.stacks.value == ""

@@ -1,14 +1,16 @@
 """Events: what a pool tells whoever is listening (a trace) about its work.
 
 A pool *pushes* events, as they happen, to the listeners that were active
-when the work was given to it; it never asks a listener anything, and no
-listener ever calls into a pool::
+when the work was given to it; it never asks a listener anything, and a
+listener calls into a pool for one thing only, which the pool offers it:
+where its workers are now (StacksOffered: `pool.stacks()`, stacks.py)::
 
     the pool (pool.py, loop.py)                       a listener (tracing/)
     a call's tasks are cut into jobs  ── JobsQueued ─▶ record(event)
     a job goes to worker W            ── JobSent ────▶
     its tasks' outcomes came back     ── JobEnded ───▶
     a worker starts, is ready, exits  ── WorkerStarted, WorkerReady, WorkerExited ──▶
+    a listener is new to the pool     ── StacksOffered ─▶ (a live view asks it when a task seems stuck)
 
 A listener is any object with a quick `record(event)` method (it runs in the
 pool's threads): `minimp.trace()` appends the event to a log it reads later.
@@ -23,7 +25,8 @@ from __future__ import annotations
 import time
 from typing import Any, NamedTuple
 
-__all__ = ["JobsQueued", "JobSent", "JobEnded", "WorkerStarted", "WorkerReady", "WorkerExited", "listeners", "tell"]
+__all__ = ["JobsQueued", "JobSent", "JobEnded", "WorkerStarted", "WorkerReady", "WorkerExited", "StacksOffered",
+           "listeners", "tell"]
 
 listeners: list = []  # the listeners recording now (a trace adds itself on `with`)
 
@@ -57,9 +60,12 @@ def worker_started(worker: Any, listening: Any = listeners) -> None:
         tell(listening, WorkerReady(worker.index, worker.pid, worker.ready_at))
 
 
-def introduce(listening: tuple, told: Any, workers: list) -> None:
-    """Tell listeners new to a pool (not in `told`) which of its workers are alive already."""
+def introduce(listening: tuple, told: Any, workers: list, stacks: Any) -> None:
+    """Tell listeners new to a pool (not in `told`) which of its workers are alive already, and
+    how to ask where they are now (`stacks`, a weakref.WeakMethod of the pool's stacks())."""
     new = [listener for listener in listening if listener not in told]
+    if new:
+        tell(new, StacksOffered(stacks))
     for worker in workers if new else ():
         worker_started(worker, new)
     told.update(new)
@@ -139,3 +145,10 @@ class WorkerExited(NamedTuple):
     ready: float | None  # None: it died before it was ready
     exited: float
     exitcode: int | None
+
+
+class StacksOffered(NamedTuple):
+    """How to ask the pool where each of its workers is now: `ask()` is a weakref.WeakMethod of its
+    stacks(timeout) (None once the pool is gone); it waits for the workers' answers, so never in a pool's thread."""
+
+    ask: Any

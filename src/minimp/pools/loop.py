@@ -67,7 +67,7 @@ class PoolLoop(threading.Thread):
     def queue(self, jobs: list[PendingJob]) -> None:
         """Queue the jobs of one call for the workers."""
         if jobs and jobs[0].call.listeners:
-            events.introduce(jobs[0].call.listeners, self._told, self.crew.live())
+            events.introduce(jobs[0].call.listeners, self._told, self.crew.live(), weakref.WeakMethod(self.stacks))
             events.jobs_queued(jobs, jobs[0].submitted)
         with self.lock:
             self.check_running()

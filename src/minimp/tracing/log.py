@@ -13,9 +13,10 @@ Every call made then keeps it, and the pool tells it what becomes of the
 call's jobs until they end (even after the block), and of every worker:
 
     a pool's threads           the trace           you, or a live view's thread
-    record(event) ── append ──▶ log ── read ──▶ tasks, workers, snapshot()
+    record(event) ── append ──▶ log ── read ──▶ tasks, workers, snapshot(), stacks()
                                        JobEnded     → TaskRecords (records.py)
                                        WorkerExited → a WorkerRecord
+                                       StacksOffered → how to ask that pool where its workers are
                                        every event  → what is in flight (inflight.py)
 
 `record()` runs in a pool's threads for every event, so it does the least
@@ -42,6 +43,7 @@ import threading
 import time
 
 from ..pools import events
+from ..pools.stacks import Stacks
 from .inflight import InFlight
 from .records import MarkRecord, Snapshot, TaskRecord, WorkerRecord, task_records
 
@@ -66,6 +68,7 @@ class Trace:
         self._tasks: list[TaskRecord] = []  # made so far, in the order their jobs ended
         self._workers: list[WorkerRecord] = []  # of the workers that exited so far
         self._marks: list[MarkRecord] = []  # the tasks' own spans (minimp.mark), as their jobs ended
+        self._stacks: list = []  # how to ask each pool it records where its workers are (StacksOffered)
         self._in_flight = InFlight()
         self.started: float | None = None
         self.finished: float | None = None
@@ -114,6 +117,8 @@ class Trace:
                                         for name, start, end in event.marks]  # fmt: skip
                 elif type(event) is events.WorkerExited:
                     self._workers.append(WorkerRecord(*event))
+                elif type(event) is events.StacksOffered:
+                    self._stacks.append(event.ask)
                 if follow:
                     self._in_flight.read(event)
             self._read += count
@@ -132,6 +137,19 @@ class Trace:
             flight = self._in_flight
             running, alive, queued = flight.running(), flight.workers(), flight.queued()
             return Snapshot(tasks, workers + alive, running, queued, self.started, time.monotonic())
+
+    def stacks(self, timeout: float = 1.0) -> Stacks:
+        """Where each worker of the pools it records is now, for the pools still running
+        (`pool.stacks()`, pools/stacks.py): a live view asks when a task seems stuck."""
+        with self._lock:
+            self._read_log()
+            offers = [ask for ask in self._stacks if ask() is not None]
+            self._stacks[:] = offers  # a pool that is gone has nothing to say
+        found = Stacks()
+        for ask in offers:
+            stacks = ask()
+            found.extend(stacks(timeout) if stacks is not None else ())
+        return found
 
     @property
     def recorded(self) -> int:

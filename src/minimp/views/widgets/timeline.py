@@ -22,7 +22,11 @@ buttons and a play button drive it:
   when it ran, its arguments and its error; the mouse on a bar names it too;
 - **table**: the figures of the picture as a table (summary.py): per worker,
   its start-up, busy, idle and waiting time; the slowest tasks. It is what a
-  screen reader reads, where the picture is one image named by its header.
+  screen reader reads, where the picture is one image named by its header;
+- **where each worker is now**: live, when a task seems stuck, the view asks
+  the pool for its workers' stacks (`trace.stacks()`, what `pool.stacks()`
+  answers) and shows them under the picture: the line the stuck task is in.
+  No button: a cell that waits for a stuck pool cannot run a click's code.
 
 Every control is an ipywidgets input: Tab reaches it, the arrow keys move a
 slider, Space or Enter presses a button.
@@ -66,6 +70,7 @@ WIDTH = 860  # pixels: a notebook's width
 STEPS = 200  # replay and zoom positions between the start and the end
 FRAME = 0.08  # seconds between two pictures of a replay: 50 of them, 4 s in all
 PLAIN = "minimp worker timeline (run the notebook to use the widget; the picture is stored as PNG)"
+STACKS_WAIT = 1.0  # seconds a worker has to answer where it is (pools/stacks.py)
 
 
 class TimelineView(LiveView):
@@ -108,6 +113,9 @@ class TimelineView(LiveView):
                                                layout=widgets.Layout(width="80px"))  # fmt: skip
         self.table = widgets.HTML(layout=widgets.Layout(display="none"))
         self.table.add_class("minimp-summary-table")
+        self.stacks = widgets.HTML()  # where each worker is, once a task seemed stuck (_show_stacks)
+        self._gaps: list = []  # what the picture explains (gaps.py)
+        self._asked: set = set()  # the stuck tasks whose workers' stacks were shown: (lane, start)
         for control in (self.color_by, self.zoom, self.replay, self.task, self.show_table):
             control.observe(self._changed, names="value")
         self._quiet = False  # True while _new_layout moves the controls itself
@@ -115,7 +123,7 @@ class TimelineView(LiveView):
             self.header, self.picture,
             widgets.HBox([self.color_by, self.zoom]),
             widgets.HBox([self.play, self.replay, self.task, self.show_table]),
-            self.details, self.table,
+            self.details, self.table, self.stacks,
         ], checked_interval(interval, "TimelineView"))  # fmt: skip
         self.add_class("minimp-timeline-view")  # for the browser tests, and for styling
         self._new_layout(self.view)
@@ -125,6 +133,18 @@ class TimelineView(LiveView):
     def refresh(self) -> None:
         """Read the trace again and draw it (the view's thread calls this)."""
         self._new_layout(timeline.layout(self.trace))
+        self._show_stacks()
+
+    def _show_stacks(self) -> None:
+        """A task seems stuck, newly: show where each worker is now (asked in the view's thread,
+        which may wait for the answers; never in yours, where a control's change redraws)."""
+        stuck = [gap for gap in self._gaps if gap.kind == "stuck?" and (gap.lane, gap.start) not in self._asked]
+        if not stuck or self.trace.finished is not None:
+            return
+        self._asked.update((gap.lane, gap.start) for gap in stuck)
+        stacks = self.trace.stacks(STACKS_WAIT)
+        if stacks:
+            self.stacks.value = f"<b>Where each worker is now</b> (trace.stacks(): {escape(stuck[-1].line)}){stacks._repr_html_()}"
 
     def _new_layout(self, view: timeline.Layout) -> None:
         with self._lock:
@@ -164,8 +184,9 @@ class TimelineView(LiveView):
             start, end = 0.0, max(view.end, 1e-3)
         self.header.value = f"<b>{escape(view.summary.header())}</b>" + (
             f" · replay at {moment:.3f} s" if moment is not None else "")
+        self._gaps = explain(view, self.cpus)
         self.picture.value = svg(view, width=self.width, start=start, end=end, color_by=self.color_by.value,
-                                 selected=selected, cursor=moment, gaps=explain(view, self.cpus))  # fmt: skip
+                                 selected=selected, cursor=moment, gaps=self._gaps)  # fmt: skip
         self.details.value = _describe(view.tasks.get(selected), view.origin) if selected else (
             "<i>Move the task slider to see one task; rest the mouse on a bar to name it.</i>")
         self.table.layout.display = None if self.show_table.value else "none"
