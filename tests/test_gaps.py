@@ -97,3 +97,13 @@ def test_a_real_pool_s_one_chunk_per_worker_is_explained():
     slow = max(figures.workers, key=lambda w: w.busy).label.split(" · ")[0]
     assert figures.gaps[0].line.endswith(f"while 7 tasks waited for {slow}")  # the rest of its chunk of 8
     assert "what the timeline shows:" in str(figures)
+
+
+def test_a_task_travelling_to_its_free_worker_waits_for_no_one():
+    # Task 3's big argument takes 0.4 s to reach worker 1, which was free: worker 0 could not have
+    # taken it. Worker 1 holds the end alone (a tail); worker 0 is not idle "while a task waited".
+    first = task(2, 0, T0, T0 + 0.1)
+    travelled = task(3, 1, T0 + 0.5, T0 + 0.52, submitted=T0 + 0.1)._replace(sent=T0 + 0.1, returned=T0 + 0.53)
+    gaps = explain(layout(a_trace([first, travelled], TWO)), cpus=2)
+    assert [(gap.kind, gap.lane) for gap in gaps] == [("tail", 1)]
+    assert gaps[0].line == "worker 1 alone for the last 0.42 s: task 3 (work) held the end"

@@ -89,7 +89,7 @@ def _free(runs: list[timeline.Bar], since: float, until: float) -> list[tuple[fl
 def _idle(view, runs, workers, least) -> list[Gap]:
     """A worker with nothing to do while tasks waited for another one (in its chunk, or sent ahead)."""
     busy = by_lane(runs + [bar for bar in view.bars if bar.kind in BUSY])  # starting, or its job travelling
-    waits = [bar for bar in view.bars if bar.kind == "wait"]
+    waits = _waits(view)
     first, last = min(bar.start for bar in runs), max(bar.end for bar in runs)
     gaps = []
     for lane in workers:
@@ -101,12 +101,21 @@ def _idle(view, runs, workers, least) -> list[Gap]:
             if not waiting:
                 continue
             others = " and ".join(sorted({_name(view, w.lane) for w in waiting}))
+            tasks = f"{len(waiting)} task{'s' if len(waiting) != 1 else ''}"
             gaps.append(Gap("idle", lane, start, end,
-                            f"{_name(view, lane)} idle {end - start:.2f} s while {len(waiting)} tasks waited for {others}",
+                            f"{_name(view, lane)} idle {end - start:.2f} s while {tasks} waited for {others}",
                             f"Those tasks were already given to {others} (in its chunk, or sent ahead to wait in its "
                             f"pipe), so {_name(view, lane)} had none to take. Smaller chunks (chunksize) share the "
                             f"work out as it goes."))  # fmt: skip
     return gaps
+
+
+def _waits(view) -> list[timeline.Bar]:
+    """The tasks' waits for a worker: until each started, or until its job began to travel to its
+    worker, if it did (a task on its way to a worker that was free waits for no one: its sending
+    bar shows where its time went)."""
+    travel = {bar.task: bar.start for bar in view.bars if bar.kind == "sending"}
+    return [bar._replace(end=min(bar.end, travel.get(bar.task, bar.end))) for bar in view.bars if bar.kind == "wait"]
 
 
 def _given(view, task: int | None, by: float) -> bool:
@@ -124,7 +133,7 @@ def _tail(view, runs, workers, least) -> list[Gap]:
         return []
     last, *others = sorted(ends, key=ends.get, reverse=True)
     since, end = max(ends[lane] for lane in others), ends[last]
-    waited = any(min(w.end, end) - max(w.start, since) >= least / 2 for w in view.bars if w.kind == "wait")
+    waited = any(min(w.end, end) - max(w.start, since) >= least / 2 for w in _waits(view))
     if end - since < least or waited:
         return []
     task = max((bar for bar in runs if bar.lane == last), key=lambda bar: bar.end)
