@@ -89,7 +89,7 @@ def _free(runs: list[timeline.Bar], since: float, until: float) -> list[tuple[fl
 def _idle(view, runs, workers, least) -> list[Gap]:
     """A worker with nothing to do while tasks waited for another one (in its chunk, or sent ahead)."""
     busy = by_lane(runs + [bar for bar in view.bars if bar.kind in BUSY])  # starting, or its job travelling
-    waits = _waits(view)
+    waits = [bar for bar in view.bars if bar.kind == "wait"]
     first, last = min(bar.start for bar in runs), max(bar.end for bar in runs)
     gaps = []
     for lane in workers:
@@ -110,14 +110,6 @@ def _idle(view, runs, workers, least) -> list[Gap]:
     return gaps
 
 
-def _waits(view) -> list[timeline.Bar]:
-    """The tasks' waits for a worker: until each started, or until its job began to travel to its
-    worker, if it did (a task on its way to a worker that was free waits for no one: its sending
-    bar shows where its time went)."""
-    travel = {bar.task: bar.start for bar in view.bars if bar.kind == "sending"}
-    return [bar._replace(end=min(bar.end, travel.get(bar.task, bar.end))) for bar in view.bars if bar.kind == "wait"]
-
-
 def _given(view, task: int | None, by: float) -> bool:
     """Was the task already given to its worker (its job sent) by then? A task still in the pool's
     queue did not wait for a worker but for the pool (busy reading a big result, say). Without the
@@ -133,7 +125,7 @@ def _tail(view, runs, workers, least) -> list[Gap]:
         return []
     last, *others = sorted(ends, key=ends.get, reverse=True)
     since, end = max(ends[lane] for lane in others), ends[last]
-    waited = any(min(w.end, end) - max(w.start, since) >= least / 2 for w in _waits(view))
+    waited = any(min(w.end, end) - max(w.start, since) >= least / 2 for w in view.bars if w.kind == "wait")
     if end - since < least or waited:
         return []
     task = max((bar for bar in runs if bar.lane == last), key=lambda bar: bar.end)

@@ -7,9 +7,10 @@ worker began it to the moment it ended:
     worker 1 · pid 4243  [start-up]    [task 2   ][task 4]      ✕ crashed
                          0 s ─────────────────────────────────────▶
 
-Before its bar, a task waits in the queue from submit to start (a thin
-"wait" line under the bar); its job's arguments and results travel in thin
-bars of their own (segments.py); a worker's start-up (the fork or spawn,
+Before its bar, a task waits from submit to start (a thin "wait" line
+under the bar), or until its job began to travel to its worker, where a
+trace knows it: its job's arguments and results travel in thin bars of
+their own (segments.py); a worker's start-up (the fork or spawn,
 then its initializer) is a bar too; a gap between bars is a worker with
 nothing to do. This module only computes seconds and lanes, from a trace's
 records: the picture (plot.py) and the widget (widgets/timeline.py) draw
@@ -123,17 +124,20 @@ def layout(source: Trace | Snapshot) -> Layout:
         return Bar(lane, max(0.0, start - origin), max(start, end) - origin, kind, task, group, count)
 
     startups = [bar(row[w.index], w.started, _ready(w, snap.now), "start-up", None, "") for w in snap.workers]
+    travels = segments(snap.tasks, row, origin, Bar)
+    sending = {travel.task: origin + travel.start for travel in travels if travel.kind == "sending"}
     waits, runs = [], []
     for task in snap.tasks:
         if task.started is None:
             continue
-        if task.submitted is not None and task.started > task.submitted:
-            waits.append(bar(row[task.worker], task.submitted, task.started, "wait", task.id, task.function))
+        waited = min(task.started, sending.get(task.id, task.started))  # travelling, it waits no more
+        if task.submitted is not None and waited > task.submitted:
+            waits.append(bar(row[task.worker], task.submitted, waited, "wait", task.id, task.function))
         runs.append(bar(row[task.worker], task.started, task.finished, task.status, task.id, task.function))
     runs += [bar(row[job.worker], job.since, snap.now, "running", job.task or job.first_task, job.function,
                  job.size) for job in snap.running]  # fmt: skip
     runs += _unstarted_bars(snap.tasks, row, runs + startups, origin)
-    bars = [bar for bar in startups + waits + segments(snap.tasks, row, origin, Bar) + runs if bar.end >= 0.0]
+    bars = [bar for bar in startups + waits + travels + runs if bar.end >= 0.0]
     end = max((bar.end for bar in bars), default=0.0)
     summary = _summary(snap, bars, sum(lane.worker is not None for lane in lanes))
     return Layout(lanes, bars, summary, origin, end, {task.id: task for task in snap.tasks})

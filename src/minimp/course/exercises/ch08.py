@@ -225,3 +225,89 @@ def _judge_serial_prediction(prediction: dict, took: dict) -> Verdict:
         f"1 - p = {1 - p:.2f} of the time, and Amdahl's law gives 1 / ({1 - p:.2f} + {p:.2f} / 2) = "
         f"{amdahl_speedup(p, 2):.1f} as the speedup, not 2. In the picture, the lanes are empty while the parent works.",
     )
+
+
+# -- Read the bars, then name the gaps: a trace made by hand, so the picture is everyone's ------------
+
+__all__ += ["bar_puzzle", "check_bar_reading"]
+
+PARTS = ("waiting", "sending", "running", "returning")  # the segments of a task's bar (views/segments.py)
+FIXES = ("a smaller chunksize", "smaller arguments", "more workers", "a timeout")
+BAR_READING = {
+    "task 9": "the longest part of its bar: " + ", ".join(map(repr, PARTS)),
+    "gap 1": "what would have made it shorter: " + ", ".join(map(repr, FIXES)),
+    "gap 2": "what would have made it shorter: " + ", ".join(map(repr, FIXES)),
+}
+_T0 = 1000.0  # the trace's own clock: a time.monotonic() reading
+
+
+def bar_puzzle() -> tracing.Trace:
+    """The exercise's run, made by hand: a pool of 2 workers is given `map(work, range(6),
+    chunksize=3)`, the first chunk slow (0.3 s a task), the second quick; then, once both are
+    done, `apply_async(length, (bytes(20_000_000),))`."""
+
+    def task(id, call, index, function, args, worker, submitted, sent, started, ended, returned, sizes=(30, 20)):
+        return tracing.TaskRecord(id, call, index, function, args, _T0 + submitted, _T0 + started, _T0 + ended,
+                                  worker, 4100 + worker, "ok", None, *sizes, _T0 + sent, _T0 + returned)  # fmt: skip
+
+    tasks = [task(2 + i, 1, i, "work", f"({i},)", 0, 0, 0, 0.005 + 0.3 * i, 0.305 + 0.3 * i, 0.91) for i in range(3)]
+    tasks += [task(5 + i, 1, 3 + i, "work", f"({3 + i},)", 1, 0, 0.001, 0.006 + 0.02 * i, 0.026 + 0.02 * i, 0.07)
+              for i in range(3)]  # fmt: skip
+    tasks.append(task(9, 9, 0, "length", "(bytes(20_000_000),)", 1, 0.93, 0.93, 1.33, 1.35, 1.38, (20_000_033, 22)))
+    trace = tracing.Trace()
+    trace.started, trace.finished, trace.tasks = _T0, _T0 + 1.4, tasks
+    trace.workers = [tracing.WorkerRecord(worker, 4100 + worker, _T0, _T0, _T0 + 1.4, 0) for worker in (0, 1)]
+    return trace
+
+
+def check_bar_reading(reading: Any) -> None:
+    """Chapter 8: `reading` says what the longest part of task 9's bar is, and what would have
+    made each of the picture's two gaps shorter (bar_puzzle's trace, drawn by its plot())."""
+    report(_bar_reading_problem(reading) or _judge_bar_reading(reading))
+
+
+def _bar_reading_problem(reading: Any) -> Verdict | None:
+    shape = ", ".join(f"{key!r}: ..." for key in BAR_READING)
+    if not isinstance(reading, dict):
+        return Verdict(False, f"pass your reading as a dict, {{{shape}}}; you passed a {type(reading).__name__}")
+    for key in reading:
+        if key not in BAR_READING:
+            return Verdict(False, f"your reading has the key {key!r}, which this exercise does not ask for: {shape}")
+    for key, what in BAR_READING.items():
+        allowed = PARTS if key == "task 9" else FIXES
+        if key not in reading:
+            return Verdict(False, f"your reading needs the key {key!r}: {what}")
+        if reading[key] not in allowed:
+            return Verdict(False, f"{key!r} is one of {', '.join(map(repr, allowed))}; you gave {reading[key]!r}")
+    return None
+
+
+def _judge_bar_reading(reading: dict) -> Verdict:
+    from ...views.gaps import explain
+    from ...views.layout import layout
+
+    view = layout(bar_puzzle())
+    bars = [bar for bar in view.bars if bar.task == 9]
+    took = {kind: sum(bar.end - bar.start for bar in bars if bar.kind == kind) for kind in ("sending", "ok", "returning")}
+    total = max(bar.end for bar in bars) - min(bar.start for bar in bars)
+    idle, tail = explain(view, cpus=2)
+    wrong = []
+    if reading["task 9"] != "sending":
+        wrong.append(f"task 9's bar is mostly purple: {took['sending']:.2f} s sending its 20 MB argument, "
+                     f"{took['ok']:.2f} s running, {took['returning']:.2f} s returning its length, and no wait: "
+                     f"worker 1 was free when it came")  # fmt: skip
+    if reading["gap 1"] != "a smaller chunksize":
+        wrong.append(f"gap 1 is \"{idle.line}\": those tasks were in worker 0's chunk of 3. With chunksize=1, "
+                     f"worker 1 would have taken them as it became free")  # fmt: skip
+    if reading["gap 2"] != "smaller arguments":
+        wrong.append(f"gap 2 is \"{tail.line}\", and most of task 9's time was its argument travelling "
+                     f"({took['sending']:.2f} s of {tail.end - tail.start:.2f} s): it is one task, so no chunksize "
+                     f"or worker helps; send less (a file's name, shared memory) and the wait goes")  # fmt: skip
+    if wrong:
+        return Verdict(False, "your reading differs from the picture:" + "".join(f"\n  • {line}." for line in wrong))
+    return Verdict(
+        True,
+        f"task 9 spent {took['sending']:.2f} s of its {total:.2f} s being sent; gap 1 is a chunk "
+        f"that kept tasks from a free worker, gap 2 is one task's travel. The picture names a gap; the bars "
+        f"say what to change.",
+    )
