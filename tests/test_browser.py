@@ -14,6 +14,9 @@ chapter the test presses Run ▸ Run All Cells, waits until no prompt shows
 - where the chapter shows a timeline widget, its lanes are drawn, a click
   on its zoom slider redraws it, and (for a single trace's timeline) a
   click on its task slider shows that task's details;
+- and without a mouse: from its first control, Tab reaches every control
+  of a single trace's timeline in turn, the right arrow on the task slider
+  shows the next task, Enter chooses a colouring, Space shows the table;
 - then in JupyterLab Dark as well as Light (Settings ▸ Theme, on the page
   that ran): every text of minimp's pictures stands out from what is behind
   it, by WCAG's contrast ratio measured on the rendered page (at least 4.5,
@@ -232,6 +235,53 @@ def _assert_timeline_drawn_and_responds(page, chapter: str) -> None:
         task = _slider(view, "task")
         _changes_view(view, f"{chapter}: a click on the task slider", lambda: task.click())
         assert "arguments" in view.locator(".minimp-task-details").inner_text(), f"{chapter}: no task details"
+    single = page.locator(".minimp-timeline-view")
+    if single.count():
+        _assert_operable_by_keyboard(page, single.first, chapter)
+
+
+# What the keyboard is on, inside a timeline view: its control's kind and name ("slider task").
+FOCUSED = r"""(view) => {
+  const e = document.activeElement;
+  if (!e || !view.contains(e)) return null;
+  const control = e.closest(".widget-slider, .widget-toggle-buttons, .widget-button, .widget-toggle-button");
+  if (!control) return "other";
+  const label = (control.querySelector(".widget-label") || control).innerText.trim().split("\n")[0];
+  if (control.matches(".widget-slider")) return `slider ${label}` + (e.matches(".noUi-handle-upper") ? " (upper)" : "");
+  return `button ${control.matches(".widget-toggle-buttons") ? e.innerText.trim() : label}`;
+}"""
+
+
+def _assert_operable_by_keyboard(page, view, chapter: str) -> None:
+    """Tab, from the view's first control, reaches each of them in turn; the arrow keys move a
+    slider, and Space or Enter presses a button, as a learner without a mouse would use them."""
+    view.locator(".widget-toggle-buttons button").first.focus()
+    reached, handle = [], view.element_handle()
+    for _ in range(40):
+        where = page.evaluate(FOCUSED, handle)
+        if where is None:  # past the view's last control
+            break
+        if where not in reached:
+            reached.append(where)
+        page.keyboard.press("Tab")
+    wanted = ["button status", "button function", "slider zoom (s)", "slider zoom (s) (upper)", "button ▶ replay",
+              "slider replay", "slider task", "button table"]  # fmt: skip
+    assert [w for w in wanted if w not in reached] == [], f"{chapter}: Tab did not reach these controls: {reached}"
+    view.locator(".widget-slider", has_text=re.compile("^task")).locator(".noUi-handle").focus()
+    details = view.locator(".minimp-task-details")
+    before = details.inner_text()
+    page.keyboard.press("ArrowRight")  # the next task (perhaps outside the zoom: its details, then)
+    assert _eventually(lambda: details.inner_text() != before and "arguments" in details.inner_text(), 10), \
+        f"{chapter}: the right arrow on the task slider showed no other task"  # fmt: skip
+    by_function = view.locator(".widget-toggle-buttons button", has_text=re.compile("^function$"))
+    by_function.focus()
+    page.keyboard.press("Enter")  # (the picture may look the same: a run of one function has one colour)
+    assert _eventually(lambda: "mod-active" in by_function.get_attribute("class"), 10), \
+        f"{chapter}: Enter on 'colour by function' did not choose it"  # fmt: skip
+    view.locator(".widget-toggle-button", has_text=re.compile("^table$")).focus()
+    page.keyboard.press("Space")
+    table = view.locator(".minimp-summary-table table.minimp-summary")
+    assert _eventually(lambda: table.count() and table.first.is_visible(), 10), f"{chapter}: Space on 'table' showed no table"
 
 
 def _slider(view, label: str):

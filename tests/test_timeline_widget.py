@@ -217,3 +217,15 @@ def test_a_finished_traces_view_asks_no_worker():
     view = TimelineView(four_tasks())
     view.refresh()
     assert view.stacks.value == ""
+
+
+def test_the_task_slider_steps_through_each_task_once_not_its_travels():
+    # Each task sent and returned: its sending and returning bars carry its id too.
+    tasks = [record._replace(sent=record.started - 0.01, returned=record.finished + 0.01) for record in four_tasks().tasks]
+    view = TimelineView(a_trace(tasks, [worker(0), worker(1)]))
+    assert view.task.max == 4
+    seen = []
+    for step in range(1, 5):
+        view.task.value = step
+        seen.append(re.search(r"<td>(\d+) \(call", view.details.value).group(1))
+    assert sorted(seen) == ["2", "3", "4", "5"]

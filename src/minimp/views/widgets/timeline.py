@@ -151,8 +151,8 @@ class TimelineView(LiveView):
             followed = self.zoom.value[1] >= self.zoom.max - 1e-9  # the zoom showed up to the end: keep so
             self.view = view
             end = max(view.end, 1e-3)
-            self._order = [bar.task for bar in sorted(view.bars, key=lambda b: b.start)
-                           if bar.task is not None and bar.task in view.tasks and bar.kind != "wait"]  # fmt: skip
+            self._order = [bar.task for bar in sorted(view.bars, key=lambda b: b.start)  # a task's own bar only
+                           if bar.task is not None and bar.task in view.tasks and bar.kind in timeline.RUNS]  # fmt: skip
             self._quiet = True
             try:
                 start = min(self.zoom.value[0], end)
