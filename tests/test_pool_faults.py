@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 import minimp
+from minimp.pools.crew import Crew
 
 pytestmark = pytest.mark.fault
 
@@ -443,6 +444,26 @@ def test_ctrl_c_cancels_a_task_sent_ahead_behind_another_calls(ctx):
         with pytest.raises(minimp.CallCancelledError, match="was cancelled: its caller was interrupted$"):
             hang.get(timeout=5)  # not its value, 30 s later
         assert after.get(timeout=10) == "after"
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
+def test_a_job_begun_as_its_worker_was_stopped_for_another_call_runs_again(ctx, monkeypatch):
+    # The race, made wide: the pool's thread is late to stop the worker, and meanwhile the
+    # cancelled call's job ends and the worker begins the next, another call's, sent ahead.
+    # Nobody cancelled that one: it must not fail (nor break anything), but run again.
+    stop_call = Crew.stop_call
+    monkeypatch.setattr(Crew, "stop_call", lambda crew, cancelled: time.sleep(0.5) or stop_call(crew, cancelled))
+    with minimp.Pool(1, context=ctx) as pool:
+        for _ in range(2):  # the first, under spawn, imports this module: not quick
+            assert pool.apply(nap_then, (0, "quick")) == "quick"
+        interrupted = pool.apply_async(nap_then, (0.3, "interrupted"))
+        other = pool.apply_async(nap_then, (1.0, "other"))  # sent ahead, behind it
+        timer = interrupt_main_thread_in(0.1)
+        with pytest.raises(KeyboardInterrupt):
+            interrupted.get()
+        timer.join()
+        assert interrupted.get(timeout=5) == "interrupted"  # it had ended: its value came first
+        assert other.get(timeout=10) == "other"
 
 
 @pytest.mark.usefixtures("ctrl_c_raises")

@@ -230,22 +230,31 @@ class PoolLoop(threading.Thread):
         if not worker.ready and self.crew.gives_up_starting(worker):
             self._break(WorkerStartError(f"{how} while starting, before it could run any task"))
             return
-        if worker.jobs:
-            crashed = worker.jobs.popleft()
-            cancelled = crashed.cancelled  # its call was cancelled: that is why we stopped it
-            for job in [job for job in worker.jobs if job.cancelled]:
-                worker.jobs.remove(job)  # sent ahead, of a cancelled call: it fails too
-                job_failed(job, job.cancelled.error, "cancelled")
-            self.task_queue.put_back(list(worker.jobs))  # never started: run them elsewhere
-            events.jobs_queued(worker.jobs, time.monotonic())
-            running, self.crew.running[worker.index] = self.crew.running[worker.index], 0
-            error = WorkerDiedError(f"{how} while running {crashed_task(running, crashed)}")
-            if self.crash_breaks and not cancelled:
-                self._break(error, crashed, worker)
-                return
-            job_failed(crashed, cancelled.error if cancelled else error, "cancelled" if cancelled else "crashed", worker)
+        if worker.jobs and not self._fail_its_job(worker, how):
+            return  # its crash broke the pool
         if self._wants_a_successor():
             self.crew.start(worker.index)
+
+    def _fail_its_job(self, worker: Worker, how: str) -> bool:
+        """A dead worker's jobs: the one it ran fails (crashed; or cancelled, if we stopped it for
+        that), those of cancelled calls fail, the others go back to the queue. False: it broke the pool."""
+        # Stopped for a cancelled job that had just ended, it had begun another call's: that goes back too.
+        crashed = None if worker.cancelled and not worker.jobs[0].cancelled else worker.jobs.popleft()
+        for job in [job for job in worker.jobs if job.cancelled]:
+            worker.jobs.remove(job)  # sent ahead, of a cancelled call: it fails too
+            job_failed(job, job.cancelled.error, "cancelled")
+        self.task_queue.put_back(list(worker.jobs))  # never started: run them elsewhere
+        events.jobs_queued(worker.jobs, time.monotonic())
+        running, self.crew.running[worker.index] = self.crew.running[worker.index], 0
+        if crashed is not None and crashed.cancelled:
+            job_failed(crashed, crashed.cancelled.error, "cancelled", worker)
+        elif crashed is not None:
+            error = WorkerDiedError(f"{how} while running {crashed_task(running, crashed)}")
+            if self.crash_breaks:
+                self._break(error, crashed, worker)
+                return False
+            job_failed(crashed, error, "crashed", worker)
+        return True
 
     # -- the steps, in the order run() takes them ---------------------------------------
 
