@@ -77,3 +77,52 @@ def test_a_bad_timeout_is_refused():
         for bad in (0, -1, "1", True):
             with pytest.raises(ValueError, match=r"stacks\(timeout=.*\): timeout must be a number of seconds above 0"):
                 pool.stacks(timeout=bad)
+
+
+# -- the standard library's pools, through traced() (tracing/traced.py) -------------------------
+
+
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.timeout(60)
+def test_trace_stacks_reaches_a_standard_library_worker_that_ran_a_traced_call():
+    import multiprocessing  # (under fork: its spawn and forkserver leave helper processes running)
+
+    with minimp.trace() as t:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            pool.map(minimp.traced(nap), [0.01] * 4, chunksize=1)
+            pool.apply_async(minimp.traced(nap), (30,))
+            deadline, stuck = time.monotonic() + 20, []
+            while not stuck and time.monotonic() < deadline:
+                stuck = [s for s in t.stacks() if any(line.endswith(" in nap") for line in s.frames)]
+            assert len(stuck) == 1 and stuck[0].label.endswith("(traced)"), str(t.stacks())
+            workers = [child.pid for child in multiprocessing.active_children()]
+            pool.terminate()
+            pool.join()
+        assert t.stacks() == []  # gone: not signalled (its pid may be another process's by now)
+    assert all(not pid_alive(pid) for pid in workers)
+
+
+def pid_alive(pid):
+    import os
+
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@pytest.mark.timeout(60)
+def test_a_traced_call_in_a_minimp_worker_leaves_pool_stacks_as_it_was(ctx):
+    with minimp.trace() as t:
+        with ctx.Pool(1) as pool:
+            stuck = pool.apply_async(minimp.traced(wait_for_ever))
+            wait_until_running(pool, stuck.id)
+            (stack,) = pool.stacks()
+            assert stack.frames and stack.frames[0].endswith(" in wait_for_ever")
+            assert [s.label for s in t.stacks()] == [stack.label]  # once: minimp's own answer, no traced one
+            pool.terminate()

@@ -48,9 +48,14 @@ MACHINERY = tuple(os.path.join(_PACKAGE, part) + os.sep for part in ("pools", "r
 # (not the course's: a chapter's exercise runs tasks defined in minimp/course/)
 
 
+ANSWERING = False  # this process is a minimp worker that answers pool.stacks() (traced.py asks)
+
+
 def answer_on_signal(writer) -> None:
     """In a worker, before anything else: on SIGNAL, write every thread's stack into `writer`."""
+    global ANSWERING
     faulthandler.register(SIGNAL, file=writer.fileno(), all_threads=True, chain=False)
+    ANSWERING = True
 
 
 class WorkerStack(NamedTuple):
@@ -133,17 +138,17 @@ class StackPipe:
 FRAME = re.compile(r'^  File "(?P<file>[^"]*)", line \d+ in \S+$')
 
 
-def _own_frames(text: str) -> list[str]:
-    """The frames of the thread that runs worker_loop, innermost first, down to the first of
-    minimp's: the task's code. (Below minimp's frames: how the process began, fork's copy of
-    the parent's script or spawn's `python -c`, no part of the task.)"""
+def _own_frames(text: str, machinery: tuple = MACHINERY, runner: str = " in worker_loop") -> list[str]:
+    """The frames of the thread that runs tasks (`runner` is in its stack), innermost first, down
+    to the first of `machinery`'s (minimp's): the task's code. (Below minimp's frames: how the
+    process began, fork's copy of the parent's script or spawn's `python -c`, no part of the task.)"""
     threads = text.strip().split("\n\n")
-    main = next((thread for thread in threads if " in worker_loop" in thread), threads[0])
+    main = next((thread for thread in threads if runner in thread), threads[0])
     own = []
     for line in main.splitlines()[1:]:
         found = FRAME.match(line)
-        if found and found["file"].startswith(MACHINERY):
-            break
+        if found and found["file"].startswith(machinery):
+            return own
         if found:
             own.append(line)
-    return own
+    return []  # no frame of `machinery`: it runs no task of ours now

@@ -140,7 +140,8 @@ class Trace:
 
     def stacks(self, timeout: float = 1.0) -> Stacks:
         """Where each worker of the pools it records is now, for the pools still running
-        (`pool.stacks()`, pools/stacks.py): a live view asks when a task seems stuck."""
+        (`pool.stacks()`, pools/stacks.py), and each worker that ran a traced() call (traced.py):
+        a live view asks when a task seems stuck."""
         with self._lock:
             self._read_log()
             offers = [ask for ask in self._stacks if ask() is not None]
@@ -149,6 +150,8 @@ class Trace:
         for ask in offers:
             stacks = ask()
             found.extend(stacks(timeout) if stacks is not None else ())
+        if self.traced_calls is not None and self.finished is None:  # the standard library's, through traced()
+            found.extend(self.traced_calls.stacks(timeout))
         return found
 
     @property
