@@ -164,9 +164,12 @@ class TracedCalls:
             if _start_time(int(pid)) != started:
                 continue  # it exited
             path = os.path.join(self.folder, name)
-            before = os.path.getsize(path)
-            os.kill(int(pid), minimp_stacks.SIGNAL)
-            text = _grown(path, before, timeout)
+            try:
+                before = os.path.getsize(path)
+                os.kill(int(pid), minimp_stacks.SIGNAL)
+                text = _grown(path, before, timeout)
+            except OSError:  # it exited just now, or the trace ended and removed its folder
+                continue
             frames = minimp_stacks._own_frames(text, (_THIS_FILE,), _THIS_FILE) if text else ["  (no answer in time)"]
             if not frames and _THIS_FILE in text:  # in a traced call, with no Python frame of its own
                 frames = ["  (in C code the traced function called, such as time.sleep)"]
