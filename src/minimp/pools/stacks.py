@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 from ..runtime.connection import Pipe, wait
 
-__all__ = ["StackPipe", "WorkerStack", "Stacks", "answer_on_signal", "SIGNAL"]
+__all__ = ["StackPipe", "WorkerStack", "Stacks", "answer_on_signal", "own_frames", "SIGNAL"]
 
 SIGNAL = signal.SIGUSR1
 QUIET = 0.05  # seconds without a byte that end a worker's answer
@@ -118,7 +118,7 @@ class StackPipe:
             return WorkerStack(f"worker {worker.index} · pid {worker.pid}", None, ["  (it has exited)"], "")
         text = self._read(timeout)
         label = f"worker {worker.index} · pid {worker.pid}"
-        frames = _own_frames(text) if text else ["  (no answer in time)"]
+        frames = own_frames(text) if text else ["  (no answer in time)"]
         return WorkerStack(label, abs(task) or None, frames, text)  # (negative: the first of a group, chunks.py)
 
     def _read(self, timeout: float) -> str:
@@ -138,7 +138,7 @@ class StackPipe:
 FRAME = re.compile(r'^  File "(?P<file>[^"]*)", line \d+ in \S+$')
 
 
-def _own_frames(text: str, machinery: tuple = MACHINERY, runner: str = " in worker_loop") -> list[str]:
+def own_frames(text: str, machinery: tuple = MACHINERY, runner: str = " in worker_loop") -> list[str]:
     """The frames of the thread that runs tasks (`runner` is in its stack), innermost first, down
     to the first of `machinery`'s (minimp's): the task's code. (Below minimp's frames: how the
     process began, fork's copy of the parent's script or spawn's `python -c`, no part of the task.)"""

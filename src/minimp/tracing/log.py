@@ -144,11 +144,10 @@ class Trace:
         a live view asks when a task seems stuck."""
         with self._lock:
             self._read_log()
-            offers = [ask for ask in self._stacks if ask() is not None]
-            self._stacks[:] = offers  # a pool that is gone has nothing to say
+            self._stacks[:] = [ask for ask in self._stacks if ask() is not None]  # a pool that is gone: nothing to say
+            pools = [ask() for ask in self._stacks]  # their stacks() methods, held while we ask
         found = Stacks()
-        for ask in offers:
-            stacks = ask()
+        for stacks in pools:
             found.extend(stacks(timeout) if stacks is not None else ())
         if self.traced_calls is not None and self.finished is None:  # the standard library's, through traced()
             found.extend(self.traced_calls.stacks(timeout))

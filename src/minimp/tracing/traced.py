@@ -170,7 +170,7 @@ class TracedCalls:
                 text = _grown(path, before, timeout)
             except OSError:  # it exited just now, or the trace ended and removed its folder
                 continue
-            frames = minimp_stacks._own_frames(text, (_THIS_FILE,), _THIS_FILE) if text else ["  (no answer in time)"]
+            frames = minimp_stacks.own_frames(text, (_THIS_FILE,), _THIS_FILE) if text else ["  (no answer in time)"]
             if not frames and _THIS_FILE in text:  # in a traced call, with no Python frame of its own
                 frames = ["  (in C code the traced function called, such as time.sleep)"]
             found.append(minimp_stacks.WorkerStack(f"pid {pid} (traced)", None, frames, text))
